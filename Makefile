@@ -1,0 +1,52 @@
+# Set-up and checks. `make demo` and `make test` each do the whole set-up first.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+LLAMA_VERSION := 0.3.36
+# llama-cpp-python is source-only on the registry, and a native build dies with
+# SIGSEGV in the AMX kernel on our CPUs. pip's wheel cache ignores CMAKE_ARGS,
+# so we build the wheel ourselves into a folder whose name records the flags.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF
+WHEELHOUSE ?= $(HOME)/.cache/summarizer/wheelhouse/llama-cpp-python-$(LLAMA_VERSION)-ggml-native-off
+SEED := seeds/lachin-corridor-talks-2023-03-01.txt
+
+.PHONY: install demo test lint typecheck unit schemas clean
+
+install: $(VENV)/.installed
+
+$(WHEELHOUSE)/.built:
+	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; set PYTHON=/path/to/python3.11" >&2; exit 1; }
+	mkdir -p $(WHEELHOUSE)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" FORCE_CMAKE=1 $(PYTHON) -m pip wheel --no-cache-dir --no-deps \
+		--wheel-dir $(WHEELHOUSE) llama-cpp-python==$(LLAMA_VERSION)
+	touch $@
+
+$(VENV)/.installed: pyproject.toml $(WHEELHOUSE)/.built
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --no-deps --no-index --find-links $(WHEELHOUSE) llama-cpp-python==$(LLAMA_VERSION)
+	$(BIN)/python -m pip install --quiet --find-links $(WHEELHOUSE) -e '.[dev,small]'
+	$(BIN)/summarize models --assemble
+	touch $@
+
+demo: install
+	$(BIN)/summarize $(SEED) --format markdown
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest -m "not model and not install"
+
+schemas: install
+	$(BIN)/summarize schema --export schemas
+
+test: lint typecheck
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache

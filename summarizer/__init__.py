@@ -1,0 +1,74 @@
+"""summarizer: structured, schema-validated summaries of news articles about meetings.
+
+>>> from summarizer import summarize                     # doctest: +SKIP
+>>> summary = summarize(open("article.txt").read())      # doctest: +SKIP
+>>> [m.name for m in summary.mediators]                  # doctest: +SKIP
+"""
+
+from ._backend import Backend, allow_model_calls, backend_names, create_backend, register_backend
+from ._embedded import DEFAULT_MODEL, EMBEDDED_MODELS, EmbeddedModel
+from ._exceptions import (
+    ArticleError,
+    ArticleTooLongError,
+    BackendError,
+    ConfigurationError,
+    ExtractionError,
+    ModelCallsBlockedError,
+    ModelIntegrityError,
+    ModelNotInstalledError,
+    SummarizerError,
+)
+from ._llama import LlamaCppBackend
+from ._schema import (
+    SCHEMA_VERSION,
+    ArticleSummary,
+    DisputedClaim,
+    Mediator,
+    MediatorKind,
+    Meeting,
+    Participant,
+    Party,
+    Stance,
+    Topic,
+)
+from ._settings import Settings
+from ._summarizer import RunMeta, Summarizer, SummaryResult, summarize
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "EMBEDDED_MODELS",
+    "SCHEMA_VERSION",
+    "ArticleError",
+    "ArticleSummary",
+    "ArticleTooLongError",
+    "Backend",
+    "BackendError",
+    "ConfigurationError",
+    "DisputedClaim",
+    "EmbeddedModel",
+    "ExtractionError",
+    "LlamaCppBackend",
+    "Mediator",
+    "MediatorKind",
+    "Meeting",
+    "ModelCallsBlockedError",
+    "ModelIntegrityError",
+    "ModelNotInstalledError",
+    "Participant",
+    "Party",
+    "RunMeta",
+    "Settings",
+    "Stance",
+    "Summarizer",
+    "SummarizerError",
+    "SummaryResult",
+    "Topic",
+    "__version__",
+    "allow_model_calls",
+    "backend_names",
+    "create_backend",
+    "register_backend",
+    "summarize",
+]

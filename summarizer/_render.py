@@ -1,0 +1,67 @@
+"""Rendering a summary for people and programs: JSON and a Markdown brief."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Any
+
+from ._schema import ArticleSummary
+
+__all__ = ["OutputFormat", "render"]
+
+
+class OutputFormat(StrEnum):
+    json = "json"
+    markdown = "markdown"
+
+
+def render(summary: ArticleSummary, fmt: OutputFormat, *, meta: dict[str, Any] | None = None) -> str:
+    if fmt is OutputFormat.json:
+        document: dict[str, Any] = summary.model_dump(mode="json")
+        if meta is not None:
+            document = {**document, "meta": meta}
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return _markdown(summary, meta)
+
+
+def _markdown(s: ArticleSummary, meta: dict[str, Any] | None) -> str:
+    lines = ["# Summary", "", s.summary, ""]
+    when_where = [x for x in (s.meeting.date, s.meeting.location) if x]
+    if when_where:
+        lines += [f"**Meeting:** {', '.join(when_where)}", ""]
+    lines += _section("Parties", [p.name for p in s.parties])
+    lines += _section(
+        "Participants",
+        [_join(p.name, ", ".join(x for x in (p.role, p.side and f"for {p.side}") if x)) for p in s.participants],
+    )
+    lines += _section("Mediators", [f"{m.name} ({m.kind.value})" for m in s.mediators])
+    lines += _section("Topics", [_join(f"**{t.label}**", t.detail) for t in s.topics])
+    lines += _section(
+        "Disputed claims",
+        [
+            f"{c.claim} — claimed by {_names(c.claimed_by)}; {c.stance.value} by {_names(c.disputed_by)}"
+            for c in s.disputed_claims
+        ],
+    )
+    if meta:
+        lines += [
+            "---",
+            f"_{meta['model']} via {meta['backend']}, prompt {meta['prompt_version']}, "
+            f"{meta['seconds']:.1f} s, {meta['attempts']} attempt(s)_",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def _section(title: str, items: list[str]) -> list[str]:
+    body = [f"- {item}" for item in items] or ["_None reported._"]
+    return [f"## {title}", "", *body, ""]
+
+
+def _join(head: str, tail: str | None) -> str:
+    return f"{head} — {tail}" if tail else head
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(names) if names else "unnamed"

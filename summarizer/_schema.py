@@ -1,0 +1,153 @@
+"""The summary contract: pydantic models whose field names other tools read.
+
+Descriptions are written for the model as much as for people: they are
+rendered into the prompt's field guide and exported with the JSON Schema.
+List lengths are bounded so a grammar-constrained small model cannot loop
+forever inside an array.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ArticleSummary",
+    "DisputedClaim",
+    "Mediator",
+    "MediatorKind",
+    "Meeting",
+    "Participant",
+    "Party",
+    "Stance",
+    "Topic",
+    "export_schemas",
+    "schema_documents",
+]
+
+# Bump when a change to the models changes what a consumer reads.
+SCHEMA_VERSION = "1"
+
+_MAX_PEOPLE = 12
+_MAX_ITEMS = 8
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Meeting(_Strict):
+    date: str | None = Field(
+        description="When the meeting took place, worded as the article words it "
+        "(e.g. 'Wednesday', 'March 1'); null if the article does not say."
+    )
+    location: str | None = Field(
+        description="Where the meeting took place, as the article names it; null if the article does not say."
+    )
+
+
+class Party(_Strict):
+    name: str = Field(
+        description="A side that met: a state, government, movement or organisation "
+        "that sent people to the meeting. Not the mediator."
+    )
+
+
+class Participant(_Strict):
+    name: str = Field(description="Full name of a person who sat in the meeting, as written in the article.")
+    role: str | None = Field(description="Their title or function, from the article; null if not given.")
+    side: str | None = Field(description="The party they represented (one of `parties`); null if unclear.")
+
+
+class MediatorKind(StrEnum):
+    person = "person"
+    organization = "organization"
+    state = "state"
+
+
+class Mediator(_Strict):
+    name: str = Field(description="Who mediated, hosted or facilitated the meeting without being one of the sides.")
+    kind: MediatorKind = Field(description="person, organization or state.")
+
+
+class Topic(_Strict):
+    label: str = Field(description="A short name for a subject the article says was discussed (2-6 words).")
+    detail: str = Field(description="One sentence on what was said or sought about it, using the article's words.")
+
+
+class Stance(StrEnum):
+    denied = "denied"
+    rejected = "rejected"
+    contested = "contested"
+
+
+class DisputedClaim(_Strict):
+    claim: str = Field(description="The claim, stated neutrally as one sentence.")
+    claimed_by: list[str] = Field(max_length=4, description="Who made or reported the claim (names of actors).")
+    disputed_by: list[str] = Field(max_length=4, description="Who denied, rejected or contested it (names of actors).")
+    stance: Stance = Field(
+        description="denied (said to be untrue), rejected (refused a demand or proposal) "
+        "or contested (disputed in part)."
+    )
+
+
+class ArticleSummary(_Strict):
+    """A structured summary of one news article about a meeting or talks."""
+
+    summary: str = Field(description="One to three neutral sentences saying what happened.")
+    meeting: Meeting = Field(description="The meeting the article reports; both fields null if there is none.")
+    parties: list[Party] = Field(
+        max_length=_MAX_ITEMS,
+        description="The sides that met. Empty if the article reports no meeting.",
+    )
+    participants: list[Participant] = Field(
+        max_length=_MAX_PEOPLE,
+        description="People who took part in the meeting. Not spokespeople or officials who only "
+        "commented on it, not the mediators, not people merely quoted. Empty if none are named.",
+    )
+    mediators: list[Mediator] = Field(
+        max_length=_MAX_ITEMS,
+        description="Who mediated, hosted or facilitated the meeting. Empty for direct talks.",
+    )
+    topics: list[Topic] = Field(
+        max_length=_MAX_ITEMS,
+        description="Concrete subjects the article says were discussed or negotiated.",
+    )
+    disputed_claims: list[DisputedClaim] = Field(
+        max_length=_MAX_ITEMS,
+        description="Claims one actor made that another actor denied, rejected or contested in the "
+        "article. Empty if nobody disputes anything.",
+    )
+
+
+def schema_documents() -> dict[str, dict[str, Any]]:
+    """The JSON Schema documents this package exports, by file name."""
+    return {"article-summary.schema.json": _with_header(ArticleSummary.model_json_schema(), "article-summary")}
+
+
+def _with_header(schema: dict[str, Any], name: str) -> dict[str, Any]:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"summarizer/{name}/v{SCHEMA_VERSION}",
+        **schema,
+    }
+
+
+def render_schema(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def export_schemas(directory: Path) -> list[Path]:
+    """Write every exported schema into ``directory``; return the paths written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for filename, document in schema_documents().items():
+        path = directory / filename
+        path.write_text(render_schema(document), encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,100 @@
+"""Fake backends for tests: scripted answers, no model, no network.
+
+``ScriptedBackend`` replays outputs in order (a dict is sent as JSON, a str
+as-is, so invalid answers can exercise re-asks); ``FunctionBackend`` computes
+each answer from the request. Both record every request they receive.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from openai.types.chat import ChatCompletion
+
+from ._backend import Backend, register_backend
+
+__all__ = ["FunctionBackend", "ScriptedBackend", "completion"]
+
+Answer = str | dict[str, Any]
+
+
+def completion(content: str, *, model: str = "mock", finish_reason: str = "stop") -> ChatCompletion:
+    """Wrap ``content`` in a ChatCompletion, with rough token counts."""
+    return ChatCompletion.model_validate(
+        {
+            "id": "chatcmpl-mock",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": finish_reason,
+                    "message": {"role": "assistant", "content": content},
+                }
+            ],
+            "usage": {
+                "prompt_tokens": 0,
+                "completion_tokens": len(content.split()),
+                "total_tokens": len(content.split()),
+            },
+        }
+    )
+
+
+class FunctionBackend(Backend):
+    """Answers each request with ``function(messages, params)``."""
+
+    name = "function"
+
+    def __init__(
+        self,
+        function: Callable[[list[dict[str, Any]], dict[str, Any]], Answer],
+        *,
+        model_id: str = "function",
+        context_window: int | None = None,
+    ) -> None:
+        self.function = function
+        self.requests: list[dict[str, Any]] = []
+        self._model_id = model_id
+        self._context_window = context_window
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def context_window(self) -> int | None:
+        return self._context_window
+
+    def count_tokens(self, messages: list[dict[str, str]]) -> int | None:
+        if self._context_window is None:
+            return None
+        return sum(len(str(m.get("content", "")).split()) for m in messages)
+
+    def chat(self, *, messages: list[dict[str, Any]], **params: Any) -> ChatCompletion:
+        self.requests.append({"messages": [dict(m) for m in messages], **params})
+        answer = self.function(messages, params)
+        content = answer if isinstance(answer, str) else json.dumps(answer)
+        return completion(content, model=self._model_id)
+
+
+class ScriptedBackend(FunctionBackend):
+    """Replays ``answers`` in order; raises if asked more often than scripted."""
+
+    name = "mock"
+
+    def __init__(self, answers: Iterable[Answer], **options: Any) -> None:
+        self._answers = list(answers)
+        super().__init__(self._next, **options)
+
+    def _next(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> Answer:
+        if not self._answers:
+            raise AssertionError(f"ScriptedBackend ran out of answers after {len(self.requests)} requests")
+        return self._answers.pop(0)
+
+
+register_backend("mock", ScriptedBackend)

@@ -1,0 +1,62 @@
+"""Shared fixtures: model calls are blocked unless a test asks for the real model."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summarizer import Settings, Summarizer, allow_model_calls
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "lachin-corridor-talks-2023-03-01.txt"
+
+
+@pytest.fixture(autouse=True)
+def _block_model_calls(request: pytest.FixtureRequest) -> Iterator[None]:
+    allowed = request.node.get_closest_marker("model") is not None
+    with allow_model_calls(allowed):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A developer's SUMMARIZER_* settings must not change what tests see.
+    for name in list(os.environ):
+        if name.startswith("SUMMARIZER_") and name != "SUMMARIZER_CACHE_DIR":
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def real_summarizer() -> Iterator[Summarizer]:
+    """The default embedded model, loaded once for every test that needs it."""
+    with allow_model_calls():
+        summarizer = Summarizer(settings=Settings())
+        _ = summarizer.backend  # assemble and verify before any test times itself
+        yield summarizer
+        summarizer.close()
+
+
+def summary_dict(**overrides: Any) -> dict[str, Any]:
+    """A valid summary in the contract's shape, with fields replaced by ``overrides``."""
+    document: dict[str, Any] = {
+        "summary": "Two delegations met and discussed a road.",
+        "meeting": {"date": "Wednesday", "location": None},
+        "parties": [{"name": "Northland"}, {"name": "Southland"}],
+        "participants": [{"name": "Ada Brook", "role": "envoy", "side": "Northland"}],
+        "mediators": [{"name": "Island Council", "kind": "organization"}],
+        "topics": [{"label": "road reopening", "detail": "Reopening the coast road to trucks."}],
+        "disputed_claims": [
+            {
+                "claim": "The border was discussed.",
+                "claimed_by": ["Southland press"],
+                "disputed_by": ["Northland ministry"],
+                "stance": "denied",
+            }
+        ],
+    }
+    document.update(overrides)
+    return document

@@ -1,0 +1,143 @@
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from summarizer import Settings
+from summarizer._cli import app
+from summarizer.testing import ScriptedBackend
+from tests.conftest import summary_dict
+
+
+def run_cli(*args, stdin=b"", cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "summarizer", *args], input=stdin, capture_output=True, cwd=cwd, timeout=120
+    )
+
+
+@pytest.fixture
+def scripted(monkeypatch):
+    """Make the CLI's backend a scripted fake."""
+    backend = ScriptedBackend([summary_dict()])
+    monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
+    return backend
+
+
+def test_prints_json_summary(scripted, tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("Envoys met.", encoding="utf-8")
+    result = CliRunner().invoke(app, [str(article)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == summary_dict()
+
+
+def test_explicit_run_command_and_meta(scripted, tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("Envoys met.", encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(article), "--meta", "-q"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["meta"]["attempts"] == 1
+
+
+def test_markdown_brief(scripted, tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("Envoys met.", encoding="utf-8")
+    result = CliRunner().invoke(app, [str(article), "--format", "markdown", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "## Mediators" in result.stdout
+    assert "Island Council (organization)" in result.stdout
+    assert "denied by Northland ministry" in result.stdout
+
+
+def test_out_writes_file_and_nothing_to_stdout(scripted, tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("Envoys met.", encoding="utf-8")
+    out = tmp_path / "summary.json"
+    result = CliRunner().invoke(app, [str(article), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert json.loads(out.read_text())["parties"][0]["name"] == "Northland"
+
+
+def test_reads_stdin(scripted):
+    result = CliRunner().invoke(app, ["-", "-q"], input="Envoys met.")
+    assert result.exit_code == 0, result.output
+    assert "Envoys met." in scripted.requests[0]["messages"][-1]["content"]
+
+
+def test_failed_extraction_leaves_no_out_file(monkeypatch, tmp_path):
+    backend = ScriptedBackend(["bad"] * 3)
+    monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
+    article = tmp_path / "a.txt"
+    article.write_text("Envoys met.", encoding="utf-8")
+    out = tmp_path / "summary.json"
+    result = CliRunner().invoke(app, [str(article), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "no valid summary after 3 attempt(s)" in result.stderr
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [article]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        (b"", "empty"),
+        (b"   \n", "empty"),
+        (b"\x00\x01\x02binary", "binary"),
+        ("Genève".encode("latin-1"), "not UTF-8"),
+    ],
+)
+def test_bad_input_is_one_line_no_traceback_no_out_file(tmp_path, content, message):
+    article = tmp_path / "article.txt"
+    if content is not None:
+        article.write_bytes(content)
+    out = tmp_path / "out.json"
+    proc = run_cli(str(article), "--out", str(out))
+    stderr = proc.stderr.decode()
+    assert proc.returncode == 2
+    assert message in stderr
+    assert stderr.count("\n") == 1, stderr
+    assert stderr.startswith("summarize: error: ")
+    assert "Traceback" not in stderr
+    assert proc.stdout == b""
+    assert not out.exists()
+
+
+def test_bad_settings_are_one_line(tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("Envoys met.", encoding="utf-8")
+    for args, message in [
+        (["--model", "gpt-17"], "unknown model"),
+        (["--model-path", str(tmp_path / "none.gguf")], "model file not found"),
+        (["--model-path", str(article)], "not a GGUF"),
+        (["--out", str(tmp_path / "no" / "dir.json")], "does not exist"),
+    ]:
+        proc = run_cli(str(article), *args)
+        stderr = proc.stderr.decode()
+        assert proc.returncode == 2, (args, stderr)
+        assert message in stderr, (args, stderr)
+        assert stderr.count("\n") == 1, stderr
+
+
+def test_empty_stdin():
+    proc = run_cli("-", stdin=b"")
+    assert proc.returncode == 2
+    assert b"<stdin>: the article is empty" in proc.stderr
+
+
+def test_help_lists_commands_and_options():
+    top = run_cli("--help").stdout.decode()
+    for word in ("run", "models", "schema", "summarize ARTICLE"):
+        assert word in top
+    run_help = run_cli("run", "--help").stdout.decode()
+    for option in ("--format", "--out", "--model", "--model-path", "--meta", "--max-tokens", "--n-ctx"):
+        assert option in run_help
+
+
+def test_schema_command_prints_the_exported_schema():
+    proc = run_cli("schema")
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["title"] == "ArticleSummary"

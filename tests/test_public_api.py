@@ -1,0 +1,67 @@
+import importlib
+
+import summarizer
+
+EXPECTED_PUBLIC = {
+    "DEFAULT_MODEL",
+    "EMBEDDED_MODELS",
+    "SCHEMA_VERSION",
+    "ArticleError",
+    "ArticleSummary",
+    "ArticleTooLongError",
+    "Backend",
+    "BackendError",
+    "ConfigurationError",
+    "DisputedClaim",
+    "EmbeddedModel",
+    "ExtractionError",
+    "LlamaCppBackend",
+    "Mediator",
+    "MediatorKind",
+    "Meeting",
+    "ModelCallsBlockedError",
+    "ModelIntegrityError",
+    "ModelNotInstalledError",
+    "Participant",
+    "Party",
+    "RunMeta",
+    "Settings",
+    "Stance",
+    "Summarizer",
+    "SummarizerError",
+    "SummaryResult",
+    "Topic",
+    "__version__",
+    "allow_model_calls",
+    "backend_names",
+    "create_backend",
+    "register_backend",
+    "summarize",
+}
+
+
+def test_public_surface_is_exactly_all():
+    assert set(summarizer.__all__) == EXPECTED_PUBLIC
+    for name in summarizer.__all__:
+        assert hasattr(summarizer, name), name
+
+
+def test_public_objects_claim_the_package_as_their_home():
+    for name in summarizer.__all__:
+        obj = getattr(summarizer, name)
+        module = getattr(obj, "__module__", None)
+        if module is not None and isinstance(obj, type):
+            assert module.startswith("summarizer"), (name, module)
+
+
+def test_every_error_derives_from_summarizer_error():
+    errors = [getattr(summarizer, n) for n in summarizer.__all__ if n.endswith("Error")]
+    assert errors
+    for error in errors:
+        assert issubclass(error, summarizer.SummarizerError)
+
+
+def test_testing_module_registers_the_mock_backend():
+    importlib.import_module("summarizer.testing")
+    assert "mock" in summarizer.backend_names()
+    assert "llama-cpp" in summarizer.backend_names()

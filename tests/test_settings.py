@@ -1,0 +1,33 @@
+from pathlib import Path
+
+import pytest
+
+from summarizer import ConfigurationError, Settings
+
+
+def test_explicit_beats_environment_beats_default(tmp_path):
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"GGUF")
+    env = {"SUMMARIZER_MODEL": "qwen2.5-coder-0.5b", "SUMMARIZER_MAX_TOKENS": "300"}
+    assert Settings.resolve(env).model == "qwen2.5-coder-0.5b"
+    assert Settings.resolve(env).max_tokens == 300
+    assert Settings.resolve(env, model="qwen2.5-coder-1.5b").model == "qwen2.5-coder-1.5b"
+    assert Settings.resolve({}).model == "qwen2.5-coder-1.5b"
+    assert Settings.resolve({"SUMMARIZER_MODEL_PATH": str(gguf)}).model_path == Path(gguf)
+
+
+def test_bad_environment_value_names_the_variable():
+    with pytest.raises(ConfigurationError, match="SUMMARIZER_N_CTX"):
+        Settings.resolve({"SUMMARIZER_N_CTX": "lots"})
+
+
+def test_out_of_range_values_are_refused():
+    with pytest.raises(ConfigurationError, match="max_tokens"):
+        Settings.resolve({}, max_tokens=9000, n_ctx=4096)
+    with pytest.raises(ConfigurationError, match="max_reasks"):
+        Settings.resolve({}, max_reasks=-1)
+
+
+def test_unknown_model_path_is_a_configuration_error(tmp_path):
+    with pytest.raises(ConfigurationError, match="not found"):
+        Settings.resolve({}, model_path=tmp_path / "nope.gguf")

@@ -1,0 +1,117 @@
+import json
+
+import pytest
+
+from summarizer import (
+    ArticleError,
+    ArticleSummary,
+    ArticleTooLongError,
+    ExtractionError,
+    Settings,
+    Summarizer,
+    summarize,
+)
+from summarizer.testing import FunctionBackend, ScriptedBackend, completion
+from tests.conftest import summary_dict
+
+ARTICLE = "Envoys of Northland and Southland met on Wednesday, mediated by the Island Council."
+
+
+def make(backend, **settings):
+    return Summarizer(backend, settings=Settings(**settings))
+
+
+def test_valid_answer_becomes_a_summary_with_meta():
+    backend = ScriptedBackend([summary_dict()])
+    result = make(backend).run(ARTICLE)
+    assert type(result.summary) is ArticleSummary
+    assert result.summary == ArticleSummary.model_validate(summary_dict())
+    assert result.meta.attempts == 1
+    assert result.meta.backend == "mock"
+    assert result.meta.prompt_version == "extract-v1"
+    assert result.meta.completion_tokens > 0
+
+
+def test_request_asks_for_the_schema_deterministically():
+    backend = ScriptedBackend([summary_dict()])
+    make(backend, seed=7).summarize(ARTICLE)
+    (request,) = backend.requests
+    assert request["response_format"]["type"] == "json_schema"
+    assert request["response_format"]["json_schema"]["schema"] == ArticleSummary.model_json_schema()
+    assert request["temperature"] == 0.0
+    assert request["seed"] == 7
+    assert request["max_tokens"] == 1024
+    assert ARTICLE in request["messages"][-1]["content"]
+
+
+def test_invalid_answer_is_reasked_with_the_error():
+    backend = ScriptedBackend([summary_dict(mediators=[{"name": "X", "kind": "alien"}]), summary_dict()])
+    result = make(backend).run(ARTICLE)
+    assert result.meta.attempts == 2
+    reask = backend.requests[1]["messages"]
+    assert reask[-2]["role"] == "assistant"
+    assert "alien" in reask[-2]["content"]
+    assert reask[-1]["role"] == "user"
+    assert "kind" in reask[-1]["content"]
+
+
+def test_reask_transcript_keeps_only_the_latest_failure():
+    backend = ScriptedBackend(["not json at all", '{"summary": "half"}', summary_dict()])
+    result = make(backend, max_reasks=2).run(ARTICLE)
+    assert result.meta.attempts == 3
+    first, second, third = (r["messages"] for r in backend.requests)
+    assert len(second) == len(third) == len(first) + 2
+    assert "half" in third[-2]["content"]
+    assert all("not json at all" not in m["content"] for m in third)
+
+
+def test_gives_up_after_the_allowed_reasks():
+    backend = ScriptedBackend(["nope"] * 5)
+    with pytest.raises(ExtractionError, match="after 2 attempt") as info:
+        make(backend, max_reasks=1).summarize(ARTICLE)
+    assert info.value.attempts == 2
+    assert len(backend.requests) == 2
+
+
+def test_truncated_answer_is_reported_not_reasked():
+    class Truncating(ScriptedBackend):
+        def chat(self, *, messages, **params):
+            super().chat(messages=messages, **params)
+            return completion('{"summary": "cut', finish_reason="length")
+
+    backend = Truncating([summary_dict()])
+    with pytest.raises(ExtractionError, match="output limit"):
+        make(backend).summarize(ARTICLE)
+    assert len(backend.requests) == 1
+
+
+def test_article_too_long_for_the_context_is_refused_before_any_call():
+    backend = FunctionBackend(lambda m, p: summary_dict(), context_window=600)
+    with pytest.raises(ArticleTooLongError, match="too long"):
+        make(backend, max_tokens=500).summarize(ARTICLE + " word" * 200)
+    assert backend.requests == []
+
+
+@pytest.mark.parametrize("text", ["", "   \n  "])
+def test_empty_article_is_refused_before_any_call(text):
+    backend = ScriptedBackend([])
+    with pytest.raises(ArticleError, match="empty"):
+        make(backend).summarize(text)
+
+
+def test_summarizer_reuses_its_backend_for_many_articles():
+    backend = FunctionBackend(lambda m, p: summary_dict(summary=m[-1]["content"][:40]))
+    with make(backend) as s:
+        a = s.summarize("First article about talks.")
+        b = s.summarize("Second article about talks.")
+    assert a.summary != b.summary
+    assert len(backend.requests) == 2
+
+
+def test_module_level_summarize_accepts_a_backend():
+    assert summarize(ARTICLE, backend=ScriptedBackend([summary_dict()])).parties[0].name == "Northland"
+
+
+def test_answers_that_are_json_but_wrong_shape_are_reasked():
+    backend = ScriptedBackend([json.dumps([1, 2, 3]), summary_dict()])
+    assert make(backend).run(ARTICLE).meta.attempts == 2
