@@ -46,7 +46,7 @@ schemas: install
 	$(BIN)/summarize schema --export schemas
 
 test: lint typecheck
-	$(BIN)/pytest
+	SUMMARIZER_WHEELHOUSE=$(WHEELHOUSE) $(BIN)/pytest
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache
