@@ -10,7 +10,12 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF
 WHEELHOUSE ?= $(HOME)/.cache/summarizer/wheelhouse/llama-cpp-python-$(LLAMA_VERSION)-ggml-native-off
 SEED := seeds/lachin-corridor-talks-2023-03-01.txt
 
-.PHONY: install demo test lint typecheck unit schemas clean
+# The development set lives beside the project, not in it; it is used when present.
+DEV_CASES := ../shared/evals-dev
+EVAL_CASES := --cases evals/cases $(if $(wildcard $(DEV_CASES)/*.yaml),--cases $(DEV_CASES))
+EVAL_OUT ?= eval-out
+
+.PHONY: install demo test lint typecheck unit schemas eval eval-gate clean
 
 install: $(VENV)/.installed
 
@@ -47,6 +52,13 @@ schemas: install
 
 test: lint typecheck
 	SUMMARIZER_WHEELHOUSE=$(WHEELHOUSE) $(BIN)/pytest
+
+# Live eval on the embedded model; fails if macro-F1 drops more than 0.02 below the baseline.
+eval-gate: install
+	$(BIN)/summarize eval $(EVAL_CASES) --out $(EVAL_OUT) --baseline evals/baseline.json --progress
+
+eval: install
+	$(BIN)/summarize eval $(EVAL_CASES) --out $(EVAL_OUT) --progress
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache

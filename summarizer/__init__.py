@@ -6,11 +6,13 @@
 """
 
 from ._backend import Backend, allow_model_calls, backend_names, create_backend, register_backend
+from ._cases import GoldCase
 from ._embedded import DEFAULT_MODEL, EMBEDDED_MODELS, EmbeddedModel
 from ._exceptions import (
     ArticleError,
     ArticleTooLongError,
     BackendError,
+    CaseError,
     ConfigurationError,
     ExtractionError,
     ModelCallsBlockedError,
@@ -45,10 +47,12 @@ __all__ = [
     "ArticleTooLongError",
     "Backend",
     "BackendError",
+    "CaseError",
     "ConfigurationError",
     "DisputedClaim",
     "EmbeddedModel",
     "ExtractionError",
+    "GoldCase",
     "LlamaCppBackend",
     "Mediator",
     "MediatorKind",

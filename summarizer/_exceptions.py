@@ -6,6 +6,7 @@ a one-line message that names the problem and, where there is one, the fix::
     SummarizerError
     ├── ArticleError              the input article cannot be used
     │   └── ArticleTooLongError   it does not fit the model's context window
+    ├── CaseError                 a golden eval case file is invalid
     ├── ConfigurationError        a setting, model name or model file is wrong
     │   ├── ModelNotInstalledError    the embedded model's packages are missing
     │   └── ModelIntegrityError       assembled bytes do not match the expected hash
@@ -20,6 +21,7 @@ __all__ = [
     "ArticleError",
     "ArticleTooLongError",
     "BackendError",
+    "CaseError",
     "ConfigurationError",
     "ExtractionError",
     "ModelCallsBlockedError",
@@ -39,6 +41,10 @@ class ArticleError(SummarizerError):
 
 class ArticleTooLongError(ArticleError):
     """The article does not fit in the model's context window."""
+
+
+class CaseError(SummarizerError):
+    """A golden eval case file cannot be read or does not follow the case format."""
 
 
 class ConfigurationError(SummarizerError):

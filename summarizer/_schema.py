@@ -127,7 +127,12 @@ class ArticleSummary(_Strict):
 
 def schema_documents() -> dict[str, dict[str, Any]]:
     """The JSON Schema documents this package exports, by file name."""
-    return {"article-summary.schema.json": _with_header(ArticleSummary.model_json_schema(), "article-summary")}
+    from ._cases import GoldCase  # the eval case format is exported beside the summary it scores
+
+    return {
+        "article-summary.schema.json": _with_header(ArticleSummary.model_json_schema(), "article-summary"),
+        "golden-case.schema.json": _with_header(GoldCase.model_json_schema(), "golden-case"),
+    }
 
 
 def _with_header(schema: dict[str, Any], name: str) -> dict[str, Any]:

@@ -1,0 +1,103 @@
+"""Golden eval cases: one YAML file per article, validated against a pydantic model.
+
+The format is a contract shared with other case sets, so unknown keys are
+errors and every error names the file and the field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ._article import read_article
+from ._exceptions import ArticleError, CaseError
+
+__all__ = ["Aliases", "GoldCase", "GoldClaim", "LoadedCase", "load_case", "load_cases"]
+
+Aliases = Annotated[list[str], Field(min_length=1, description="Acceptable names of one entity.")]
+Keywords = Annotated[list[str], Field(min_length=1, description="Keywords; any one of them matches.")]
+
+
+class GoldClaim(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    claim: str = Field(description="The disputed claim, for people reading the case.")
+    keywords: list[Keywords] = Field(
+        min_length=1, description="Keyword groups: a matching claim contains one keyword of each group."
+    )
+    claimed_by: list[Aliases] = Field(description="Entities that made the claim, each with its aliases.")
+    disputed_by: list[Aliases] = Field(description="Entities that disputed it, each with its aliases.")
+
+
+class GoldCase(BaseModel):
+    """The expected summary of one article, in the terms the scorer compares."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
+    url: str | None = None
+    source: str = Field(description="Path of the article text, relative to this YAML file.")
+    participants: list[Aliases] = Field(default_factory=list)
+    parties: list[Aliases] = Field(default_factory=list)
+    mediators: list[Aliases] = Field(default_factory=list)
+    topics: list[Keywords] = Field(default_factory=list)
+    disputed_claims: list[GoldClaim] = Field(default_factory=list)
+    allowed_extra: list[Aliases] = Field(
+        default_factory=list,
+        description="Entities a good summary may list among participants, parties or mediators; not counted.",
+    )
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class LoadedCase:
+    case: GoldCase
+    path: Path
+    article: str
+
+
+def load_case(path: Path) -> LoadedCase:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CaseError(f"{path}: cannot read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" line {where.line + 1}" if where is not None else ""
+        raise CaseError(f"{path}:{line} invalid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(raw, dict):
+        raise CaseError(f"{path}: a case must be a YAML mapping, got {type(raw).__name__}")
+    try:
+        case = GoldCase.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise CaseError(f"{path}: field {field}: {first['msg']}{more}") from None
+    try:
+        article = read_article(path.parent / case.source)
+    except ArticleError as exc:
+        raise CaseError(f"{path}: field source: {exc}") from None
+    return LoadedCase(case=case, path=path, article=article)
+
+
+def load_cases(directories: list[Path]) -> list[LoadedCase]:
+    """Load every ``*.yaml`` case under the given directories, sorted by id; ids must be unique."""
+    cases: list[LoadedCase] = []
+    for directory in directories:
+        if not directory.is_dir():
+            raise CaseError(f"{directory}: no such case directory")
+        files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
+        if not files:
+            raise CaseError(f"{directory}: no *.yaml case files")
+        cases.extend(load_case(f) for f in files)
+    seen: dict[str, Path] = {}
+    for loaded in cases:
+        if loaded.case.id in seen:
+            raise CaseError(f"{loaded.path}: field id: {loaded.case.id!r} is also used by {seen[loaded.case.id]}")
+        seen[loaded.case.id] = loaded.path
+    return sorted(cases, key=lambda c: c.case.id)

@@ -1,0 +1,193 @@
+"""Running golden cases through a summarizer (or saved predictions) and reporting scores."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from ._cases import LoadedCase
+from ._exceptions import CaseError, SummarizerError
+from ._schema import ArticleSummary
+from ._scoring import FIELDS, MACRO_FIELDS, Counts, FieldScore, score_case, summarize_counts
+from ._summarizer import RunMeta, Summarizer
+
+__all__ = [
+    "CaseReport",
+    "EvalReport",
+    "baseline_problems",
+    "evaluate_live",
+    "evaluate_replay",
+    "markdown_table",
+    "write_report",
+]
+
+REPORT_FILE = "report.json"
+
+
+class CaseReport(BaseModel):
+    id: str
+    fields: dict[str, FieldScore]
+    seconds: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    attempts: int | None = None
+    error: str | None = None
+
+
+class EvalReport(BaseModel):
+    macro_f1: float
+    fields: dict[str, FieldScore]
+    cases: list[CaseReport]
+    errors: int
+    model: str | None = None
+    prompt_version: str | None = None
+    total_seconds: float | None = None
+    mean_seconds_per_article: float | None = None
+
+
+Predict = Callable[[LoadedCase], tuple[ArticleSummary, RunMeta | None]]
+#: Called after each case with (cases done, cases in all, a one-line status).
+Progress = Callable[[int, int, str], None]
+
+
+def _evaluate(cases: list[LoadedCase], predict: Predict, progress: Progress | None) -> EvalReport:
+    totals = {name: Counts() for name in FIELDS}
+    reports: list[CaseReport] = []
+    metas: list[RunMeta] = []
+    for index, loaded in enumerate(cases, start=1):
+        case = loaded.case
+        error: str | None = None
+        meta: RunMeta | None = None
+        if progress:
+            progress(index - 1, len(cases), f"{case.id} ...")
+        try:
+            summary, meta = predict(loaded)
+        except SummarizerError as exc:
+            # A failed case scores as an empty answer: every gold item is missed.
+            error = str(exc)
+            summary = _empty_summary()
+        counts = score_case(summary, case)
+        for name, c in counts.items():
+            totals[name] += c
+        if meta is not None:
+            metas.append(meta)
+        reports.append(
+            CaseReport(
+                id=case.id,
+                fields={name: summarize_counts(c) for name, c in counts.items()},
+                seconds=meta.seconds if meta else None,
+                prompt_tokens=meta.prompt_tokens if meta else None,
+                completion_tokens=meta.completion_tokens if meta else None,
+                attempts=meta.attempts if meta else None,
+                error=error,
+            )
+        )
+        if progress:
+            took = f" {meta.seconds:.1f} s" if meta else ""
+            status = f" ERROR {error}" if error else ""
+            progress(index, len(cases), f"{case.id}{took}{status}")
+    fields = {name: summarize_counts(c) for name, c in totals.items()}
+    total_seconds = round(sum(m.seconds for m in metas), 2) if metas else None
+    return EvalReport(
+        macro_f1=round(sum(fields[name].f1 for name in MACRO_FIELDS) / len(MACRO_FIELDS), 4),
+        fields=fields,
+        cases=reports,
+        errors=sum(1 for r in reports if r.error),
+        model=metas[0].model if metas else None,
+        prompt_version=metas[0].prompt_version if metas else None,
+        total_seconds=total_seconds,
+        mean_seconds_per_article=round(total_seconds / len(metas), 2) if total_seconds is not None else None,
+    )
+
+
+def _empty_summary() -> ArticleSummary:
+    return ArticleSummary.model_validate(
+        {
+            "summary": "",
+            "meeting": {"date": None, "location": None},
+            "parties": [],
+            "participants": [],
+            "mediators": [],
+            "topics": [],
+            "disputed_claims": [],
+        }
+    )
+
+
+def evaluate_live(
+    cases: list[LoadedCase], summarizer: Summarizer, out_dir: Path, progress: Progress | None = None
+) -> EvalReport:
+    """Summarize every case's article, save each prediction as ``out_dir/<id>.json``, and score."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    def predict(loaded: LoadedCase) -> tuple[ArticleSummary, RunMeta | None]:
+        result = summarizer.run(loaded.article)
+        _write_json(out_dir / f"{loaded.case.id}.json", result.summary.model_dump(mode="json"))
+        return result.summary, result.meta
+
+    report = _evaluate(cases, predict, progress)
+    write_report(report, out_dir)
+    return report
+
+
+def evaluate_replay(cases: list[LoadedCase], predictions_dir: Path, progress: Progress | None = None) -> EvalReport:
+    """Re-score predictions saved by an earlier run, without any model."""
+    if not predictions_dir.is_dir():
+        raise CaseError(f"{predictions_dir}: no such predictions directory")
+
+    def predict(loaded: LoadedCase) -> tuple[ArticleSummary, RunMeta | None]:
+        path = predictions_dir / f"{loaded.case.id}.json"
+        try:
+            return ArticleSummary.model_validate_json(path.read_bytes()), None
+        except FileNotFoundError:
+            raise CaseError(f"{path}: no saved prediction for case {loaded.case.id!r}") from None
+        except ValidationError as exc:
+            raise CaseError(f"{path}: not a valid summary ({exc.error_count()} errors)") from None
+
+    return _evaluate(cases, predict, progress)
+
+
+def write_report(report: EvalReport, out_dir: Path) -> Path:
+    path = out_dir / REPORT_FILE
+    _write_json(path, report.model_dump(mode="json"))
+    return path
+
+
+def _write_json(path: Path, document: object) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def markdown_table(report: EvalReport) -> str:
+    lines = ["| field | P | R | F1 | TP | FP | FN |", "|---|---|---|---|---|---|---|"]
+    for name in FIELDS:
+        s = report.fields[name]
+        label = "claims (lenient)" if name == "claims" else name
+        lines.append(f"| {label} | {s.precision:.2f} | {s.recall:.2f} | {s.f1:.2f} | {s.tp} | {s.fp} | {s.fn} |")
+    lines.append(f"| **macro-F1** | | | **{report.macro_f1:.3f}** | | | |")
+    tail = [f"{len(report.cases)} cases, {report.errors} errors"]
+    if report.mean_seconds_per_article is not None:
+        tail.append(f"{report.mean_seconds_per_article:.1f} s per article, {report.total_seconds:.0f} s in all")
+    return "\n".join(lines) + "\n\n" + "; ".join(tail) + "\n"
+
+
+def baseline_problems(report: EvalReport, baseline_path: Path, tolerance: float) -> list[str]:
+    """Why ``report`` fails the gate set by the baseline file (empty when it passes)."""
+    try:
+        baseline = json.loads(baseline_path.read_text(encoding="utf-8"))
+        floor = float(baseline["macro_f1"]) - tolerance
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CaseError(f"{baseline_path}: not a readable baseline with a macro_f1 ({exc})") from None
+    problems = []
+    if report.macro_f1 < floor:
+        problems.append(
+            f"macro-F1 {report.macro_f1:.3f} is below the baseline {baseline['macro_f1']:.3f} minus {tolerance}"
+        )
+    if report.errors:
+        failed = ", ".join(c.id for c in report.cases if c.error)
+        problems.append(f"{report.errors} case(s) failed: {failed}")
+    return problems

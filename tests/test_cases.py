@@ -1,0 +1,75 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from summarizer import CaseError
+from summarizer._cases import load_case, load_cases
+from summarizer._resources import data_dir
+from tests.conftest import ROOT
+
+SHARED_DEV = ROOT.parent / "shared" / "evals-dev"
+
+
+def write_case(directory: Path, name: str, body: str, article: str | None = "Envoys met.") -> Path:
+    if article is not None:
+        (directory / "a.txt").write_text(article, encoding="utf-8")
+    path = directory / name
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_project_cases_load():
+    cases = load_cases([ROOT / "evals" / "cases"])
+    ids = [c.case.id for c in cases]
+    assert "lachin-corridor-talks-2023-03-01" in ids
+    assert len(ids) >= 5
+    assert all(c.article.strip() for c in cases)
+
+
+@pytest.mark.skipif(not SHARED_DEV.is_dir(), reason="../shared/evals-dev is not present")
+def test_shared_dev_cases_load():
+    assert len(load_cases([SHARED_DEV])) == 7
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ("id: x\nsource: a.txt\nparticipants: [[]]\n", "field participants.0"),
+        ("id: x\nsource: a.txt\nsurprise: 1\n", "field surprise"),
+        ("source: a.txt\n", "field id"),
+        (
+            "id: x\nsource: a.txt\ndisputed_claims: [{claim: c, keywords: [], claimed_by: [], disputed_by: []}]\n",
+            "field disputed_claims.0.keywords",
+        ),
+        ("id: x\nsource: missing.txt\n", "field source"),
+        ("id: x\nsource: a.txt\ntopics: [oops\n", "invalid YAML"),
+        ("- just\n- a list\n", "YAML mapping"),
+    ],
+)
+def test_invalid_cases_name_the_file_and_field(tmp_path, body, field):
+    path = write_case(tmp_path, "bad.yaml", body)
+    with pytest.raises(CaseError, match=field) as info:
+        load_case(path)
+    assert str(path) in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_duplicate_ids_are_refused(tmp_path):
+    write_case(tmp_path, "one.yaml", "id: same\nsource: a.txt\n")
+    write_case(tmp_path, "two.yaml", "id: same\nsource: a.txt\n")
+    with pytest.raises(CaseError, match="also used by"):
+        load_cases([tmp_path])
+
+
+def test_missing_or_empty_case_directory(tmp_path):
+    with pytest.raises(CaseError, match="no such case directory"):
+        load_cases([tmp_path / "nope"])
+    with pytest.raises(CaseError, match=r"no \*\.yaml"):
+        load_cases([tmp_path])
+
+
+def test_case_schema_is_exported():
+    schema = json.loads((data_dir("schemas") / "golden-case.schema.json").read_text())
+    assert schema["title"] == "GoldCase"
+    assert "disputed_claims" in schema["properties"]

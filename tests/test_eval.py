@@ -1,0 +1,127 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from summarizer import Settings
+from summarizer._cli import app
+from summarizer.testing import FunctionBackend
+from tests.conftest import summary_dict
+
+
+@pytest.fixture
+def case_dir(tmp_path):
+    """Two tiny cases: one the fake gets right, one with no meeting."""
+    directory = tmp_path / "cases"
+    directory.mkdir()
+    (directory / "talks.txt").write_text("Northland and Southland met; the Island Council mediated.", encoding="utf-8")
+    (directory / "talks.yaml").write_text(
+        "id: talks\nsource: talks.txt\n"
+        "participants: [[Ada Brook]]\nparties: [[Northland], [Southland]]\nmediators: [[Island Council]]\n"
+        "topics: [[road]]\n"
+        "disputed_claims: [{claim: c, keywords: [[border]], claimed_by: [[Southland]], disputed_by: [[Northland]]}]\n",
+        encoding="utf-8",
+    )
+    (directory / "quiet.txt").write_text("A storm hit the coast.", encoding="utf-8")
+    (directory / "quiet.yaml").write_text("id: quiet\nsource: quiet.txt\n", encoding="utf-8")
+    return directory
+
+
+@pytest.fixture
+def fake_model(monkeypatch):
+    def answer(messages, params):
+        if "storm" in messages[-1]["content"]:
+            return summary_dict(parties=[], participants=[], mediators=[], topics=[], disputed_claims=[])
+        return summary_dict()
+
+    backend = FunctionBackend(answer)
+    monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
+    return backend
+
+
+def test_live_eval_writes_predictions_and_report(case_dir, fake_model, tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["eval", "--cases", str(case_dir), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "| participants |" in result.stdout
+    assert "macro-F1" in result.stdout
+    assert json.loads((out / "talks.json").read_text()) == summary_dict()
+    report = json.loads((out / "report.json").read_text())
+    assert set(report["fields"]) == {"participants", "parties", "mediators", "topics", "claims", "claims_strict"}
+    assert report["fields"]["parties"] == {
+        "precision": 1.0,
+        "recall": 1.0,
+        "f1": 1.0,
+        "tp": 2,
+        "fp": 0,
+        "fn": 0,
+        "ignored": 0,
+    }
+    assert report["fields"]["claims"]["f1"] == 1.0
+    assert 0 < report["macro_f1"] <= 1
+    by_id = {c["id"]: c for c in report["cases"]}
+    assert by_id["quiet"]["fields"]["participants"]["f1"] == 1.0
+    assert by_id["talks"]["seconds"] is not None
+    assert len(fake_model.requests) == 2
+
+
+def test_replay_rescores_without_a_model(case_dir, fake_model, tmp_path):
+    out = tmp_path / "out"
+    assert CliRunner().invoke(app, ["eval", "--cases", str(case_dir), "--out", str(out)]).exit_code == 0
+    live = json.loads((out / "report.json").read_text())
+    fake_model.requests.clear()
+    again = tmp_path / "again"
+    result = CliRunner().invoke(app, ["eval", "--cases", str(case_dir), "--replay", str(out), "--out", str(again)])
+    assert result.exit_code == 0, result.output
+    assert fake_model.requests == []
+    assert json.loads((again / "report.json").read_text())["macro_f1"] == live["macro_f1"]
+
+
+def test_replay_missing_prediction_is_a_case_error(case_dir, tmp_path):
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "talks.json").write_text(json.dumps(summary_dict()))
+    result = CliRunner().invoke(app, ["eval", "--cases", str(case_dir), "--replay", str(saved), "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "1 case(s) failed" in result.stderr
+
+
+def test_baseline_gate(case_dir, monkeypatch, tmp_path):
+    # Always the same answer: right for the talks, invented people for the storm.
+    backend = FunctionBackend(lambda messages, params: summary_dict())
+    monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
+    high = tmp_path / "high.json"
+    high.write_text(json.dumps({"macro_f1": 0.99}))
+    low = tmp_path / "low.json"
+    low.write_text(json.dumps({"macro_f1": 0.10}))
+    out = tmp_path / "out"
+    failing = CliRunner().invoke(app, ["eval", "--cases", str(case_dir), "--out", str(out), "--baseline", str(high)])
+    assert failing.exit_code == 1
+    assert "below the baseline" in failing.stderr
+    passing = CliRunner().invoke(app, ["eval", "--cases", str(case_dir), "--out", str(out), "--baseline", str(low)])
+    assert passing.exit_code == 0, passing.output
+
+
+def test_a_failing_case_fails_the_run_but_not_the_others(case_dir, monkeypatch, tmp_path):
+    def answer(messages, params):
+        return "not json" if "storm" in messages[1]["content"] else summary_dict()
+
+    backend = FunctionBackend(answer)
+    monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["eval", "--cases", str(case_dir), "--out", str(out)])
+    assert result.exit_code == 1
+    report = json.loads((out / "report.json").read_text())
+    errors = {c["id"]: c["error"] for c in report["cases"]}
+    assert errors["talks"] is None
+    assert "no valid summary" in errors["quiet"]
+    assert (out / "talks.json").exists()
+
+
+def test_bad_case_file_is_a_one_line_error(tmp_path):
+    bad = tmp_path / "cases"
+    bad.mkdir()
+    (bad / "x.yaml").write_text("id: x\nsource: nowhere.txt\n")
+    result = CliRunner().invoke(app, ["eval", "--cases", str(bad)])
+    assert result.exit_code == 2
+    assert "field source" in result.stderr
