@@ -21,6 +21,8 @@ from ._exceptions import (
     SummarizerError,
 )
 from ._llama import LlamaCppBackend
+from ._openai import OpenAIBackend, StructuredMode
+from ._retry import RetryPolicy
 from ._schema import (
     SCHEMA_VERSION,
     ArticleSummary,
@@ -34,7 +36,7 @@ from ._schema import (
     Topic,
 )
 from ._settings import Settings
-from ._summarizer import RunMeta, Summarizer, SummaryResult, summarize
+from ._summarizer import RunMeta, Summarizer, SummaryFailure, SummaryResult, summarize, summarize_many
 
 __version__ = "0.1.0"
 
@@ -60,13 +62,17 @@ __all__ = [
     "ModelCallsBlockedError",
     "ModelIntegrityError",
     "ModelNotInstalledError",
+    "OpenAIBackend",
     "Participant",
     "Party",
+    "RetryPolicy",
     "RunMeta",
     "Settings",
     "Stance",
+    "StructuredMode",
     "Summarizer",
     "SummarizerError",
+    "SummaryFailure",
     "SummaryResult",
     "Topic",
     "__version__",
@@ -75,4 +81,5 @@ __all__ = [
     "create_backend",
     "register_backend",
     "summarize",
+    "summarize_many",
 ]

@@ -10,11 +10,13 @@ Backends know nothing about prompts, the CLI or the summary schema.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import instructor
 from openai.types.chat import ChatCompletion
 
 from ._exceptions import ConfigurationError, ModelCallsBlockedError
@@ -45,6 +47,21 @@ class Backend(ABC):
         """Tokens the model can attend to, prompt plus output; None if unknown."""
         return None
 
+    @property
+    def max_concurrency(self) -> int:
+        """Requests worth running at once; an in-process model answers one at a time."""
+        return 1
+
+    @property
+    def instructor_mode(self) -> instructor.Mode:
+        """How instructor should ask this backend for structured output.
+
+        ``JSON_SCHEMA`` puts the schema in ``response_format`` for the backend
+        to enforce; backends that cannot enforce a schema answer ``JSON`` or
+        ``MD_JSON`` and instructor puts the schema in the prompt instead.
+        """
+        return instructor.Mode.JSON_SCHEMA
+
     def count_tokens(self, messages: list[dict[str, str]]) -> int | None:
         """Prompt tokens these messages would take; None if the backend cannot tell."""
         return None
@@ -56,6 +73,10 @@ class Backend(ABC):
         ``params`` follow the OpenAI API: ``response_format`` (``json_schema`` or
         ``json_object``), ``max_tokens``, ``temperature``, ``seed``.
         """
+
+    async def achat(self, *, messages: list[dict[str, Any]], **params: Any) -> ChatCompletion:
+        """Async ``chat``; by default the blocking call runs in a worker thread."""
+        return await asyncio.to_thread(lambda: self.chat(messages=messages, **params))
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the model's resources."""

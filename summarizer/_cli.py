@@ -7,6 +7,7 @@ and exit non-zero: 2 for bad input or settings, 1 when the model fails.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -23,7 +24,7 @@ from ._embedded import EMBEDDED_MODELS, cache_dir
 from ._exceptions import ArticleError, CaseError, ConfigurationError, SummarizerError
 from ._render import OutputFormat, render
 from ._settings import Settings
-from ._summarizer import Summarizer
+from ._summarizer import Summarizer, SummaryFailure, SummaryResult
 
 __all__ = ["app", "main"]
 
@@ -61,24 +62,57 @@ def _fail(exc: SummarizerError) -> typer.Exit:
     return typer.Exit(2 if isinstance(exc, (ArticleError, CaseError, ConfigurationError)) else 1)
 
 
+# Options shared by the commands that run a model.
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        help=f"Embedded model ({', '.join(EMBEDDED_MODELS)}), or the model's name on --base-url. "
+        "[env: SUMMARIZER_MODEL; default: qwen2.5-coder-1.5b, or the server's only model]",
+        show_default=False,
+    ),
+]
+ModelPathOption = Annotated[
+    Path | None,
+    typer.Option(help="Run this local GGUF file instead of an embedded model. [env: SUMMARIZER_MODEL_PATH]"),
+]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option(help="An OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1. [env: SUMMARIZER_BASE_URL]"),
+]
+ApiKeyOption = Annotated[
+    str | None,
+    typer.Option(help="API key for --base-url. [env: SUMMARIZER_API_KEY, OPENAI_API_KEY]", show_default=False),
+]
+ModeOption = Annotated[
+    str | None,
+    typer.Option(
+        help="How the server enforces the schema: auto, json_schema, json_object_schema, json, md_json. "
+        "[env: SUMMARIZER_MODE; default: auto]"
+    ),
+]
+TimeoutOption = Annotated[
+    float | None, typer.Option(help="Seconds to wait for one server response. [env: SUMMARIZER_TIMEOUT; default: 300]")
+]
+ConcurrencyOption = Annotated[
+    int | None,
+    typer.Option(help="Articles in flight at once on a server. [env: SUMMARIZER_CONCURRENCY; default: 4]"),
+]
+
+
 @app.command(_DEFAULT_COMMAND)
 def run(
-    article: Annotated[str, typer.Argument(help="Article text file, or - to read stdin.", show_default=False)],
+    articles: Annotated[list[str], typer.Argument(help="Article text files, or - to read stdin.", show_default=False)],
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.json,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the result to FILE (atomically) instead of stdout.")
     ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option(
-            help=f"Embedded model: {', '.join(EMBEDDED_MODELS)}. [env: SUMMARIZER_MODEL; default: qwen2.5-coder-1.5b]",
-            show_default=False,
-        ),
-    ] = None,
-    model_path: Annotated[
-        Path | None,
-        typer.Option(help="Run this local GGUF file instead of an embedded model. [env: SUMMARIZER_MODEL_PATH]"),
-    ] = None,
+    model: ModelOption = None,
+    model_path: ModelPathOption = None,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    mode: ModeOption = None,
+    timeout: TimeoutOption = None,
+    concurrency: ConcurrencyOption = None,
     n_ctx: Annotated[
         int | None, typer.Option(help="Context window in tokens. [env: SUMMARIZER_N_CTX; default: 8192]")
     ] = None,
@@ -96,35 +130,91 @@ def run(
     meta: Annotated[bool, typer.Option("--meta", help="Add how the summary was made (model, tokens, time).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No status messages on stderr.")] = False,
 ) -> None:
-    """Summarize one article."""
+    """Summarize articles. One article prints one JSON document; several print JSON Lines, one per article."""
     progress = None if quiet else _status
     try:
         settings = Settings.resolve(
             model=model,
             model_path=model_path,
+            base_url=base_url,
+            api_key=api_key,
+            mode=mode,
+            timeout=timeout,
+            concurrency=concurrency,
             n_ctx=n_ctx,
             max_tokens=max_tokens,
             max_reasks=max_reasks,
             seed=seed,
             temperature=temperature,
         )
-        text = read_article(article)
         if out is not None:
             _check_writable(out)
-        with Summarizer(settings=settings, progress=progress) as summarizer:
-            if progress:
-                progress(f"summarizing {article} with {settings.model_label} ...")
-            result = summarizer.run(text)
-        meta_doc: dict[str, Any] | None = result.meta.model_dump() if meta else None
-        rendered = render(result.summary, fmt, meta=meta_doc)
+        if len(articles) == 1:
+            rendered, failed = _run_one(articles[0], settings, fmt, meta, progress)
+        else:
+            rendered, failed = _run_many(articles, settings, fmt, meta, progress)
         if out is None:
             sys.stdout.write(rendered)
         else:
             _write_atomically(out, rendered)
-        if progress:
-            progress(f"done in {result.meta.seconds:.1f} s ({result.meta.completion_tokens} output tokens)")
     except SummarizerError as exc:
         raise _fail(exc) from None
+    if failed:
+        typer.echo(f"summarize: {failed} of {len(articles)} articles failed", err=True)
+        raise typer.Exit(1)
+
+
+def _run_one(
+    article: str, settings: Settings, fmt: OutputFormat, meta: bool, progress: Callable[[str], None] | None
+) -> tuple[str, int]:
+    text = read_article(article)
+    with Summarizer(settings=settings, progress=progress) as summarizer:
+        if progress:
+            progress(f"summarizing {article} with {settings.model_label} ...")
+        result = summarizer.run(text)
+    if progress:
+        progress(f"done in {result.meta.seconds:.1f} s ({result.meta.completion_tokens} output tokens)")
+    return render(result.summary, fmt, meta=result.meta.model_dump() if meta else None), 0
+
+
+def _run_many(
+    articles: list[str], settings: Settings, fmt: OutputFormat, meta: bool, progress: Callable[[str], None] | None
+) -> tuple[str, int]:
+    """Every article gets a record, in input order: its summary or the error that stopped it."""
+    texts: dict[int, str] = {}
+    outcomes: dict[int, SummaryResult | SummaryFailure] = {}
+    for index, article in enumerate(articles):
+        try:
+            texts[index] = read_article(article)
+        except ArticleError as exc:
+            outcomes[index] = SummaryFailure.from_error(exc)
+    with Summarizer(settings=settings, progress=progress) as summarizer:
+        if progress:
+            progress(f"summarizing {len(texts)} articles with {settings.model_label} ...")
+        for index, outcome in zip(texts, summarizer.run_many(texts.values()), strict=True):
+            outcomes[index] = outcome
+    records = [_record(articles[i], outcomes[i], meta) for i in range(len(articles))]
+    failed = sum(1 for r in records if "error" in r)
+    if fmt is OutputFormat.json:
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), failed
+    briefs = []
+    for article, i in zip(articles, range(len(articles)), strict=True):
+        outcome = outcomes[i]
+        if isinstance(outcome, SummaryResult):
+            body = render(outcome.summary, fmt, meta=outcome.meta.model_dump() if meta else None)
+        else:
+            body = f"> error ({outcome.kind}): {outcome.message}\n"
+        briefs.append(f"<!-- {article} -->\n\n{body}")
+    return "\n".join(briefs), failed
+
+
+def _record(source: str, outcome: SummaryResult | SummaryFailure, meta: bool) -> dict[str, Any]:
+    if isinstance(outcome, SummaryFailure):
+        return {"source": source, "error": {"kind": outcome.kind, "message": outcome.message}}
+    record: dict[str, Any] = {"source": source, "summary": outcome.summary.model_dump(mode="json")}
+    if meta:
+        record["meta"] = outcome.meta.model_dump()
+    return record
 
 
 @app.command("eval")
@@ -142,8 +232,12 @@ def eval_command(
         typer.Option(help="Fail (exit 1) if macro-F1 falls more than --tolerance below this baseline file."),
     ] = None,
     tolerance: Annotated[float, typer.Option(help="Allowed drop below the baseline's macro-F1.")] = 0.02,
-    model: Annotated[str | None, typer.Option(help="Embedded model to evaluate. [env: SUMMARIZER_MODEL]")] = None,
-    model_path: Annotated[Path | None, typer.Option(help="Local GGUF file to evaluate.")] = None,
+    model: ModelOption = None,
+    model_path: ModelPathOption = None,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    mode: ModeOption = None,
+    timeout: TimeoutOption = None,
     progress_flag: Annotated[
         bool | None, typer.Option("--progress/--no-progress", help="Progress on stderr. [default: when a terminal]")
     ] = None,
@@ -160,7 +254,9 @@ def eval_command(
                 out.mkdir(parents=True, exist_ok=True)
                 write_report(report, out)
             else:
-                settings = Settings.resolve(model=model, model_path=model_path)
+                settings = Settings.resolve(
+                    model=model, model_path=model_path, base_url=base_url, api_key=api_key, mode=mode, timeout=timeout
+                )
                 with Summarizer(settings=settings, progress=_status) as summarizer:
                     report = evaluate_live(loaded, summarizer, out, progress)
         sys.stdout.write(markdown_table(report))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +16,27 @@ from ._prompts import DEFAULT_PROMPT
 __all__ = ["Settings"]
 
 _ENV_PREFIX = "SUMMARIZER_"
+# Read when SUMMARIZER_API_KEY is not set, as every OpenAI client does.
+_FALLBACK_ENV = {"api_key": "OPENAI_API_KEY"}
+_STRUCTURED_MODES = ("auto", "json_schema", "json_object_schema", "json", "md_json")
 
 
 @dataclass(frozen=True)
 class Settings:
-    """How to run the summarizer. Environment variables are ``SUMMARIZER_<FIELD>`` in capitals."""
+    """How to run the summarizer. Environment variables are ``SUMMARIZER_<FIELD>`` in capitals.
 
-    model: str = DEFAULT_MODEL
+    With ``base_url`` set, requests go to that OpenAI-compatible server and
+    ``model`` names a model there; otherwise ``model`` names an embedded model
+    (or ``model_path`` a local GGUF file) run in process.
+    """
+
+    model: str | None = None
     model_path: Path | None = None
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    mode: str = "auto"
+    timeout: float = 300.0
+    concurrency: int = 4
     prompt: str = DEFAULT_PROMPT
     n_ctx: int = 8192
     max_tokens: int = 1024
@@ -35,19 +48,20 @@ class Settings:
     def resolve(cls, environ: Mapping[str, str] | None = None, **explicit: Any) -> Settings:
         """Build settings from explicit values (None = not given), then ``environ``, then defaults."""
         environ = os.environ if environ is None else environ
+        unknown = set(explicit) - {f.name for f in fields(cls)}
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
         values: dict[str, Any] = {}
         for f in fields(cls):
             value = explicit.get(f.name)
             if value is None:
-                env_name = _ENV_PREFIX + f.name.upper()
-                raw = environ.get(env_name)
-                if raw is not None and raw != "":
-                    value = _parse(f.name, env_name, raw, type(getattr(cls, f.name, "")))
+                for env_name in (_ENV_PREFIX + f.name.upper(), _FALLBACK_ENV.get(f.name)):
+                    raw = environ.get(env_name) if env_name else None
+                    if raw:
+                        value = _parse(f.name, env_name or "", raw, type(f.default))
+                        break
             if value is not None:
                 values[f.name] = value
-        unknown = set(explicit) - {f.name for f in fields(cls)}
-        if unknown:
-            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
         settings = cls(**values)
         settings.check()
         return settings
@@ -59,27 +73,66 @@ class Settings:
             raise ConfigurationError(f"max_tokens must be between 1 and n_ctx-1, got {self.max_tokens}")
         if self.max_reasks < 0:
             raise ConfigurationError(f"max_reasks cannot be negative, got {self.max_reasks}")
-        if self.model_path is not None:
+        if self.timeout <= 0:
+            raise ConfigurationError(f"timeout must be positive, got {self.timeout}")
+        if self.concurrency < 1:
+            raise ConfigurationError(f"concurrency must be at least 1, got {self.concurrency}")
+        if self.mode not in _STRUCTURED_MODES:
+            raise ConfigurationError(f"unknown mode {self.mode!r}; choose one of: {', '.join(_STRUCTURED_MODES)}")
+        if self.base_url is not None:
+            if self.model_path is not None:
+                raise ConfigurationError("--model-path runs a local file; it cannot be combined with --base-url")
+            if not self.base_url.startswith(("http://", "https://")):
+                raise ConfigurationError(f"--base-url must start with http:// or https://, got {self.base_url!r}")
+        elif self.model_path is not None:
             check_gguf(Path(self.model_path).expanduser())
         else:
-            get_embedded_model(self.model)
+            get_embedded_model(self.model or DEFAULT_MODEL)
 
     @property
     def model_label(self) -> str:
-        return str(self.model_path) if self.model_path else self.model
+        if self.base_url:
+            return f"{self.model or 'the server model'} at {self.base_url}"
+        return str(self.model_path) if self.model_path else self.model or DEFAULT_MODEL
 
     def create_backend(self, progress: Callable[[str], None] | None = None) -> Backend:
-        """The backend these settings describe: the embedded model or a local GGUF file."""
+        """The backend these settings describe: a server, a local GGUF file, or the embedded model."""
+        if self.base_url is not None:
+            from ._openai import OpenAIBackend
+
+            return OpenAIBackend(
+                self.model or _only_served_model(self.base_url, self.api_key, self.timeout),
+                base_url=self.base_url,
+                api_key=self.api_key,
+                timeout=self.timeout,
+                mode=self.mode,
+                concurrency=self.concurrency,
+            )
         from ._llama import LlamaCppBackend
 
         if self.model_path is not None:
             path = Path(self.model_path).expanduser()
             model_id = path.name
         else:
-            embedded = get_embedded_model(self.model)
+            embedded = get_embedded_model(self.model or DEFAULT_MODEL)
             path = ensure_model_file(embedded, progress=progress)
             model_id = embedded.name
         return LlamaCppBackend(path, model_id=model_id, n_ctx=self.n_ctx, seed=self.seed)
+
+
+def _only_served_model(base_url: str, api_key: str | None, timeout: float) -> str:
+    """With no --model, use the server's model if it serves exactly one."""
+    import openai
+
+    client = openai.OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=1)
+    try:
+        served = sorted(m.id for m in client.models.list())
+    except openai.OpenAIError as exc:
+        raise ConfigurationError(f"no --model given and {base_url} did not list its models ({exc})") from None
+    if len(served) != 1:
+        offered = ", ".join(served) or "none"
+        raise ConfigurationError(f"no --model given; set it with --model or SUMMARIZER_MODEL (served: {offered})")
+    return served[0]
 
 
 def _parse(name: str, env_name: str, raw: str, kind: type) -> Any:

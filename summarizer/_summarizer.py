@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,16 +13,16 @@ import instructor
 from instructor.core import IncompleteOutputException, InstructorRetryException
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import AsyncRetrying, Retrying, retry_if_exception_type, stop_after_attempt
 
 from ._article import check_article_text
 from ._backend import Backend
-from ._exceptions import ArticleTooLongError, ExtractionError
+from ._exceptions import ArticleTooLongError, ExtractionError, SummarizerError
 from ._prompts import ChatPrompt, load_prompt
 from ._schema import SCHEMA_VERSION, ArticleSummary
 from ._settings import Settings
 
-__all__ = ["RunMeta", "Summarizer", "SummaryResult", "summarize"]
+__all__ = ["RunMeta", "Summarizer", "SummaryFailure", "SummaryResult", "summarize", "summarize_many"]
 
 
 class RunMeta(BaseModel):
@@ -42,6 +44,19 @@ class SummaryResult:
     meta: RunMeta
 
 
+@dataclass(frozen=True)
+class SummaryFailure:
+    """An article that could not be summarized, in a batch where the others could."""
+
+    kind: str
+    message: str
+    attempts: int | None = None
+
+    @classmethod
+    def from_error(cls, exc: SummarizerError) -> SummaryFailure:
+        return cls(kind=type(exc).__name__, message=str(exc), attempts=getattr(exc, "attempts", None))
+
+
 @dataclass
 class _CallLog:
     """What the backend was asked during one summary, across re-asks."""
@@ -51,6 +66,23 @@ class _CallLog:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     completions: list[ChatCompletion] = field(default_factory=list)
+
+    def trim(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Count the attempt and keep only the newest failed answer and its error in the transcript.
+
+        instructor appends every failed answer and its error message; keeping
+        only the latest pair stops re-asks from growing the prompt.
+        """
+        self.attempts += 1
+        history = request["messages"]
+        return {**request, "messages": history[: self.base_messages] + history[self.base_messages :][-2:]}
+
+    def record(self, response: ChatCompletion) -> ChatCompletion:
+        self.completions.append(response)
+        if response.usage is not None:
+            self.prompt_tokens += response.usage.prompt_tokens
+            self.completion_tokens += response.usage.completion_tokens
+        return response
 
 
 class Summarizer:
@@ -94,13 +126,67 @@ class Summarizer:
 
     def run(self, text: str) -> SummaryResult:
         """Summarize ``text`` and report how (tokens, attempts, seconds)."""
-        check_article_text(text)
         started = time.perf_counter()
+        backend, messages, log = self._prepare(text)
+        create = instructor.patch(create=self._sender(backend, log), mode=backend.instructor_mode)
+        with self._extraction_errors(log):
+            answer = create(**self._request(messages))
+        return self._result(backend, answer, log, started)
+
+    async def arun(self, text: str) -> SummaryResult:
+        """``run`` for asyncio: the backend's async path, so many articles can share one loop."""
+        started = time.perf_counter()
+        backend, messages, log = self._prepare(text)
+        create = instructor.patch(create=self._async_sender(backend, log), mode=backend.instructor_mode)
+        with self._extraction_errors(log):
+            answer = await create(**self._request(messages, asynchronous=True))
+        return self._result(backend, answer, log, started)
+
+    def run_many(self, texts: Iterable[str], *, concurrency: int | None = None) -> list[SummaryResult | SummaryFailure]:
+        """Summarize many articles, in input order; one article's failure does not stop the others.
+
+        Requests run concurrently up to ``concurrency`` where the backend can
+        serve them at once (a server), one after another where it cannot (the
+        embedded model).
+        """
+        limit = min(concurrency or self.settings.concurrency, self.backend.max_concurrency)
+        return asyncio.run(self._run_many(list(texts), max(1, limit)))
+
+    async def _run_many(self, texts: list[str], limit: int) -> list[SummaryResult | SummaryFailure]:
+        gate = asyncio.Semaphore(limit)
+
+        async def one(text: str) -> SummaryResult | SummaryFailure:
+            async with gate:
+                try:
+                    return await self.arun(text)
+                except SummarizerError as exc:
+                    return SummaryFailure.from_error(exc)
+
+        return list(await asyncio.gather(*(one(t) for t in texts)))
+
+    def _prepare(self, text: str) -> tuple[Backend, list[dict[str, str]], _CallLog]:
+        check_article_text(text)
         backend = self.backend
         messages = self.prompt.messages(text, ArticleSummary)
         self._check_fits(backend, messages)
-        log = _CallLog(base_messages=len(messages))
-        summary = self._extract(backend, messages, log)
+        return backend, messages, _CallLog(base_messages=len(messages))
+
+    def _request(self, messages: list[dict[str, str]], *, asynchronous: bool = False) -> dict[str, Any]:
+        reasks: dict[str, Any] = {
+            "stop": stop_after_attempt(1 + self.settings.max_reasks),
+            "retry": retry_if_exception_type(ValueError),  # pydantic and JSON errors; backend errors are final
+            "reraise": True,
+        }
+        return {
+            "response_model": ArticleSummary,
+            "messages": messages,
+            "max_retries": AsyncRetrying(**reasks) if asynchronous else Retrying(**reasks),
+            "max_tokens": self.settings.max_tokens,
+            "temperature": self.settings.temperature,
+            "seed": self.settings.seed,
+        }
+
+    def _result(self, backend: Backend, answer: BaseModel, log: _CallLog, started: float) -> SummaryResult:
         meta = RunMeta(
             backend=backend.name,
             model=backend.model_id,
@@ -111,12 +197,15 @@ class Summarizer:
             attempts=log.attempts,
             seconds=round(time.perf_counter() - started, 3),
         )
-        return SummaryResult(summary=summary, meta=meta)
+        # instructor hands back its own subclass carrying the raw response; callers get the plain model.
+        return SummaryResult(summary=ArticleSummary.model_validate(answer.model_dump()), meta=meta)
 
     def _check_fits(self, backend: Backend, messages: list[dict[str, str]]) -> None:
         window = backend.context_window
+        if window is None:
+            return
         needed = backend.count_tokens(messages)
-        if window is None or needed is None:
+        if needed is None:
             return
         room = window - self.settings.max_tokens
         if needed > room:
@@ -126,36 +215,24 @@ class Summarizer:
                 "shorten the article or raise --n-ctx"
             )
 
-    def _extract(self, backend: Backend, messages: list[dict[str, str]], log: _CallLog) -> ArticleSummary:
+    @staticmethod
+    def _sender(backend: Backend, log: _CallLog) -> Callable[..., ChatCompletion]:
         def send(**request: Any) -> ChatCompletion:
-            # instructor appends every failed answer and its error to the
-            # transcript; keep only the newest pair so re-asks do not grow.
-            history = request.pop("messages")
-            request["messages"] = history[: log.base_messages] + history[log.base_messages :][-2:]
-            log.attempts += 1
-            response = backend.chat(**request)
-            log.completions.append(response)
-            if response.usage is not None:
-                log.prompt_tokens += response.usage.prompt_tokens
-                log.completion_tokens += response.usage.completion_tokens
-            return response
+            return log.record(backend.chat(**log.trim(request)))
 
-        create = instructor.patch(create=send, mode=instructor.Mode.JSON_SCHEMA)
-        attempts = 1 + self.settings.max_reasks
-        reasks = Retrying(
-            stop=stop_after_attempt(attempts),
-            retry=retry_if_exception_type(ValueError),  # pydantic and JSON errors; backend errors are final
-            reraise=True,
-        )
+        return send
+
+    @staticmethod
+    def _async_sender(backend: Backend, log: _CallLog) -> Callable[..., Awaitable[ChatCompletion]]:
+        async def send(**request: Any) -> ChatCompletion:
+            return log.record(await backend.achat(**log.trim(request)))
+
+        return send
+
+    @contextmanager
+    def _extraction_errors(self, log: _CallLog) -> Iterator[None]:
         try:
-            answer = create(
-                response_model=ArticleSummary,
-                messages=messages,
-                max_retries=reasks,
-                max_tokens=self.settings.max_tokens,
-                temperature=self.settings.temperature,
-                seed=self.settings.seed,
-            )
+            yield
         except IncompleteOutputException:
             raise ExtractionError(
                 f"the model's answer was cut off at the {self.settings.max_tokens}-token output limit "
@@ -163,12 +240,13 @@ class Summarizer:
                 attempts=log.attempts,
             ) from None
         except InstructorRetryException as exc:
+            # instructor wraps whatever ended the attempts; our own errors (backend, settings) keep their type.
+            if isinstance(exc.__cause__, SummarizerError):
+                raise exc.__cause__ from None
             raise ExtractionError(
                 f"no valid summary after {log.attempts} attempt(s): {_first_line(exc)}",
                 attempts=log.attempts,
             ) from exc
-        # instructor hands back its own subclass carrying the raw response; callers get the plain model.
-        return ArticleSummary.model_validate(answer.model_dump())
 
 
 def _first_line(exc: BaseException) -> str:
@@ -192,3 +270,11 @@ def summarize(text: str, *, backend: Backend | None = None, **settings: Any) -> 
     if resolved not in _shared:
         _shared[resolved] = Summarizer(settings=resolved)
     return _shared[resolved].summarize(text)
+
+
+def summarize_many(
+    texts: Iterable[str], *, concurrency: int | None = None, backend: Backend | None = None, **settings: Any
+) -> list[SummaryResult | SummaryFailure]:
+    """Summarize many articles; results come back in input order, failures as ``SummaryFailure``."""
+    with Summarizer(backend, settings=Settings.resolve(**settings)) as summarizer:
+        return summarizer.run_many(texts, concurrency=concurrency)

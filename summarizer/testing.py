@@ -7,16 +7,18 @@ each answer from the request. Both record every request they receive.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from openai.types.chat import ChatCompletion
 
+from . import _retry
 from ._backend import Backend, register_backend
 
-__all__ = ["FunctionBackend", "ScriptedBackend", "completion"]
+__all__ = ["FunctionBackend", "ScriptedBackend", "completion", "instant_retries"]
 
 Answer = str | dict[str, Any]
 
@@ -98,3 +100,19 @@ class ScriptedBackend(FunctionBackend):
 
 
 register_backend("mock", ScriptedBackend)
+
+
+@contextlib.contextmanager
+def instant_retries() -> Iterator[list[float]]:
+    """Make transport-retry waits instant; yields the list of waits that would have been slept."""
+    waits: list[float] = []
+
+    async def record_async(seconds: float) -> None:
+        waits.append(seconds)
+
+    saved = _retry._sleep_impl, _retry._async_sleep_impl
+    _retry._sleep_impl, _retry._async_sleep_impl = waits.append, record_async
+    try:
+        yield waits
+    finally:
+        _retry._sleep_impl, _retry._async_sleep_impl = saved

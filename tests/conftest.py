@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from summarizer import Settings, Summarizer, allow_model_calls
+from summarizer.testing import instant_retries
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "lachin-corridor-talks-2023-03-01.txt"
@@ -23,10 +24,17 @@ def _block_model_calls(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def retry_waits() -> Iterator[list[float]]:
+    """Transport-retry waits are recorded, not slept, so retry tests are instant."""
+    with instant_retries() as waits:
+        yield waits
+
+
+@pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     # A developer's SUMMARIZER_* settings must not change what tests see.
     for name in list(os.environ):
-        if name.startswith("SUMMARIZER_") and name != "SUMMARIZER_CACHE_DIR":
+        if (name.startswith("SUMMARIZER_") and name != "SUMMARIZER_CACHE_DIR") or name == "OPENAI_API_KEY":
             monkeypatch.delenv(name)
 
 

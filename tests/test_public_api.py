@@ -24,13 +24,17 @@ EXPECTED_PUBLIC = {
     "ModelCallsBlockedError",
     "ModelIntegrityError",
     "ModelNotInstalledError",
+    "OpenAIBackend",
     "Participant",
     "Party",
+    "RetryPolicy",
     "RunMeta",
     "Settings",
     "Stance",
+    "StructuredMode",
     "Summarizer",
     "SummarizerError",
+    "SummaryFailure",
     "SummaryResult",
     "Topic",
     "__version__",
@@ -39,6 +43,7 @@ EXPECTED_PUBLIC = {
     "create_backend",
     "register_backend",
     "summarize",
+    "summarize_many",
 }
 
 

@@ -12,7 +12,8 @@ def test_explicit_beats_environment_beats_default(tmp_path):
     assert Settings.resolve(env).model == "qwen2.5-coder-0.5b"
     assert Settings.resolve(env).max_tokens == 300
     assert Settings.resolve(env, model="qwen2.5-coder-1.5b").model == "qwen2.5-coder-1.5b"
-    assert Settings.resolve({}).model == "qwen2.5-coder-1.5b"
+    assert Settings.resolve({}).model is None  # the embedded default, or the server's only model
+    assert Settings.resolve({}).model_label == "qwen2.5-coder-1.5b"
     assert Settings.resolve({"SUMMARIZER_MODEL_PATH": str(gguf)}).model_path == Path(gguf)
 
 

@@ -1,0 +1,283 @@
+"""A backend for any OpenAI-compatible server: OpenAI, vLLM, Ollama, LM Studio, llama.cpp servers.
+
+Servers differ in how (and whether) they enforce a JSON Schema, so the
+backend speaks one of several structured-output dialects (``StructuredMode``).
+``auto`` sends one tiny probe that begs for prose under a schema: the first
+dialect whose answer still fits the schema is the one the server enforces.
+This catches servers that reject a dialect (llama-cpp-python's server answers
+500 to ``json_schema``) and ones that silently ignore it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+import instructor
+import openai
+from openai.types.chat import ChatCompletion
+
+from ._backend import Backend, register_backend
+from ._exceptions import BackendError, ConfigurationError
+from ._llama import grammar_response_format
+from ._retry import RetryPolicy, is_transient
+
+__all__ = ["OpenAIBackend", "StructuredMode"]
+
+T = TypeVar("T")
+
+# Local servers ignore the key, but the client refuses to start without one.
+_PLACEHOLDER_KEY = "not-needed"
+_OPENAI_HOST = "api.openai.com"
+
+
+class StructuredMode(StrEnum):
+    """How the schema reaches the server (``--mode``)."""
+
+    auto = "auto"
+    #: ``response_format: {"type": "json_schema", ...}``: OpenAI (strict), vLLM, llama.cpp's C++ server, Ollama >= 0.5.
+    json_schema = "json_schema"
+    #: ``response_format: {"type": "json_object", "schema": ...}``: llama-cpp-python's server (compiled to a grammar).
+    json_object_schema = "json_object_schema"
+    #: ``response_format: {"type": "json_object"}`` with the schema in the prompt (instructor JSON mode).
+    json = "json"
+    #: No server support: the schema in the prompt, JSON read from a Markdown block (instructor MD_JSON mode).
+    md_json = "md_json"
+
+
+_PROBE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"answer": {"type": "string", "enum": ["yes", "no"]}},
+    "required": ["answer"],
+    "additionalProperties": False,
+}
+_PROBE_MESSAGES = [{"role": "user", "content": "Write two lines of free verse about rain. No JSON, no braces."}]
+
+
+class OpenAIBackend(Backend):
+    """Chat completions from an OpenAI-compatible server.
+
+    Pass ``client``/``async_client`` to inject your own ``openai.OpenAI`` /
+    ``openai.AsyncOpenAI`` (with custom transports, proxies, headers); the
+    backend then uses them as they are, adding only its transport retries.
+    """
+
+    name = "openai"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 300.0,
+        mode: StructuredMode | str = StructuredMode.auto,
+        retry: RetryPolicy | None = None,
+        concurrency: int = 4,
+        client: openai.OpenAI | None = None,
+        async_client: openai.AsyncOpenAI | None = None,
+    ) -> None:
+        if client is None and async_client is None:
+            base_url = base_url or "https://api.openai.com/v1"
+            if not api_key:
+                if _is_openai(base_url):
+                    raise ConfigurationError(
+                        f"{base_url} needs an API key; set it with: export OPENAI_API_KEY=sk-... (or --api-key)"
+                    )
+                api_key = _PLACEHOLDER_KEY
+        self._model = model
+        self._mode = StructuredMode(mode)
+        self._resolved_mode: StructuredMode | None = None if self._mode is StructuredMode.auto else self._mode
+        self._mode_lock = threading.Lock()
+        self.retry = retry or RetryPolicy()
+        self._concurrency = max(1, concurrency)
+        self._client = client
+        self._async_client = async_client
+        self._options = {"base_url": base_url, "api_key": api_key, "timeout": timeout, "max_retries": 0}
+        source = client or async_client
+        self.base_url = str(source.base_url) if source is not None else str(base_url)
+
+    # -- identity and capabilities -------------------------------------------------
+
+    @property
+    def model_id(self) -> str:
+        return self._model
+
+    @property
+    def max_concurrency(self) -> int:
+        return self._concurrency
+
+    @property
+    def structured_mode(self) -> StructuredMode:
+        """The dialect in use; ``auto`` is resolved by a probe on first use."""
+        with self._mode_lock:
+            if self._resolved_mode is None:
+                self._resolved_mode = self._detect_mode()
+            return self._resolved_mode
+
+    @property
+    def instructor_mode(self) -> instructor.Mode:
+        mode = self.structured_mode
+        if mode is StructuredMode.json:
+            return instructor.Mode.JSON
+        if mode is StructuredMode.md_json:
+            return instructor.Mode.MD_JSON
+        return instructor.Mode.JSON_SCHEMA
+
+    # -- clients ---------------------------------------------------------------------
+
+    @property
+    def client(self) -> openai.OpenAI:
+        if self._client is None:
+            self._client = openai.OpenAI(**self._client_options(self._async_client))
+        return self._client
+
+    @property
+    def async_client(self) -> openai.AsyncOpenAI:
+        if self._async_client is None:
+            self._async_client = openai.AsyncOpenAI(**self._client_options(self._client))
+        return self._async_client
+
+    def _client_options(self, twin: openai.OpenAI | openai.AsyncOpenAI | None) -> dict[str, Any]:
+        if twin is None:
+            return dict(self._options)
+        return {"base_url": str(twin.base_url), "api_key": twin.api_key, "timeout": twin.timeout, "max_retries": 0}
+
+    # -- requests --------------------------------------------------------------------
+
+    def chat(self, *, messages: list[dict[str, Any]], **params: Any) -> ChatCompletion:
+        request = self._request(messages, params, self.structured_mode)
+        attempts = 0
+
+        def send() -> ChatCompletion:
+            nonlocal attempts
+            attempts += 1
+            response: ChatCompletion = self.client.chat.completions.create(**request)
+            return response
+
+        try:
+            return self._postprocess(self.retry.retrying()(send))
+        except openai.OpenAIError as exc:
+            raise self._error(exc, attempts) from exc
+
+    async def achat(self, *, messages: list[dict[str, Any]], **params: Any) -> ChatCompletion:
+        request = self._request(messages, params, self.structured_mode)
+        attempts = 0
+
+        async def send() -> ChatCompletion:
+            nonlocal attempts
+            attempts += 1
+            response: ChatCompletion = await self.async_client.chat.completions.create(**request)
+            return response
+
+        try:
+            return self._postprocess(await self.retry.async_retrying()(send))
+        except openai.OpenAIError as exc:
+            raise self._error(exc, attempts) from exc
+
+    def _request(self, messages: list[dict[str, Any]], params: dict[str, Any], mode: StructuredMode) -> dict[str, Any]:
+        request = {**params, "messages": messages, "model": self._model}
+        response_format = request.get("response_format")
+        if response_format and response_format.get("type") == "json_schema":
+            if mode is StructuredMode.json_object_schema:
+                request["response_format"] = grammar_response_format(response_format)
+            elif _is_openai(self.base_url):
+                request["response_format"] = {
+                    "type": "json_schema",
+                    "json_schema": {**response_format["json_schema"], "strict": True},
+                }
+        return request
+
+    def _postprocess(self, response: ChatCompletion) -> ChatCompletion:
+        if not isinstance(response, ChatCompletion):  # a server that answered 200 with something else
+            raise BackendError(f"{self.base_url}: the server's answer is not a chat completion")
+        return response
+
+    def _error(self, exc: openai.OpenAIError, attempts: int) -> Exception:
+        where = f"{self.base_url} ({self._model})"
+        if isinstance(exc, openai.AuthenticationError):
+            return ConfigurationError(
+                f"{where} rejected the API key (HTTP 401); set it with: export OPENAI_API_KEY=... (or --api-key)"
+            )
+        if isinstance(exc, openai.NotFoundError):
+            return ConfigurationError(f"{where}: not found (HTTP 404); check --base-url and --model")
+        if is_transient(exc):
+            return BackendError(f"{where}: transport failed after {attempts} attempt(s): {_describe(exc)}")
+        return BackendError(f"{where}: the server refused the request: {_describe(exc)}")
+
+    # -- structured-output detection -----------------------------------------------
+
+    def _detect_mode(self) -> StructuredMode:
+        if _is_openai(self.base_url):
+            return StructuredMode.json_schema
+        schema_request = {"name": "Probe", "schema": _PROBE_SCHEMA}
+        candidates: list[tuple[StructuredMode, dict[str, Any], Callable[[Any], bool]]] = [
+            (StructuredMode.json_schema, {"type": "json_schema", "json_schema": schema_request}, _fits_probe),
+            (StructuredMode.json_object_schema, {"type": "json_schema", "json_schema": schema_request}, _fits_probe),
+            (StructuredMode.json, {"type": "json_object"}, _is_json),
+        ]
+        for mode, response_format, accepts in candidates:
+            request = self._request(
+                _PROBE_MESSAGES, {"response_format": response_format, "max_tokens": 24, "temperature": 0.0}, mode
+            )
+            try:
+                # Connection trouble is retried as usual; a refusal only means "not this dialect".
+                response = self.retry.retrying()(lambda r=request: self._probe_once(r))
+            except _Refused:
+                continue
+            except openai.OpenAIError as exc:
+                raise self._error(exc, self.retry.max_attempts) from exc
+            if accepts(response.choices[0].message.content if response.choices else None):
+                return mode
+        return StructuredMode.md_json
+
+    def _probe_once(self, request: dict[str, Any]) -> ChatCompletion:
+        try:
+            response: ChatCompletion = self.client.chat.completions.create(**request)
+        except openai.APIStatusError as exc:
+            if exc.status_code in (401, 404):
+                raise self._error(exc, 1) from exc
+            # Refusals, including a 500 from a server that cannot parse the dialect, are final here.
+            raise _Refused(exc) from exc
+        return response
+
+
+class _Refused(Exception):
+    """The server refused a probe dialect; not an openai error, so transport retries skip it."""
+
+
+def _is_openai(base_url: str) -> bool:
+    return urlparse(base_url).hostname == _OPENAI_HOST
+
+
+def _fits_probe(content: Any) -> bool:
+    try:
+        document = json.loads(content)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(document, dict) and set(document) == {"answer"} and document["answer"] in ("yes", "no")
+
+
+def _is_json(content: Any) -> bool:
+    try:
+        json.loads(content)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _describe(exc: openai.OpenAIError) -> str:
+    if isinstance(exc, openai.APITimeoutError):
+        return "timed out"
+    if isinstance(exc, openai.APIConnectionError):
+        return f"cannot connect ({exc.__cause__ or exc})"
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code} {' '.join(str(exc.message).split())[:200]}"
+    return " ".join(str(exc).split())[:200]
+
+
+register_backend("openai", OpenAIBackend)

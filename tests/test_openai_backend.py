@@ -1,0 +1,223 @@
+"""The OpenAI-compatible backend against scripted servers on loopback: retries, faults, modes, concurrency."""
+
+import asyncio
+import json
+import threading
+
+import openai
+import pytest
+
+from summarizer import BackendError, ConfigurationError, ExtractionError, Settings, Summarizer, summarize_many
+from summarizer._openai import OpenAIBackend, StructuredMode
+from summarizer._retry import RetryPolicy
+from summarizer._summarizer import SummaryFailure, SummaryResult
+from tests.conftest import summary_dict
+from tests.fake_server import Reply, ok, serve
+
+ARTICLE = "Envoys of Northland and Southland met on Wednesday, mediated by the Island Council."
+
+
+def backend_for(url, **options):
+    options.setdefault("mode", StructuredMode.json_schema)
+    options.setdefault("retry", RetryPolicy(max_attempts=4, initial_wait=1.0, max_wait=30.0))
+    return OpenAIBackend("fake-model", base_url=url, **options)
+
+
+def scripted(replies):
+    """A handler that plays ``replies`` in order."""
+    queue = list(replies)
+    lock = threading.Lock()
+
+    def handler(request):
+        with lock:
+            return queue.pop(0)
+
+    return handler
+
+
+def test_rate_limit_then_server_error_then_success(retry_waits):
+    replies = [
+        Reply(status=429, body={"error": {"message": "slow down"}}, headers={"Retry-After": "7"}),
+        Reply(status=500, body={"error": {"message": "boom"}}),
+        ok(summary_dict()),
+    ]
+    with serve(scripted(replies)) as server:
+        result = Summarizer(backend_for(server.base_url), settings=Settings()).run(ARTICLE)
+    assert len(server.requests) == 3
+    assert result.meta.attempts == 1  # transport retries are not re-asks
+    assert result.summary.parties[0].name == "Northland"
+    assert retry_waits[0] == 7.0  # Retry-After honoured
+    assert 1.0 <= retry_waits[1] <= 30.0  # then exponential backoff with jitter
+    assert server.requests[0]["response_format"]["type"] == "json_schema"
+
+
+def test_retry_after_is_capped_by_the_policy(retry_waits):
+    replies = [Reply(status=503, body={}, headers={"retry-after-ms": "90000"}), ok(summary_dict())]
+    with serve(scripted(replies)) as server:
+        Summarizer(backend_for(server.base_url), settings=Settings()).run(ARTICLE)
+    assert retry_waits == [30.0]
+
+
+def test_transport_failures_are_bounded_and_named(retry_waits):
+    with serve(lambda request: Reply(status=503, body={"error": {"message": "overloaded"}})) as server:
+        backend = backend_for(server.base_url, retry=RetryPolicy(max_attempts=3))
+        with pytest.raises(BackendError, match=r"transport failed after 3 attempt\(s\): HTTP 503") as info:
+            Summarizer(backend, settings=Settings()).run(ARTICLE)
+    assert len(server.requests) == 3
+    assert len(retry_waits) == 2
+    assert "\n" not in str(info.value)
+
+
+def test_a_hanging_server_times_out(retry_waits):
+    with serve(lambda request: Reply(delay=3.0, body={})) as server:
+        backend = backend_for(server.base_url, timeout=0.3, retry=RetryPolicy(max_attempts=2))
+        with pytest.raises(BackendError, match=r"after 2 attempt\(s\): timed out"):
+            Summarizer(backend, settings=Settings()).run(ARTICLE)
+    assert len(server.requests) == 2
+
+
+def test_invalid_json_is_reasked_not_retried(retry_waits):
+    replies = [ok("this is not json"), ok(summary_dict())]
+    with serve(scripted(replies)) as server:
+        result = Summarizer(backend_for(server.base_url), settings=Settings()).run(ARTICLE)
+    assert result.meta.attempts == 2
+    assert retry_waits == []
+    reask = server.requests[1]["messages"]
+    assert reask[-2] == {"role": "assistant", "content": "this is not json"}
+    assert len(reask) == len(server.requests[0]["messages"]) + 2
+
+
+def test_invalid_answers_exhaust_the_reasks(retry_waits):
+    with (
+        serve(lambda request: ok('{"summary": 3}')) as server,
+        pytest.raises(ExtractionError, match=r"no valid summary after 2 attempt\(s\)"),
+    ):
+        Summarizer(backend_for(server.base_url), settings=Settings(max_reasks=1)).run(ARTICLE)
+    assert len(server.requests) == 2
+
+
+def test_rejected_key_says_how_to_set_it():
+    with (
+        serve(lambda request: Reply(status=401, body={"error": {"message": "bad key"}})) as server,
+        pytest.raises(ConfigurationError, match="OPENAI_API_KEY"),
+    ):
+        Summarizer(backend_for(server.base_url), settings=Settings()).run(ARTICLE)
+    assert len(server.requests) == 1
+
+
+def test_openai_without_a_key_is_a_one_line_configuration_error():
+    with pytest.raises(ConfigurationError, match="set it with: export OPENAI_API_KEY"):
+        OpenAIBackend("gpt-4o-mini")
+
+
+def test_openai_requests_strict_schemas():
+    backend = OpenAIBackend("gpt-4o-mini", api_key="sk-test", mode="json_schema")
+    request = backend._request(
+        [], {"response_format": {"type": "json_schema", "json_schema": {"name": "S", "schema": {}}}}, backend._mode
+    )
+    assert request["response_format"]["json_schema"]["strict"] is True
+
+
+def test_auto_mode_falls_back_to_json_object_schema_for_llama_cpp_python():
+    """llama-cpp-python's server answers 500 to json_schema and enforces json_object + schema."""
+
+    def handler(request):
+        response_format = request.get("response_format") or {}
+        if response_format.get("type") == "json_schema":
+            return Reply(status=500, body={"error": {"message": "unsupported"}})
+        if "schema" in response_format:
+            properties = response_format["schema"]["properties"]
+            return ok({"answer": "yes"} if "answer" in properties else summary_dict())
+        return ok("A poem about rain.")
+
+    with serve(handler) as server:
+        backend = OpenAIBackend("fake-model", base_url=server.base_url)
+        result = Summarizer(backend, settings=Settings()).run(ARTICLE)
+    assert backend.structured_mode is StructuredMode.json_object_schema
+    assert result.summary.mediators[0].name == "Island Council"
+    assert server.requests[-1]["response_format"]["type"] == "json_object"
+    assert "schema" in server.requests[-1]["response_format"]
+
+
+def test_auto_mode_detects_a_server_that_silently_ignores_the_schema():
+    """Prose back under every dialect: fall back to instructor's Markdown-JSON mode with the schema in the prompt."""
+
+    def handler(request):
+        system = request["messages"][0]["content"]
+        if "json" in system.lower() and "summary" in system:
+            return ok("```json\n" + json.dumps(summary_dict()) + "\n```")
+        return ok("Rain falls softly.")
+
+    with serve(handler) as server:
+        backend = OpenAIBackend("fake-model", base_url=server.base_url)
+        result = Summarizer(backend, settings=Settings()).run(ARTICLE)
+    assert backend.structured_mode is StructuredMode.md_json
+    assert result.summary.parties[1].name == "Southland"
+
+
+def test_injected_client_is_used_as_given():
+    with serve(lambda request: ok(summary_dict())) as server:
+        client = openai.OpenAI(base_url=server.base_url, api_key="injected", max_retries=0)
+        backend = OpenAIBackend("fake-model", client=client, mode="json_schema")
+        Summarizer(backend, settings=Settings()).run(ARTICLE)
+        assert backend.client is client
+    assert len(server.requests) == 1
+
+
+def test_async_path_with_an_injected_async_client():
+    with serve(lambda request: ok(summary_dict())) as server:
+        client = openai.AsyncOpenAI(base_url=server.base_url, api_key="injected", max_retries=0)
+        backend = OpenAIBackend("fake-model", async_client=client, mode="json_schema")
+        result = asyncio.run(Summarizer(backend, settings=Settings()).arun(ARTICLE))
+    assert isinstance(result, SummaryResult)
+    assert result.meta.backend == "openai"
+
+
+def test_many_articles_run_concurrently_keep_order_and_survive_a_failure():
+    def handler(request):
+        article = request["messages"][1]["content"]
+        if "article 3" in article:
+            return Reply(delay=0.2, body={"choices": "broken"})  # 200 with nonsense: a bad server answer
+        name = article.split("ARTICLE:\n")[1].split("\n")[0]
+        return Reply(delay=0.3, body=ok(summary_dict(summary=name)).body)
+
+    texts = [f"article {i}" for i in range(6)]
+    with serve(handler) as server:
+        backend = OpenAIBackend("fake-model", base_url=server.base_url, mode="json_schema", concurrency=3)
+        results = summarize_many(texts, backend=backend, concurrency=3, max_reasks=0)
+    assert [r.summary.summary if isinstance(r, SummaryResult) else None for r in results] == [
+        "article 0",
+        "article 1",
+        "article 2",
+        None,
+        "article 4",
+        "article 5",
+    ]
+    assert isinstance(results[3], SummaryFailure)
+    assert 1 < server.in_flight_peak[0] <= 3
+
+
+def test_embedded_style_backends_run_one_at_a_time():
+    from summarizer.testing import FunctionBackend
+
+    active = []
+    peak = []
+
+    def answer(messages, params):
+        active.append(1)
+        peak.append(len(active))
+        threading.Event().wait(0.05)
+        active.pop()
+        return summary_dict()
+
+    results = summarize_many(["a one", "a two", "a three"], backend=FunctionBackend(answer), concurrency=8)
+    assert all(isinstance(r, SummaryResult) for r in results)
+    assert max(peak) == 1
+
+
+def test_settings_choose_the_server_backend():
+    with serve(lambda request: ok(summary_dict())) as server:
+        settings = Settings.resolve({"SUMMARIZER_BASE_URL": server.base_url, "SUMMARIZER_MODE": "json_schema"})
+        backend = settings.create_backend()
+        assert isinstance(backend, OpenAIBackend)
+        assert backend.model_id == "fake-model"  # the server's only model, from /models
