@@ -30,7 +30,7 @@ $(VENV)/.installed: pyproject.toml $(WHEELHOUSE)/.built
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --no-deps --no-index --find-links $(WHEELHOUSE) llama-cpp-python==$(LLAMA_VERSION)
-	$(BIN)/python -m pip install --quiet --find-links $(WHEELHOUSE) -e '.[dev,small]'
+	$(BIN)/python -m pip install --quiet --find-links $(WHEELHOUSE) -e '.[dev,small,server]'
 	$(BIN)/summarize models --assemble
 	touch $@
 

@@ -1,4 +1,4 @@
-"""Fake backends for tests: scripted answers, no model, no network.
+"""Test helpers: fake backends, instant retries, and a real local llama.cpp server.
 
 ``ScriptedBackend`` replays outputs in order (a dict is sent as JSON, a str
 as-is, so invalid answers can exercise re-asks); ``FunctionBackend`` computes
@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from openai.types.chat import ChatCompletion
@@ -18,7 +23,7 @@ from openai.types.chat import ChatCompletion
 from . import _retry
 from ._backend import Backend, register_backend
 
-__all__ = ["FunctionBackend", "ScriptedBackend", "completion", "instant_retries"]
+__all__ = ["FunctionBackend", "ScriptedBackend", "completion", "free_port", "instant_retries", "llama_server"]
 
 Answer = str | dict[str, Any]
 
@@ -116,3 +121,50 @@ def instant_retries() -> Iterator[list[float]]:
         yield waits
     finally:
         _retry._sleep_impl, _retry._async_sleep_impl = saved
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def llama_server(model_path: Path, *, n_ctx: int = 8192, startup_timeout: float = 180.0) -> Iterator[str]:
+    """Yield the server's base URL (``http://127.0.0.1:PORT/v1``) once it answers; stop it afterwards."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "llama_cpp.server",
+        "--model", str(model_path),
+        "--model_alias", "local",
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--n_ctx", str(n_ctx),
+        "--verbose", "False",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            if process.poll() is not None:
+                error = process.stderr.read().decode(errors="replace")[-2000:] if process.stderr else ""
+                raise RuntimeError(f"llama_cpp.server exited with {process.returncode}: {error}")
+            try:
+                with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"llama_cpp.server did not answer within {startup_timeout:.0f} s")
+            time.sleep(0.5)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

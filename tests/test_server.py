@@ -1,0 +1,54 @@
+"""The real llama-cpp-python server with the embedded model, driven by the real openai client."""
+
+import asyncio
+import json
+import subprocess
+import sys
+
+import pytest
+
+from summarizer import EMBEDDED_MODELS, ArticleSummary, OpenAIBackend, Settings, StructuredMode, Summarizer
+from summarizer._embedded import ensure_model_file
+from summarizer.testing import llama_server
+from tests.conftest import ROOT, SEED
+
+pytestmark = pytest.mark.model
+
+SHORT_ARTICLE = ROOT / "evals" / "articles" / "edge-direct-talks-fisheries.txt"
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    model = ensure_model_file(EMBEDDED_MODELS["qwen2.5-coder-1.5b"])
+    with llama_server(model) as url:
+        yield url
+
+
+def test_auto_mode_finds_the_grammar_dialect(server_url):
+    backend = OpenAIBackend("local", base_url=server_url)
+    assert backend.structured_mode is StructuredMode.json_object_schema
+
+
+def test_cli_against_the_server(server_url, tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "summarizer", str(SEED), "--base-url", server_url, "--meta"],
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    document = json.loads(proc.stdout)
+    meta = document.pop("meta")
+    assert meta["backend"] == "openai"
+    assert meta["model"] == "local"  # the server's only model, found without --model
+    summary = ArticleSummary.model_validate(document)
+    assert any("russia" in m.name.lower() for m in summary.mediators)
+
+
+def test_async_library_path_against_the_server(server_url):
+    backend = OpenAIBackend("local", base_url=server_url)
+    summarizer = Summarizer(backend, settings=Settings())
+    result = asyncio.run(summarizer.arun(SHORT_ARTICLE.read_text(encoding="utf-8")))
+    assert result.meta.prompt_tokens > 200
+    assert {p.name for p in result.summary.participants} & {"Ingrid Solberg", "Tomas Rehn"}
