@@ -12,7 +12,7 @@ SEED := seeds/lachin-corridor-talks-2023-03-01.txt
 
 # The development set lives beside the project, not in it; it is used when present.
 DEV_CASES := ../shared/evals-dev
-EVAL_CASES := --cases evals/cases $(if $(wildcard $(DEV_CASES)/*.yaml),--cases $(DEV_CASES))
+EVAL_CASES := --cases evals/cases --cases evals/edge-cases $(if $(wildcard $(DEV_CASES)/*.yaml),--cases $(DEV_CASES))
 EVAL_OUT ?= eval-out
 
 .PHONY: install demo test lint typecheck unit schemas eval eval-gate clean
