@@ -93,6 +93,13 @@ ModeOption = Annotated[
 TimeoutOption = Annotated[
     float | None, typer.Option(help="Seconds to wait for one server response. [env: SUMMARIZER_TIMEOUT; default: 300]")
 ]
+StrategyOption = Annotated[
+    str | None,
+    typer.Option(
+        help="focused (two passes sharing the article prefix, then clean-up) or single (one naive call). "
+        "[env: SUMMARIZER_STRATEGY; default: focused]"
+    ),
+]
 ConcurrencyOption = Annotated[
     int | None,
     typer.Option(help="Articles in flight at once on a server. [env: SUMMARIZER_CONCURRENCY; default: 4]"),
@@ -108,6 +115,7 @@ def run(
     ] = None,
     model: ModelOption = None,
     model_path: ModelPathOption = None,
+    strategy: StrategyOption = None,
     base_url: BaseUrlOption = None,
     api_key: ApiKeyOption = None,
     mode: ModeOption = None,
@@ -136,6 +144,7 @@ def run(
         settings = Settings.resolve(
             model=model,
             model_path=model_path,
+            strategy=strategy,
             base_url=base_url,
             api_key=api_key,
             mode=mode,
@@ -234,6 +243,7 @@ def eval_command(
     tolerance: Annotated[float, typer.Option(help="Allowed drop below the baseline's macro-F1.")] = 0.02,
     model: ModelOption = None,
     model_path: ModelPathOption = None,
+    strategy: StrategyOption = None,
     base_url: BaseUrlOption = None,
     api_key: ApiKeyOption = None,
     mode: ModeOption = None,
@@ -255,7 +265,13 @@ def eval_command(
                 write_report(report, out)
             else:
                 settings = Settings.resolve(
-                    model=model, model_path=model_path, base_url=base_url, api_key=api_key, mode=mode, timeout=timeout
+                    model=model,
+                    model_path=model_path,
+                    strategy=strategy,
+                    base_url=base_url,
+                    api_key=api_key,
+                    mode=mode,
+                    timeout=timeout,
                 )
                 with Summarizer(settings=settings, progress=_status) as summarizer:
                     report = evaluate_live(loaded, summarizer, out, progress)

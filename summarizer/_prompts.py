@@ -1,13 +1,19 @@
 """Prompt templates: loaded from ``prompts/`` files and filled in.
 
-A prompt is named ``<name>-v<N>``; its system and user templates are the files
-``<name>-v<N>.system.txt`` and ``<name>-v<N>.user.txt``. Changing a prompt's
-wording means adding a new version, so results stay traceable to the exact
-text that produced them.
+A prompt set is named ``<name>-v<N>``: one system template,
+``<name>-v<N>.system.txt``, shared by every pass, and one user template per
+pass, ``<name>-v<N>.<pass>.txt``. Changing a prompt's wording means adding a
+new version, so results stay traceable to the exact text that produced them.
+
+Templates use ``$article``, ``$fields`` (a compact guide rendered from the
+pass's response model) and ``$schema`` (the model's full JSON Schema). The
+article sits at the start of every user turn, so passes over one article
+share the system prompt and the article as a prefix that llama.cpp reuses.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cache
 from string import Template
@@ -17,36 +23,39 @@ from pydantic import BaseModel
 
 from ._resources import data_dir
 
-__all__ = ["DEFAULT_PROMPT", "ChatPrompt", "field_guide", "load_prompt"]
-
-DEFAULT_PROMPT = "extract-v1"
+__all__ = ["PromptSet", "field_guide", "load_prompts"]
 
 
 @dataclass(frozen=True)
-class ChatPrompt:
-    """A versioned pair of templates that turns an article into chat messages."""
+class PromptSet:
+    """A versioned system template and one user template per pass."""
 
     version: str
     system: Template
-    user: Template
+    passes: dict[str, Template]
 
-    def messages(self, article: str, response_model: type[BaseModel]) -> list[dict[str, str]]:
+    def messages(self, pass_name: str, article: str, response_model: type[BaseModel]) -> list[dict[str, str]]:
+        schema = response_model.model_json_schema()
+        values = {"fields": field_guide(response_model), "schema": json.dumps(schema, separators=(",", ":"))}
         return [
-            {"role": "system", "content": self.system.substitute(fields=field_guide(response_model))},
-            {"role": "user", "content": self.user.substitute(article=article)},
+            {"role": "system", "content": self.system.substitute(values)},
+            {"role": "user", "content": self.passes[pass_name].substitute(values, article=article)},
         ]
 
 
 @cache
-def load_prompt(version: str = DEFAULT_PROMPT) -> ChatPrompt:
+def load_prompts(version: str) -> PromptSet:
     directory = data_dir("prompts")
-    try:
-        system = (directory / f"{version}.system.txt").read_text(encoding="utf-8")
-        user = (directory / f"{version}.user.txt").read_text(encoding="utf-8")
-    except FileNotFoundError:
-        known = sorted({p.name.split(".")[0] for p in directory.glob("*.txt")})
-        raise ValueError(f"unknown prompt {version!r}; known prompts: {', '.join(known)}") from None
-    return ChatPrompt(version=version, system=Template(system), user=Template(user))
+    system_file = directory / f"{version}.system.txt"
+    if not system_file.is_file():
+        known = sorted({p.name.split(".")[0] for p in directory.glob("*.system.txt")})
+        raise ValueError(f"unknown prompt {version!r}; known prompts: {', '.join(known)}")
+    passes = {
+        path.name[len(version) + 1 : -len(".txt")]: Template(path.read_text(encoding="utf-8"))
+        for path in sorted(directory.glob(f"{version}.*.txt"))
+        if path != system_file
+    }
+    return PromptSet(version=version, system=Template(system_file.read_text(encoding="utf-8")), passes=passes)
 
 
 def field_guide(model: type[BaseModel]) -> str:

@@ -125,6 +125,64 @@ class ArticleSummary(_Strict):
     )
 
 
+# -- Extraction views ------------------------------------------------------------------
+# What one pass of a multi-pass strategy asks the model for. They reuse the
+# contract's field definitions; ``maxLength`` here only bounds generation (it
+# is in the schema the grammar is built from, not in validation), so a small
+# model cannot ramble inside a string.
+
+
+def _bounded(max_length: int) -> dict[str, Any]:
+    return {"maxLength": max_length}
+
+
+def _same_as(model: type[BaseModel], name: str) -> Any:
+    """The contract's definition of a field, so views and contract cannot drift apart."""
+    return model.model_fields[name]
+
+
+class MeetingFacts(_Strict):
+    """The meeting half of a summary: everything but the disputed claims."""
+
+    summary: str = Field(
+        description="One or two short neutral sentences saying what happened.",
+        json_schema_extra=_bounded(320),
+    )
+    meeting: Meeting = _same_as(ArticleSummary, "meeting")
+    parties: list[Party] = _same_as(ArticleSummary, "parties")
+    participants: list[Participant] = _same_as(ArticleSummary, "participants")
+    mediators: list[Mediator] = _same_as(ArticleSummary, "mediators")
+    topics: list[Topic] = _same_as(ArticleSummary, "topics")
+
+
+class DisputeFinding(_Strict):
+    """A disputed claim, asked for denier first: denials are explicit in news text, claims often are not."""
+
+    disputed_by: list[str] = Field(
+        max_length=4, description="Who denies, rejects or contests it: the actor(s) named with the denial."
+    )
+    stance: Stance = _same_as(DisputedClaim, "stance")
+    claim: str = Field(
+        description="What the other side said, reported or demanded, as one neutral sentence.",
+        json_schema_extra=_bounded(240),
+    )
+    claimed_by: list[str] = Field(
+        max_length=4, description="Who made, reported or demanded it (not the one denying it)."
+    )
+
+    def as_claim(self) -> DisputedClaim:
+        return DisputedClaim(
+            claim=self.claim, claimed_by=self.claimed_by, disputed_by=self.disputed_by, stance=self.stance
+        )
+
+
+class DisputeFindings(_Strict):
+    disputed_claims: list[DisputeFinding] = Field(
+        max_length=_MAX_ITEMS,
+        description="Every claim in the article that another actor denies, rejects or contests; empty if none.",
+    )
+
+
 def schema_documents() -> dict[str, dict[str, Any]]:
     """The JSON Schema documents this package exports, by file name."""
     from ._cases import GoldCase  # the eval case format is exported beside the summary it scores

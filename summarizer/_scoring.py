@@ -1,9 +1,8 @@
 """Scoring a predicted summary against a golden case, field by field.
 
-Names match after normalisation (accents, case and punctuation ignored) by
-equality, by an alias appearing as whole words in a prediction at most four
-words longer, or by rapidfuzz ``token_sort_ratio`` >= 90 (not
-``token_set_ratio``, which scores "Kim" equal to "Kim Jong Un"). Predictions
+Names match by the rules of ``_names`` (normalised equality, an alias as
+whole words in a prediction at most four words longer, or rapidfuzz
+``token_sort_ratio`` >= 90). Predictions
 and gold entries are paired one-to-one by maximum bipartite matching, so a
 duplicate prediction cannot claim the same gold entry twice. Predictions
 that match nothing in gold but an ``allowed_extra`` entity (for participants
@@ -12,18 +11,16 @@ also a gold mediator) are left out of the counts.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
 from pydantic import BaseModel
-from rapidfuzz import fuzz
 from scipy.optimize import linear_sum_assignment
 
 from ._cases import GoldCase, GoldClaim
+from ._names import name_matches, normalize
 from ._schema import ArticleSummary, DisputedClaim
 
 __all__ = [
@@ -31,8 +28,6 @@ __all__ = [
     "MACRO_FIELDS",
     "Counts",
     "FieldScore",
-    "name_matches",
-    "normalize",
     "score_case",
     "summarize_counts",
 ]
@@ -42,35 +37,6 @@ MACRO_FIELDS = ("participants", "parties", "mediators", "topics", "claims")
 
 P = TypeVar("P")
 G = TypeVar("G")
-
-_FUZZY_THRESHOLD = 90
-_MAX_EXTRA_WORDS = 4
-_PUNCTUATION = re.compile(r"[^\w\s]|_", re.UNICODE)
-
-
-def normalize(text: str) -> str:
-    """NFKD, accents dropped, casefolded, punctuation to spaces, spaces collapsed."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_PUNCTUATION.sub(" ", stripped.casefold()).split())
-
-
-def _alias_matches(prediction: str, alias: str) -> bool:
-    if not prediction or not alias:
-        return False
-    if prediction == alias:
-        return True
-    p_words, a_words = prediction.split(), alias.split()
-    extra = len(p_words) - len(a_words)
-    if 0 <= extra <= _MAX_EXTRA_WORDS and f" {alias} " in f" {prediction} ":
-        return True
-    return fuzz.token_sort_ratio(prediction, alias) >= _FUZZY_THRESHOLD
-
-
-def name_matches(prediction: str, aliases: Sequence[str]) -> bool:
-    """Whether a predicted name is one of ``aliases`` under the scoring rules."""
-    p = normalize(prediction)
-    return any(_alias_matches(p, normalize(a)) for a in aliases)
 
 
 def _contains_any(text: str, keywords: Sequence[str]) -> bool:

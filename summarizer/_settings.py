@@ -11,7 +11,7 @@ from typing import Any
 from ._backend import Backend
 from ._embedded import DEFAULT_MODEL, check_gguf, ensure_model_file, get_embedded_model
 from ._exceptions import ConfigurationError
-from ._prompts import DEFAULT_PROMPT
+from ._strategies import DEFAULT_STRATEGY, get_strategy
 
 __all__ = ["Settings"]
 
@@ -37,7 +37,7 @@ class Settings:
     mode: str = "auto"
     timeout: float = 300.0
     concurrency: int = 4
-    prompt: str = DEFAULT_PROMPT
+    strategy: str = DEFAULT_STRATEGY
     n_ctx: int = 8192
     max_tokens: int = 1024
     max_reasks: int = 2
@@ -77,6 +77,7 @@ class Settings:
             raise ConfigurationError(f"timeout must be positive, got {self.timeout}")
         if self.concurrency < 1:
             raise ConfigurationError(f"concurrency must be at least 1, got {self.concurrency}")
+        get_strategy(self.strategy)
         if self.mode not in _STRUCTURED_MODES:
             raise ConfigurationError(f"unknown mode {self.mode!r}; choose one of: {', '.join(_STRUCTURED_MODES)}")
         if self.base_url is not None:

@@ -1,4 +1,4 @@
-"""Turning an article into a validated ``ArticleSummary``: prompt, constrained call, re-asks."""
+"""Turning an article into a validated ``ArticleSummary``: a strategy's passes, constrained calls, re-asks."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ from tenacity import AsyncRetrying, Retrying, retry_if_exception_type, stop_afte
 from ._article import check_article_text
 from ._backend import Backend
 from ._exceptions import ArticleTooLongError, ExtractionError, SummarizerError
-from ._prompts import ChatPrompt, load_prompt
+from ._prompts import PromptSet, load_prompts
 from ._schema import SCHEMA_VERSION, ArticleSummary
 from ._settings import Settings
+from ._strategies import Pass, Strategy, get_strategy
 
 __all__ = ["RunMeta", "Summarizer", "SummaryFailure", "SummaryResult", "summarize", "summarize_many"]
 
@@ -30,10 +31,12 @@ class RunMeta(BaseModel):
 
     backend: str
     model: str
+    strategy: str
     prompt_version: str
     schema_version: str
     prompt_tokens: int
     completion_tokens: int
+    #: Model calls, over every pass and re-ask.
     attempts: int
     seconds: float
 
@@ -59,9 +62,9 @@ class SummaryFailure:
 
 @dataclass
 class _CallLog:
-    """What the backend was asked during one summary, across re-asks."""
+    """What the backend was asked during one summary, across passes and re-asks."""
 
-    base_messages: int
+    base_messages: int = 0
     attempts: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -103,7 +106,8 @@ class Summarizer:
         self.settings = settings or Settings.resolve()
         self._backend = backend
         self._progress = progress
-        self.prompt: ChatPrompt = load_prompt(self.settings.prompt)
+        self.strategy: Strategy = get_strategy(self.settings.strategy)
+        self.prompts: PromptSet = load_prompts(self.strategy.prompt_version)
 
     @property
     def backend(self) -> Backend:
@@ -127,20 +131,26 @@ class Summarizer:
     def run(self, text: str) -> SummaryResult:
         """Summarize ``text`` and report how (tokens, attempts, seconds)."""
         started = time.perf_counter()
-        backend, messages, log = self._prepare(text)
-        create = instructor.patch(create=self._sender(backend, log), mode=backend.instructor_mode)
-        with self._extraction_errors(log):
-            answer = create(**self._request(messages))
-        return self._result(backend, answer, log, started)
+        backend, log = self._start(text)
+        answers = {}
+        for step in self.strategy.passes:
+            messages = self._messages(backend, step, text, log)
+            create = instructor.patch(create=self._sender(backend, log), mode=backend.instructor_mode)
+            with self._extraction_errors(log):
+                answers[step.name] = create(**self._request(messages, step))
+        return self._result(backend, self.strategy.combine(answers, text), log, started)
 
     async def arun(self, text: str) -> SummaryResult:
         """``run`` for asyncio: the backend's async path, so many articles can share one loop."""
         started = time.perf_counter()
-        backend, messages, log = self._prepare(text)
-        create = instructor.patch(create=self._async_sender(backend, log), mode=backend.instructor_mode)
-        with self._extraction_errors(log):
-            answer = await create(**self._request(messages, asynchronous=True))
-        return self._result(backend, answer, log, started)
+        backend, log = self._start(text)
+        answers = {}
+        for step in self.strategy.passes:
+            messages = self._messages(backend, step, text, log)
+            create = instructor.patch(create=self._async_sender(backend, log), mode=backend.instructor_mode)
+            with self._extraction_errors(log):
+                answers[step.name] = await create(**self._request(messages, step, asynchronous=True))
+        return self._result(backend, self.strategy.combine(answers, text), log, started)
 
     def run_many(self, texts: Iterable[str], *, concurrency: int | None = None) -> list[SummaryResult | SummaryFailure]:
         """Summarize many articles, in input order; one article's failure does not stop the others.
@@ -164,21 +174,24 @@ class Summarizer:
 
         return list(await asyncio.gather(*(one(t) for t in texts)))
 
-    def _prepare(self, text: str) -> tuple[Backend, list[dict[str, str]], _CallLog]:
+    def _start(self, text: str) -> tuple[Backend, _CallLog]:
         check_article_text(text)
-        backend = self.backend
-        messages = self.prompt.messages(text, ArticleSummary)
-        self._check_fits(backend, messages)
-        return backend, messages, _CallLog(base_messages=len(messages))
+        return self.backend, _CallLog()
 
-    def _request(self, messages: list[dict[str, str]], *, asynchronous: bool = False) -> dict[str, Any]:
+    def _messages(self, backend: Backend, step: Pass, text: str, log: _CallLog) -> list[dict[str, str]]:
+        messages = self.prompts.messages(step.name, text, step.response_model)
+        self._check_fits(backend, messages)
+        log.base_messages = len(messages)
+        return messages
+
+    def _request(self, messages: list[dict[str, str]], step: Pass, *, asynchronous: bool = False) -> dict[str, Any]:
         reasks: dict[str, Any] = {
             "stop": stop_after_attempt(1 + self.settings.max_reasks),
             "retry": retry_if_exception_type(ValueError),  # pydantic and JSON errors; backend errors are final
             "reraise": True,
         }
         return {
-            "response_model": ArticleSummary,
+            "response_model": step.response_model,
             "messages": messages,
             "max_retries": AsyncRetrying(**reasks) if asynchronous else Retrying(**reasks),
             "max_tokens": self.settings.max_tokens,
@@ -186,19 +199,19 @@ class Summarizer:
             "seed": self.settings.seed,
         }
 
-    def _result(self, backend: Backend, answer: BaseModel, log: _CallLog, started: float) -> SummaryResult:
+    def _result(self, backend: Backend, summary: ArticleSummary, log: _CallLog, started: float) -> SummaryResult:
         meta = RunMeta(
             backend=backend.name,
             model=backend.model_id,
-            prompt_version=self.prompt.version,
+            strategy=self.strategy.name,
+            prompt_version=self.prompts.version,
             schema_version=SCHEMA_VERSION,
             prompt_tokens=log.prompt_tokens,
             completion_tokens=log.completion_tokens,
             attempts=log.attempts,
             seconds=round(time.perf_counter() - started, 3),
         )
-        # instructor hands back its own subclass carrying the raw response; callers get the plain model.
-        return SummaryResult(summary=ArticleSummary.model_validate(answer.model_dump()), meta=meta)
+        return SummaryResult(summary=summary, meta=meta)
 
     def _check_fits(self, backend: Backend, messages: list[dict[str, str]]) -> None:
         window = backend.context_window

@@ -23,7 +23,15 @@ from openai.types.chat import ChatCompletion
 from . import _retry
 from ._backend import Backend, register_backend
 
-__all__ = ["FunctionBackend", "ScriptedBackend", "completion", "free_port", "instant_retries", "llama_server"]
+__all__ = [
+    "FunctionBackend",
+    "ScriptedBackend",
+    "answer_from_summary",
+    "completion",
+    "free_port",
+    "instant_retries",
+    "llama_server",
+]
 
 Answer = str | dict[str, Any]
 
@@ -105,6 +113,29 @@ class ScriptedBackend(FunctionBackend):
 
 
 register_backend("mock", ScriptedBackend)
+
+
+def answer_from_summary(document: dict[str, Any]) -> Callable[[list[dict[str, Any]], dict[str, Any]], Answer]:
+    """An answer function that serves every strategy's passes from one full summary document.
+
+    Each pass asks for a named model (``response_format.json_schema.name``):
+    the whole summary, its meeting facts, or its disputes (denier first).
+    """
+    disputes = [
+        {"disputed_by": c["disputed_by"], "stance": c["stance"], "claim": c["claim"], "claimed_by": c["claimed_by"]}
+        for c in document.get("disputed_claims", [])
+    ]
+    parts: dict[str, Answer] = {
+        "ArticleSummary": document,
+        "MeetingFacts": {k: v for k, v in document.items() if k != "disputed_claims"},
+        "DisputeFindings": {"disputed_claims": disputes},
+    }
+
+    def answer(messages: list[dict[str, Any]], params: dict[str, Any]) -> Answer:
+        name = (params.get("response_format") or {}).get("json_schema", {}).get("name", "ArticleSummary")
+        return parts[name]
+
+    return answer
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ def write_case(directory: Path, name: str, body: str, article: str | None = "Env
 
 
 def test_project_cases_load():
-    cases = load_cases([ROOT / "evals" / "cases"])
+    cases = load_cases([ROOT / "evals" / "cases", ROOT / "evals" / "edge-cases"])
     ids = [c.case.id for c in cases]
     assert "lachin-corridor-talks-2023-03-01" in ids
     assert len(ids) >= 5

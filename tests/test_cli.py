@@ -7,8 +7,11 @@ from typer.testing import CliRunner
 
 from summarizer import Settings
 from summarizer._cli import app
-from summarizer.testing import ScriptedBackend
+from summarizer.testing import FunctionBackend, ScriptedBackend, answer_from_summary
 from tests.conftest import summary_dict
+
+# Names every item of summary_dict(), so clean-up keeps them all.
+ARTICLE = "Ada Brook of Northland met Southland envoys, mediated by the Island Council, on the coast road.\n"
 
 
 def run_cli(*args, stdin=b"", cwd=None):
@@ -20,14 +23,14 @@ def run_cli(*args, stdin=b"", cwd=None):
 @pytest.fixture
 def scripted(monkeypatch):
     """Make the CLI's backend a scripted fake."""
-    backend = ScriptedBackend([summary_dict()])
+    backend = FunctionBackend(answer_from_summary(summary_dict()))
     monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
     return backend
 
 
 def test_prints_json_summary(scripted, tmp_path):
     article = tmp_path / "a.txt"
-    article.write_text("Envoys met.", encoding="utf-8")
+    article.write_text(ARTICLE, encoding="utf-8")
     result = CliRunner().invoke(app, [str(article)])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == summary_dict()
@@ -35,15 +38,17 @@ def test_prints_json_summary(scripted, tmp_path):
 
 def test_explicit_run_command_and_meta(scripted, tmp_path):
     article = tmp_path / "a.txt"
-    article.write_text("Envoys met.", encoding="utf-8")
+    article.write_text(ARTICLE, encoding="utf-8")
     result = CliRunner().invoke(app, ["run", str(article), "--meta", "-q"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["meta"]["attempts"] == 1
+    meta = json.loads(result.stdout)["meta"]
+    assert meta["strategy"] == "focused"
+    assert meta["attempts"] == 2  # one call per pass
 
 
 def test_markdown_brief(scripted, tmp_path):
     article = tmp_path / "a.txt"
-    article.write_text("Envoys met.", encoding="utf-8")
+    article.write_text(ARTICLE, encoding="utf-8")
     result = CliRunner().invoke(app, [str(article), "--format", "markdown", "-q"])
     assert result.exit_code == 0, result.output
     assert "## Mediators" in result.stdout
@@ -53,7 +58,7 @@ def test_markdown_brief(scripted, tmp_path):
 
 def test_out_writes_file_and_nothing_to_stdout(scripted, tmp_path):
     article = tmp_path / "a.txt"
-    article.write_text("Envoys met.", encoding="utf-8")
+    article.write_text(ARTICLE, encoding="utf-8")
     out = tmp_path / "summary.json"
     result = CliRunner().invoke(app, [str(article), "--out", str(out), "-q"])
     assert result.exit_code == 0, result.output
@@ -62,20 +67,20 @@ def test_out_writes_file_and_nothing_to_stdout(scripted, tmp_path):
 
 
 def test_reads_stdin(scripted):
-    result = CliRunner().invoke(app, ["-", "-q"], input="Envoys met.")
+    result = CliRunner().invoke(app, ["-", "-q"], input=ARTICLE)
     assert result.exit_code == 0, result.output
-    assert "Envoys met." in scripted.requests[0]["messages"][-1]["content"]
+    assert ARTICLE in scripted.requests[0]["messages"][-1]["content"]
 
 
 def test_failed_extraction_leaves_no_out_file(monkeypatch, tmp_path):
     backend = ScriptedBackend(["bad"] * 3)
     monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
     article = tmp_path / "a.txt"
-    article.write_text("Envoys met.", encoding="utf-8")
+    article.write_text(ARTICLE, encoding="utf-8")
     out = tmp_path / "summary.json"
     result = CliRunner().invoke(app, [str(article), "--out", str(out)])
     assert result.exit_code == 1
-    assert "no valid summary after 3 attempt(s)" in result.stderr
+    assert "no valid summary after 3 attempt(s)" in result.stderr  # the first pass fails for good
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [article]
 
@@ -108,7 +113,7 @@ def test_bad_input_is_one_line_no_traceback_no_out_file(tmp_path, content, messa
 
 def test_bad_settings_are_one_line(tmp_path):
     article = tmp_path / "a.txt"
-    article.write_text("Envoys met.", encoding="utf-8")
+    article.write_text(ARTICLE, encoding="utf-8")
     for args, message in [
         (["--model", "gpt-17"], "unknown model"),
         (["--model-path", str(tmp_path / "none.gguf")], "model file not found"),

@@ -5,7 +5,7 @@ from typer.testing import CliRunner
 
 from summarizer import Settings
 from summarizer._cli import app
-from summarizer.testing import FunctionBackend
+from summarizer.testing import FunctionBackend, answer_from_summary
 from tests.conftest import summary_dict
 
 
@@ -14,7 +14,9 @@ def case_dir(tmp_path):
     """Two tiny cases: one the fake gets right, one with no meeting."""
     directory = tmp_path / "cases"
     directory.mkdir()
-    (directory / "talks.txt").write_text("Northland and Southland met; the Island Council mediated.", encoding="utf-8")
+    (directory / "talks.txt").write_text(
+        "Ada Brook of Northland met Southland envoys; the Island Council mediated.", encoding="utf-8"
+    )
     (directory / "talks.yaml").write_text(
         "id: talks\nsource: talks.txt\n"
         "participants: [[Ada Brook]]\nparties: [[Northland], [Southland]]\nmediators: [[Island Council]]\n"
@@ -29,10 +31,11 @@ def case_dir(tmp_path):
 
 @pytest.fixture
 def fake_model(monkeypatch):
+    quiet = answer_from_summary(summary_dict(parties=[], participants=[], mediators=[], topics=[], disputed_claims=[]))
+    talks = answer_from_summary(summary_dict())
+
     def answer(messages, params):
-        if "storm" in messages[-1]["content"]:
-            return summary_dict(parties=[], participants=[], mediators=[], topics=[], disputed_claims=[])
-        return summary_dict()
+        return (quiet if "storm" in messages[1]["content"] else talks)(messages, params)
 
     backend = FunctionBackend(answer)
     monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
@@ -62,7 +65,7 @@ def test_live_eval_writes_predictions_and_report(case_dir, fake_model, tmp_path)
     by_id = {c["id"]: c for c in report["cases"]}
     assert by_id["quiet"]["fields"]["participants"]["f1"] == 1.0
     assert by_id["talks"]["seconds"] is not None
-    assert len(fake_model.requests) == 2
+    assert len(fake_model.requests) == 4  # two cases, two passes each
 
 
 def test_replay_rescores_without_a_model(case_dir, fake_model, tmp_path):
@@ -88,7 +91,7 @@ def test_replay_missing_prediction_is_a_case_error(case_dir, tmp_path):
 
 def test_baseline_gate(case_dir, monkeypatch, tmp_path):
     # Always the same answer: right for the talks, invented people for the storm.
-    backend = FunctionBackend(lambda messages, params: summary_dict())
+    backend = FunctionBackend(answer_from_summary(summary_dict()))
     monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
     high = tmp_path / "high.json"
     high.write_text(json.dumps({"macro_f1": 0.99}))
@@ -104,7 +107,9 @@ def test_baseline_gate(case_dir, monkeypatch, tmp_path):
 
 def test_a_failing_case_fails_the_run_but_not_the_others(case_dir, monkeypatch, tmp_path):
     def answer(messages, params):
-        return "not json" if "storm" in messages[1]["content"] else summary_dict()
+        return (
+            "not json" if "storm" in messages[1]["content"] else answer_from_summary(summary_dict())(messages, params)
+        )
 
     backend = FunctionBackend(answer)
     monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)

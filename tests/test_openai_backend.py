@@ -42,7 +42,7 @@ def test_rate_limit_then_server_error_then_success(retry_waits):
         ok(summary_dict()),
     ]
     with serve(scripted(replies)) as server:
-        result = Summarizer(backend_for(server.base_url), settings=Settings()).run(ARTICLE)
+        result = Summarizer(backend_for(server.base_url), settings=Settings(strategy="single")).run(ARTICLE)
     assert len(server.requests) == 3
     assert result.meta.attempts == 1  # transport retries are not re-asks
     assert result.summary.parties[0].name == "Northland"
@@ -54,7 +54,7 @@ def test_rate_limit_then_server_error_then_success(retry_waits):
 def test_retry_after_is_capped_by_the_policy(retry_waits):
     replies = [Reply(status=503, body={}, headers={"retry-after-ms": "90000"}), ok(summary_dict())]
     with serve(scripted(replies)) as server:
-        Summarizer(backend_for(server.base_url), settings=Settings()).run(ARTICLE)
+        Summarizer(backend_for(server.base_url), settings=Settings(strategy="single")).run(ARTICLE)
     assert retry_waits == [30.0]
 
 
@@ -62,7 +62,7 @@ def test_transport_failures_are_bounded_and_named(retry_waits):
     with serve(lambda request: Reply(status=503, body={"error": {"message": "overloaded"}})) as server:
         backend = backend_for(server.base_url, retry=RetryPolicy(max_attempts=3))
         with pytest.raises(BackendError, match=r"transport failed after 3 attempt\(s\): HTTP 503") as info:
-            Summarizer(backend, settings=Settings()).run(ARTICLE)
+            Summarizer(backend, settings=Settings(strategy="single")).run(ARTICLE)
     assert len(server.requests) == 3
     assert len(retry_waits) == 2
     assert "\n" not in str(info.value)
@@ -72,14 +72,14 @@ def test_a_hanging_server_times_out(retry_waits):
     with serve(lambda request: Reply(delay=3.0, body={})) as server:
         backend = backend_for(server.base_url, timeout=0.3, retry=RetryPolicy(max_attempts=2))
         with pytest.raises(BackendError, match=r"after 2 attempt\(s\): timed out"):
-            Summarizer(backend, settings=Settings()).run(ARTICLE)
+            Summarizer(backend, settings=Settings(strategy="single")).run(ARTICLE)
     assert len(server.requests) == 2
 
 
 def test_invalid_json_is_reasked_not_retried(retry_waits):
     replies = [ok("this is not json"), ok(summary_dict())]
     with serve(scripted(replies)) as server:
-        result = Summarizer(backend_for(server.base_url), settings=Settings()).run(ARTICLE)
+        result = Summarizer(backend_for(server.base_url), settings=Settings(strategy="single")).run(ARTICLE)
     assert result.meta.attempts == 2
     assert retry_waits == []
     reask = server.requests[1]["messages"]
@@ -92,7 +92,7 @@ def test_invalid_answers_exhaust_the_reasks(retry_waits):
         serve(lambda request: ok('{"summary": 3}')) as server,
         pytest.raises(ExtractionError, match=r"no valid summary after 2 attempt\(s\)"),
     ):
-        Summarizer(backend_for(server.base_url), settings=Settings(max_reasks=1)).run(ARTICLE)
+        Summarizer(backend_for(server.base_url), settings=Settings(strategy="single", max_reasks=1)).run(ARTICLE)
     assert len(server.requests) == 2
 
 
@@ -101,7 +101,7 @@ def test_rejected_key_says_how_to_set_it():
         serve(lambda request: Reply(status=401, body={"error": {"message": "bad key"}})) as server,
         pytest.raises(ConfigurationError, match="OPENAI_API_KEY"),
     ):
-        Summarizer(backend_for(server.base_url), settings=Settings()).run(ARTICLE)
+        Summarizer(backend_for(server.base_url), settings=Settings(strategy="single")).run(ARTICLE)
     assert len(server.requests) == 1
 
 
@@ -132,7 +132,7 @@ def test_auto_mode_falls_back_to_json_object_schema_for_llama_cpp_python():
 
     with serve(handler) as server:
         backend = OpenAIBackend("fake-model", base_url=server.base_url)
-        result = Summarizer(backend, settings=Settings()).run(ARTICLE)
+        result = Summarizer(backend, settings=Settings(strategy="single")).run(ARTICLE)
     assert backend.structured_mode is StructuredMode.json_object_schema
     assert result.summary.mediators[0].name == "Island Council"
     assert server.requests[-1]["response_format"]["type"] == "json_object"
@@ -150,7 +150,7 @@ def test_auto_mode_detects_a_server_that_silently_ignores_the_schema():
 
     with serve(handler) as server:
         backend = OpenAIBackend("fake-model", base_url=server.base_url)
-        result = Summarizer(backend, settings=Settings()).run(ARTICLE)
+        result = Summarizer(backend, settings=Settings(strategy="single")).run(ARTICLE)
     assert backend.structured_mode is StructuredMode.md_json
     assert result.summary.parties[1].name == "Southland"
 
@@ -159,7 +159,7 @@ def test_injected_client_is_used_as_given():
     with serve(lambda request: ok(summary_dict())) as server:
         client = openai.OpenAI(base_url=server.base_url, api_key="injected", max_retries=0)
         backend = OpenAIBackend("fake-model", client=client, mode="json_schema")
-        Summarizer(backend, settings=Settings()).run(ARTICLE)
+        Summarizer(backend, settings=Settings(strategy="single")).run(ARTICLE)
         assert backend.client is client
     assert len(server.requests) == 1
 
@@ -168,7 +168,7 @@ def test_async_path_with_an_injected_async_client():
     with serve(lambda request: ok(summary_dict())) as server:
         client = openai.AsyncOpenAI(base_url=server.base_url, api_key="injected", max_retries=0)
         backend = OpenAIBackend("fake-model", async_client=client, mode="json_schema")
-        result = asyncio.run(Summarizer(backend, settings=Settings()).arun(ARTICLE))
+        result = asyncio.run(Summarizer(backend, settings=Settings(strategy="single")).arun(ARTICLE))
     assert isinstance(result, SummaryResult)
     assert result.meta.backend == "openai"
 
@@ -178,13 +178,13 @@ def test_many_articles_run_concurrently_keep_order_and_survive_a_failure():
         article = request["messages"][1]["content"]
         if "article 3" in article:
             return Reply(delay=0.2, body={"choices": "broken"})  # 200 with nonsense: a bad server answer
-        name = article.split("ARTICLE:\n")[1].split("\n")[0]
+        name = article.strip()
         return Reply(delay=0.3, body=ok(summary_dict(summary=name)).body)
 
     texts = [f"article {i}" for i in range(6)]
     with serve(handler) as server:
         backend = OpenAIBackend("fake-model", base_url=server.base_url, mode="json_schema", concurrency=3)
-        results = summarize_many(texts, backend=backend, concurrency=3, max_reasks=0)
+        results = summarize_many(texts, backend=backend, concurrency=3, max_reasks=0, strategy="single")
     assert [r.summary.summary if isinstance(r, SummaryResult) else None for r in results] == [
         "article 0",
         "article 1",
@@ -210,7 +210,9 @@ def test_embedded_style_backends_run_one_at_a_time():
         active.pop()
         return summary_dict()
 
-    results = summarize_many(["a one", "a two", "a three"], backend=FunctionBackend(answer), concurrency=8)
+    results = summarize_many(
+        ["a one", "a two", "a three"], backend=FunctionBackend(answer), concurrency=8, strategy="single"
+    )
     assert all(isinstance(r, SummaryResult) for r in results)
     assert max(peak) == 1
 

@@ -1,31 +1,47 @@
+import json
+
 import pytest
 
-from summarizer import ArticleSummary
-from summarizer._prompts import DEFAULT_PROMPT, field_guide, load_prompt
+from summarizer._prompts import field_guide, load_prompts
 from summarizer._resources import data_dir
+from summarizer._schema import ArticleSummary, DisputeFindings, MeetingFacts
+from summarizer._strategies import STRATEGIES
 
 
-def test_default_prompt_files_exist():
-    directory = data_dir("prompts")
-    assert (directory / f"{DEFAULT_PROMPT}.system.txt").is_file()
-    assert (directory / f"{DEFAULT_PROMPT}.user.txt").is_file()
+@pytest.mark.parametrize("strategy", list(STRATEGIES.values()), ids=list(STRATEGIES))
+def test_every_strategy_has_its_prompt_files(strategy):
+    prompts = load_prompts(strategy.prompt_version)
+    assert set(prompts.passes) == {step.name for step in strategy.passes}
+    assert (data_dir("prompts") / f"{strategy.prompt_version}.system.txt").is_file()
 
 
-def test_messages_put_the_article_in_the_user_turn_and_fill_every_placeholder():
+@pytest.mark.parametrize("strategy", list(STRATEGIES.values()), ids=list(STRATEGIES))
+def test_messages_fill_every_placeholder(strategy):
     article = "A $dollar {brace} article text with ${article} inside."
-    messages = load_prompt().messages(article, ArticleSummary)
-    assert [m["role"] for m in messages] == ["system", "user"]
-    assert article in messages[1]["content"]
-    assert "$fields" not in messages[0]["content"]
-    assert article not in messages[0]["content"]
+    prompts = load_prompts(strategy.prompt_version)
+    for step in strategy.passes:
+        messages = prompts.messages(step.name, article, step.response_model)
+        assert [m["role"] for m in messages] == ["system", "user"]
+        assert article in messages[1]["content"]
+        for placeholder in ("$fields", "$schema", "$article"):
+            assert placeholder not in messages[0]["content"]
+            assert placeholder not in messages[1]["content"].replace(article, "")
 
 
-def test_system_prompt_is_shared_across_articles_for_prefix_caching():
-    prompt = load_prompt()
-    first = prompt.messages("one article", ArticleSummary)
-    second = prompt.messages("another article", ArticleSummary)
-    assert first[0] == second[0]
-    assert second[1]["content"].startswith(first[1]["content"].split("one article")[0])
+def test_focused_passes_share_system_prompt_and_article_prefix():
+    """llama.cpp reuses the KV cache of a shared prefix: the second pass must not re-read the article."""
+    prompts = load_prompts("focused-v1")
+    article = "Envoys met on Monday in a border town."
+    meeting = prompts.messages("meeting", article, MeetingFacts)
+    disputes = prompts.messages("disputes", article, DisputeFindings)
+    assert meeting[0] == disputes[0]
+    prefix = meeting[1]["content"][: meeting[1]["content"].index(article) + len(article)]
+    assert disputes[1]["content"].startswith(prefix)
+
+
+def test_naive_prompt_carries_the_full_schema():
+    messages = load_prompts("naive-v1").messages("summary", "Envoys met.", ArticleSummary)
+    assert json.dumps(ArticleSummary.model_json_schema(), separators=(",", ":")) in messages[0]["content"]
 
 
 def test_field_guide_names_every_field_with_its_description():
@@ -38,5 +54,12 @@ def test_field_guide_names_every_field_with_its_description():
 
 
 def test_unknown_prompt_version_names_the_known_ones():
-    with pytest.raises(ValueError, match=DEFAULT_PROMPT):
-        load_prompt("no-such-prompt-v9")
+    with pytest.raises(ValueError, match="focused-v1"):
+        load_prompts("no-such-prompt-v9")
+
+
+def test_prompts_contain_no_article_specific_names():
+    """Few-shot examples are invented: no name from the seed or the dev set may leak into a prompt."""
+    text = " ".join(p.read_text(encoding="utf-8") for p in data_dir("prompts").glob("*.txt")).lower()
+    for word in ("artsakh", "azerbaijan", "lachin", "hamas", "iran", "oman", "rwanda", "venezuela", "houthi"):
+        assert word not in text

@@ -2,7 +2,8 @@ import pytest
 
 from summarizer import ArticleSummary
 from summarizer._cases import GoldCase
-from summarizer._scoring import name_matches, normalize, score_case, summarize_counts
+from summarizer._names import name_matches, normalize
+from summarizer._scoring import score_case, summarize_counts
 from tests.conftest import summary_dict
 
 GOLD = GoldCase.model_validate(

@@ -18,6 +18,8 @@ ARTICLE = "Envoys of Northland and Southland met on Wednesday, mediated by the I
 
 
 def make(backend, **settings):
+    """The re-ask and error machinery, through the one-call strategy (strategies are tested elsewhere)."""
+    settings.setdefault("strategy", "single")
     return Summarizer(backend, settings=Settings(**settings))
 
 
@@ -28,7 +30,8 @@ def test_valid_answer_becomes_a_summary_with_meta():
     assert result.summary == ArticleSummary.model_validate(summary_dict())
     assert result.meta.attempts == 1
     assert result.meta.backend == "mock"
-    assert result.meta.prompt_version == "extract-v1"
+    assert result.meta.prompt_version == "naive-v1"
+    assert result.meta.strategy == "single"
     assert result.meta.completion_tokens > 0
 
 
@@ -109,7 +112,9 @@ def test_summarizer_reuses_its_backend_for_many_articles():
 
 
 def test_module_level_summarize_accepts_a_backend():
-    assert summarize(ARTICLE, backend=ScriptedBackend([summary_dict()])).parties[0].name == "Northland"
+    assert (
+        summarize(ARTICLE, backend=ScriptedBackend([summary_dict()]), strategy="single").parties[0].name == "Northland"
+    )
 
 
 def test_answers_that_are_json_but_wrong_shape_are_reasked():
