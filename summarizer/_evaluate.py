@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -63,12 +64,14 @@ def _evaluate(cases: list[LoadedCase], predict: Predict, progress: Progress | No
         meta: RunMeta | None = None
         if progress:
             progress(index - 1, len(cases), f"{case.id} ...")
+        started = time.perf_counter()
         try:
             summary, meta = predict(loaded)
         except SummarizerError as exc:
             # A failed case scores as an empty answer: every gold item is missed.
             error = str(exc)
             summary = _empty_summary()
+        elapsed = round(time.perf_counter() - started, 3)
         counts = score_case(summary, case)
         for name, c in counts.items():
             totals[name] += c
@@ -78,7 +81,7 @@ def _evaluate(cases: list[LoadedCase], predict: Predict, progress: Progress | No
             CaseReport(
                 id=case.id,
                 fields={name: summarize_counts(c) for name, c in counts.items()},
-                seconds=meta.seconds if meta else None,
+                seconds=meta.seconds if meta else (elapsed if error else None),  # a failure took time too
                 prompt_tokens=meta.prompt_tokens if meta else None,
                 completion_tokens=meta.completion_tokens if meta else None,
                 attempts=meta.attempts if meta else None,

@@ -58,7 +58,8 @@ def tidy(summary: ArticleSummary, article: str) -> ArticleSummary:
         prefer_longer=True,
     )
     topics = _dedupe([t for t in summary.topics if t.label.strip()], lambda t: t.label, fuzzy=False)
-    claims = [_untangle(c) for c in summary.disputed_claims if c.claim.strip()]
+    # A dispute has two sides: an answer that cannot name both is not one.
+    claims = [c for c in map(_untangle, summary.disputed_claims) if c.claim.strip() and c.claimed_by and c.disputed_by]
     return summary.model_copy(
         update={
             "parties": parties,

@@ -6,7 +6,8 @@ pass, ``<name>-v<N>.<pass>.txt``. Changing a prompt's wording means adding a
 new version, so results stay traceable to the exact text that produced them.
 
 Templates use ``$article``, ``$fields`` (a compact guide rendered from the
-pass's response model) and ``$schema`` (the model's full JSON Schema). The
+pass's response model), ``$schema`` (the model's full JSON Schema) and any
+values a pass computes from the article (``$candidates``). The
 article sits at the start of every user turn, so passes over one article
 share the system prompt and the article as a prefix that llama.cpp reuses.
 """
@@ -34,9 +35,19 @@ class PromptSet:
     system: Template
     passes: dict[str, Template]
 
-    def messages(self, pass_name: str, article: str, response_model: type[BaseModel]) -> list[dict[str, str]]:
+    def messages(
+        self,
+        pass_name: str,
+        article: str,
+        response_model: type[BaseModel],
+        extra: dict[str, str] | None = None,
+    ) -> list[dict[str, str]]:
         schema = response_model.model_json_schema()
-        values = {"fields": field_guide(response_model), "schema": json.dumps(schema, separators=(",", ":"))}
+        values = {
+            "fields": field_guide(response_model),
+            "schema": json.dumps(schema, separators=(",", ":")),
+            **(extra or {}),
+        }
         return [
             {"role": "system", "content": self.system.substitute(values)},
             {"role": "user", "content": self.passes[pass_name].substitute(values, article=article)},

@@ -52,10 +52,7 @@ class Meeting(_Strict):
 
 
 class Party(_Strict):
-    name: str = Field(
-        description="A side that met: a state, government, movement or organisation "
-        "that sent people to the meeting. Not the mediator."
-    )
+    name: str = Field(description="Short name of the side, e.g. the country's name.")
 
 
 class Participant(_Strict):
@@ -100,19 +97,19 @@ class ArticleSummary(_Strict):
     """A structured summary of one news article about a meeting or talks."""
 
     summary: str = Field(description="One to three neutral sentences saying what happened.")
-    meeting: Meeting = Field(description="The meeting the article reports; both fields null if there is none.")
+    meeting: Meeting = Field(description="When and where the meeting took place.")
     parties: list[Party] = Field(
         max_length=_MAX_ITEMS,
-        description="The sides that met. Empty if the article reports no meeting.",
+        description="The sides that met: each state, government or movement that sent people to the meeting.",
     )
     participants: list[Participant] = Field(
         max_length=_MAX_PEOPLE,
-        description="People who took part in the meeting. Not spokespeople or officials who only "
-        "commented on it, not the mediators, not people merely quoted. Empty if none are named.",
+        description="Named people who took part in the meeting. Not spokespeople or officials who only "
+        "commented on it, not the mediators, not people merely quoted.",
     )
     mediators: list[Mediator] = Field(
         max_length=_MAX_ITEMS,
-        description="Who mediated, hosted or facilitated the meeting. Empty for direct talks.",
+        description="The third party that mediated, hosted or facilitated the meeting, if any.",
     )
     topics: list[Topic] = Field(
         max_length=_MAX_ITEMS,
@@ -120,8 +117,7 @@ class ArticleSummary(_Strict):
     )
     disputed_claims: list[DisputedClaim] = Field(
         max_length=_MAX_ITEMS,
-        description="Claims one actor made that another actor denied, rejected or contested in the "
-        "article. Empty if nobody disputes anything.",
+        description="Claims one actor made that another actor denied, rejected or contested in the article.",
     )
 
 
@@ -156,24 +152,23 @@ class MeetingFacts(_Strict):
 
 
 class DisputeFinding(_Strict):
-    """A disputed claim, asked for denier first: denials are explicit in news text, claims often are not."""
+    """A disputed claim as the disputes pass asks for it: the denier first, under names a small model
+    cannot read backwards ("disputed_by" reads as "the one disputed" as easily as "the one disputing")."""
 
-    disputed_by: list[str] = Field(
-        max_length=4, description="Who denies, rejects or contests it: the actor(s) named with the denial."
+    denier: list[str] = Field(
+        max_length=4, description="Who denies, rejects or refutes the claim: the actor(s) named with the denial."
     )
     stance: Stance = _same_as(DisputedClaim, "stance")
     claim: str = Field(
-        description="What the other side said, reported or demanded, as one neutral sentence.",
+        description="The statement, report or demand being denied, as one short neutral sentence.",
         json_schema_extra=_bounded(240),
     )
-    claimed_by: list[str] = Field(
-        max_length=4, description="Who made, reported or demanded it (not the one denying it)."
+    claimant: list[str] = Field(
+        max_length=4, description="Who made, reported or demanded the claim (never the denier)."
     )
 
     def as_claim(self) -> DisputedClaim:
-        return DisputedClaim(
-            claim=self.claim, claimed_by=self.claimed_by, disputed_by=self.disputed_by, stance=self.stance
-        )
+        return DisputedClaim(claim=self.claim, claimed_by=self.claimant, disputed_by=self.denier, stance=self.stance)
 
 
 class DisputeFindings(_Strict):

@@ -135,6 +135,8 @@ class Summarizer:
         answers = {}
         for step in self.strategy.passes:
             messages = self._messages(backend, step, text, log)
+            if messages is None:
+                continue
             create = instructor.patch(create=self._sender(backend, log), mode=backend.instructor_mode)
             with self._extraction_errors(log):
                 answers[step.name] = create(**self._request(messages, step))
@@ -147,6 +149,8 @@ class Summarizer:
         answers = {}
         for step in self.strategy.passes:
             messages = self._messages(backend, step, text, log)
+            if messages is None:
+                continue
             create = instructor.patch(create=self._async_sender(backend, log), mode=backend.instructor_mode)
             with self._extraction_errors(log):
                 answers[step.name] = await create(**self._request(messages, step, asynchronous=True))
@@ -178,8 +182,12 @@ class Summarizer:
         check_article_text(text)
         return self.backend, _CallLog()
 
-    def _messages(self, backend: Backend, step: Pass, text: str, log: _CallLog) -> list[dict[str, str]]:
-        messages = self.prompts.messages(step.name, text, step.response_model)
+    def _messages(self, backend: Backend, step: Pass, text: str, log: _CallLog) -> list[dict[str, str]] | None:
+        """The pass's chat messages, or None when the pass has nothing to do for this article."""
+        values = step.values(text)
+        if values is None:
+            return None
+        messages = self.prompts.messages(step.name, text, step.response_model, values)
         self._check_fits(backend, messages)
         log.base_messages = len(messages)
         return messages

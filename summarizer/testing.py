@@ -122,7 +122,7 @@ def answer_from_summary(document: dict[str, Any]) -> Callable[[list[dict[str, An
     the whole summary, its meeting facts, or its disputes (denier first).
     """
     disputes = [
-        {"disputed_by": c["disputed_by"], "stance": c["stance"], "claim": c["claim"], "claimed_by": c["claimed_by"]}
+        {"denier": c["disputed_by"], "stance": c["stance"], "claim": c["claim"], "claimant": c["claimed_by"]}
         for c in document.get("disputed_claims", [])
     ]
     parts: dict[str, Answer] = {

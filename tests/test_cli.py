@@ -11,7 +11,10 @@ from summarizer.testing import FunctionBackend, ScriptedBackend, answer_from_sum
 from tests.conftest import summary_dict
 
 # Names every item of summary_dict(), so clean-up keeps them all.
-ARTICLE = "Ada Brook of Northland met Southland envoys, mediated by the Island Council, on the coast road.\n"
+ARTICLE = (
+    "Ada Brook of Northland met Southland envoys, mediated by the Island Council, on the coast road. "
+    "Southland press said the border was discussed; the Northland ministry denied it.\n"
+)
 
 
 def run_cli(*args, stdin=b"", cwd=None):

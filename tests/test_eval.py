@@ -15,7 +15,9 @@ def case_dir(tmp_path):
     directory = tmp_path / "cases"
     directory.mkdir()
     (directory / "talks.txt").write_text(
-        "Ada Brook of Northland met Southland envoys; the Island Council mediated.", encoding="utf-8"
+        "Ada Brook of Northland met Southland envoys; the Island Council mediated. "
+        "Southland press said the border was discussed; Northland denied it.",
+        encoding="utf-8",
     )
     (directory / "talks.yaml").write_text(
         "id: talks\nsource: talks.txt\n"
@@ -65,7 +67,7 @@ def test_live_eval_writes_predictions_and_report(case_dir, fake_model, tmp_path)
     by_id = {c["id"]: c for c in report["cases"]}
     assert by_id["quiet"]["fields"]["participants"]["f1"] == 1.0
     assert by_id["talks"]["seconds"] is not None
-    assert len(fake_model.requests) == 4  # two cases, two passes each
+    assert len(fake_model.requests) == 3  # two passes for the talks; the storm has no denial to look at
 
 
 def test_replay_rescores_without_a_model(case_dir, fake_model, tmp_path):

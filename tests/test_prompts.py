@@ -17,13 +17,13 @@ def test_every_strategy_has_its_prompt_files(strategy):
 
 @pytest.mark.parametrize("strategy", list(STRATEGIES.values()), ids=list(STRATEGIES))
 def test_messages_fill_every_placeholder(strategy):
-    article = "A $dollar {brace} article text with ${article} inside."
+    article = "A $dollar {brace} article text with ${article} inside. Its ministry denied a report."
     prompts = load_prompts(strategy.prompt_version)
     for step in strategy.passes:
-        messages = prompts.messages(step.name, article, step.response_model)
+        messages = prompts.messages(step.name, article, step.response_model, step.values(article))
         assert [m["role"] for m in messages] == ["system", "user"]
         assert article in messages[1]["content"]
-        for placeholder in ("$fields", "$schema", "$article"):
+        for placeholder in ("$fields", "$schema", "$article", "$candidates"):
             assert placeholder not in messages[0]["content"]
             assert placeholder not in messages[1]["content"].replace(article, "")
 
@@ -33,7 +33,7 @@ def test_focused_passes_share_system_prompt_and_article_prefix():
     prompts = load_prompts("focused-v1")
     article = "Envoys met on Monday in a border town."
     meeting = prompts.messages("meeting", article, MeetingFacts)
-    disputes = prompts.messages("disputes", article, DisputeFindings)
+    disputes = prompts.messages("disputes", article, DisputeFindings, {"candidates": "1. A denial."})
     assert meeting[0] == disputes[0]
     prefix = meeting[1]["content"][: meeting[1]["content"].index(article) + len(article)]
     assert disputes[1]["content"].startswith(prefix)
