@@ -182,6 +182,10 @@ class OpenAIBackend(Backend):
     def _request(self, messages: list[dict[str, Any]], params: dict[str, Any], mode: StructuredMode) -> dict[str, Any]:
         request = {**params, "messages": messages, "model": self._model}
         response_format = request.get("response_format")
+        if mode is StructuredMode.json_object_schema:
+            # llama-cpp-python's server defaults repeat_penalty to 1.1 where the library uses 1.0;
+            # ask for 1.0 so a server answers as the embedded model does.
+            request["extra_body"] = {**request.get("extra_body", {}), "repeat_penalty": 1.0}
         if response_format and response_format.get("type") == "json_schema":
             if mode is StructuredMode.json_object_schema:
                 request["response_format"] = grammar_response_format(response_format)

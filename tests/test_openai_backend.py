@@ -137,6 +137,7 @@ def test_auto_mode_falls_back_to_json_object_schema_for_llama_cpp_python():
     assert result.summary.mediators[0].name == "Island Council"
     assert server.requests[-1]["response_format"]["type"] == "json_object"
     assert "schema" in server.requests[-1]["response_format"]
+    assert server.requests[-1]["repeat_penalty"] == 1.0  # the library's default, not the server's 1.1
 
 
 def test_auto_mode_detects_a_server_that_silently_ignores_the_schema():
