@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +21,7 @@ from typer.core import TyperGroup
 from ._article import read_article
 from ._embedded import EMBEDDED_MODELS, cache_dir
 from ._exceptions import ArticleError, CaseError, ConfigurationError, SummarizerError
+from ._files import write_text_atomically
 from ._render import OutputFormat, render
 from ._settings import Settings
 from ._summarizer import Summarizer, SummaryFailure, SummaryResult
@@ -165,7 +165,7 @@ def run(
         if out is None:
             sys.stdout.write(rendered)
         else:
-            _write_atomically(out, rendered)
+            write_text_atomically(out, rendered)
     except SummarizerError as exc:
         raise _fail(exc) from None
     if failed:
@@ -207,7 +207,7 @@ def _run_many(
     if fmt is OutputFormat.json:
         return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), failed
     briefs = []
-    for article, i in zip(articles, range(len(articles)), strict=True):
+    for i, article in enumerate(articles):
         outcome = outcomes[i]
         if isinstance(outcome, SummaryResult):
             body = render(outcome.summary, fmt, meta=outcome.meta.model_dump() if meta else None)
@@ -364,17 +364,6 @@ def _check_writable(path: Path) -> None:
         raise ConfigurationError(f"--out {path}: directory {parent} does not exist")
     if not os.access(parent, os.W_OK):
         raise ConfigurationError(f"--out {path}: directory {parent} is not writable")
-
-
-def _write_atomically(path: Path, content: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(content)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def main() -> None:

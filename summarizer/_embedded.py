@@ -22,6 +22,7 @@ from pathlib import Path
 import platformdirs
 
 from ._exceptions import ConfigurationError, ModelIntegrityError, ModelNotInstalledError
+from ._files import write_text_atomically
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -162,7 +163,7 @@ def _is_verified(target: Path, model: EmbeddedModel) -> bool:
 
 
 def _write_sidecar(target: Path, model: EmbeddedModel) -> None:
-    _atomic_write_text(_sidecar(target), json.dumps({"sha256": model.sha256, **_stat_key(target)}))
+    write_text_atomically(_sidecar(target), json.dumps({"sha256": model.sha256, **_stat_key(target)}))
 
 
 def _assemble(parts: list[Path], target: Path, model: EmbeddedModel) -> None:
@@ -199,13 +200,6 @@ def _sha256_of(path: Path) -> str:
         while chunk := f.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    Path(tmp_name).replace(path)
 
 
 def check_gguf(path: Path) -> None:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from ._cases import LoadedCase
 from ._exceptions import CaseError, SummarizerError
+from ._files import write_text_atomically
 from ._schema import ArticleSummary
 from ._scoring import FIELDS, MACRO_FIELDS, Counts, FieldScore, score_case, summarize_counts
 from ._summarizer import RunMeta, Summarizer
@@ -160,9 +161,7 @@ def write_report(report: EvalReport, out_dir: Path) -> Path:
 
 
 def _write_json(path: Path, document: object) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomically(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 def markdown_table(report: EvalReport) -> str:

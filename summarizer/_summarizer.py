@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import instructor
@@ -68,7 +68,6 @@ class _CallLog:
     attempts: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    completions: list[ChatCompletion] = field(default_factory=list)
 
     def trim(self, request: dict[str, Any]) -> dict[str, Any]:
         """Count the attempt and keep only the newest failed answer and its error in the transcript.
@@ -81,7 +80,6 @@ class _CallLog:
         return {**request, "messages": history[: self.base_messages] + history[self.base_messages :][-2:]}
 
     def record(self, response: ChatCompletion) -> ChatCompletion:
-        self.completions.append(response)
         if response.usage is not None:
             self.prompt_tokens += response.usage.prompt_tokens
             self.completion_tokens += response.usage.completion_tokens
