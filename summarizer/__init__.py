@@ -20,6 +20,7 @@ from ._exceptions import (
     ModelNotInstalledError,
     SummarizerError,
 )
+from ._grounding import GroundingCounts, grounding_counts
 from ._llama import LlamaCppBackend
 from ._openai import OpenAIBackend, StructuredMode
 from ._retry import RetryPolicy
@@ -27,6 +28,10 @@ from ._schema import (
     SCHEMA_VERSION,
     ArticleSummary,
     DisputedClaim,
+    DroppedItem,
+    DropReason,
+    Evidence,
+    MatchKind,
     Mediator,
     MediatorKind,
     Meeting,
@@ -52,10 +57,15 @@ __all__ = [
     "CaseError",
     "ConfigurationError",
     "DisputedClaim",
+    "DropReason",
+    "DroppedItem",
     "EmbeddedModel",
+    "Evidence",
     "ExtractionError",
     "GoldCase",
+    "GroundingCounts",
     "LlamaCppBackend",
+    "MatchKind",
     "Mediator",
     "MediatorKind",
     "Meeting",
@@ -79,6 +89,7 @@ __all__ = [
     "allow_model_calls",
     "backend_names",
     "create_backend",
+    "grounding_counts",
     "register_backend",
     "summarize",
     "summarize_many",

@@ -109,7 +109,12 @@ ConcurrencyOption = Annotated[
 @app.command(_DEFAULT_COMMAND)
 def run(
     articles: Annotated[list[str], typer.Argument(help="Article text files, or - to read stdin.", show_default=False)],
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.json,
+    fmt: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format", "-f", help="json, markdown, or html (one self-contained page with the evidence highlighted)."
+        ),
+    ] = OutputFormat.json,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the result to FILE (atomically) instead of stdout.")
     ] = None,
@@ -136,6 +141,14 @@ def run(
         float | None, typer.Option(help="Sampling temperature. [env: SUMMARIZER_TEMPERATURE; default: 0]")
     ] = None,
     meta: Annotated[bool, typer.Option("--meta", help="Add how the summary was made (model, tokens, time).")] = False,
+    keep_ungrounded: Annotated[
+        bool,
+        typer.Option(
+            "--keep-ungrounded",
+            help="Keep items whose evidence is not in the article, flagged, instead of listing them under "
+            "dropped. [env: SUMMARIZER_KEEP_UNGROUNDED]",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No status messages on stderr.")] = False,
 ) -> None:
     """Summarize articles. One article prints one JSON document; several print JSON Lines, one per article."""
@@ -155,7 +168,10 @@ def run(
             max_reasks=max_reasks,
             seed=seed,
             temperature=temperature,
+            keep_ungrounded=keep_ungrounded or None,
         )
+        if fmt is OutputFormat.html and len(articles) > 1:
+            raise ConfigurationError("--format html makes one report per article; give one article")
         if out is not None:
             _check_writable(out)
         if len(articles) == 1:
@@ -182,8 +198,13 @@ def _run_one(
             progress(f"summarizing {article} with {settings.model_label} ...")
         result = summarizer.run(text)
     if progress:
-        progress(f"done in {result.meta.seconds:.1f} s ({result.meta.completion_tokens} output tokens)")
-    return render(result.summary, fmt, meta=result.meta.model_dump() if meta else None), 0
+        dropped = len(result.summary.dropped)
+        progress(
+            f"done in {result.meta.seconds:.1f} s ({result.meta.completion_tokens} output tokens"
+            + (f"; {dropped} item(s) dropped, see 'dropped'" if dropped else "")
+            + ")"
+        )
+    return render(result.summary, fmt, meta=result.meta.model_dump() if meta else None, article=text), 0
 
 
 def _run_many(

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from ._cases import LoadedCase
 from ._exceptions import CaseError, SummarizerError
 from ._files import write_text_atomically
+from ._grounding import GroundingCounts, grounding_counts
 from ._schema import ArticleSummary
 from ._scoring import FIELDS, MACRO_FIELDS, Counts, FieldScore, score_case, summarize_counts
 from ._summarizer import RunMeta, Summarizer
@@ -29,6 +31,13 @@ __all__ = [
 REPORT_FILE = "report.json"
 
 
+class GroundingTally(BaseModel):
+    items: int = 0
+    grounded: int = 0
+    names: int = 0
+    names_not_in_article: int = 0
+
+
 class CaseReport(BaseModel):
     id: str
     fields: dict[str, FieldScore]
@@ -37,6 +46,11 @@ class CaseReport(BaseModel):
     completion_tokens: int | None = None
     attempts: int | None = None
     error: str | None = None
+    #: Grounded items / all items the model gave (null when it gave none).
+    grounding_rate: float | None = None
+    #: Names of sides, people and mediators not in the article / all such names.
+    hallucinated_entity_rate: float | None = None
+    grounding: GroundingTally = Field(default_factory=GroundingTally)
 
 
 class EvalReport(BaseModel):
@@ -44,6 +58,9 @@ class EvalReport(BaseModel):
     fields: dict[str, FieldScore]
     cases: list[CaseReport]
     errors: int
+    grounding_rate: float | None = None
+    hallucinated_entity_rate: float | None = None
+    grounding: GroundingTally = Field(default_factory=GroundingTally)
     model: str | None = None
     prompt_version: str | None = None
     total_seconds: float | None = None
@@ -57,6 +74,7 @@ Progress = Callable[[int, int, str], None]
 
 def _evaluate(cases: list[LoadedCase], predict: Predict, progress: Progress | None) -> EvalReport:
     totals = {name: Counts() for name in FIELDS}
+    grounded_total = GroundingCounts()
     reports: list[CaseReport] = []
     metas: list[RunMeta] = []
     for index, loaded in enumerate(cases, start=1):
@@ -76,6 +94,8 @@ def _evaluate(cases: list[LoadedCase], predict: Predict, progress: Progress | No
         counts = score_case(summary, case)
         for name, c in counts.items():
             totals[name] += c
+        grounded = grounding_counts(summary)
+        grounded_total += grounded
         if meta is not None:
             metas.append(meta)
         reports.append(
@@ -87,6 +107,9 @@ def _evaluate(cases: list[LoadedCase], predict: Predict, progress: Progress | No
                 completion_tokens=meta.completion_tokens if meta else None,
                 attempts=meta.attempts if meta else None,
                 error=error,
+                grounding_rate=grounded.grounding_rate,
+                hallucinated_entity_rate=grounded.hallucinated_entity_rate,
+                grounding=GroundingTally(**asdict(grounded)),
             )
         )
         if progress:
@@ -104,6 +127,9 @@ def _evaluate(cases: list[LoadedCase], predict: Predict, progress: Progress | No
         prompt_version=metas[0].prompt_version if metas else None,
         total_seconds=total_seconds,
         mean_seconds_per_article=round(total_seconds / len(metas), 2) if total_seconds is not None else None,
+        grounding_rate=grounded_total.grounding_rate,
+        hallucinated_entity_rate=grounded_total.hallucinated_entity_rate,
+        grounding=GroundingTally(**asdict(grounded_total)),
     )
 
 
@@ -174,6 +200,14 @@ def markdown_table(report: EvalReport) -> str:
     tail = [f"{len(report.cases)} cases, {report.errors} errors"]
     if report.mean_seconds_per_article is not None:
         tail.append(f"{report.mean_seconds_per_article:.1f} s per article, {report.total_seconds:.0f} s in all")
+    g = report.grounding
+    if report.grounding_rate is not None:
+        tail.append(f"grounding rate {report.grounding_rate:.3f} ({g.grounded}/{g.items} items)")
+    if report.hallucinated_entity_rate is not None:
+        tail.append(
+            f"hallucinated-entity rate {report.hallucinated_entity_rate:.3f} "
+            f"({g.names_not_in_article}/{g.names} names not in the article)"
+        )
     return "\n".join(lines) + "\n\n" + "; ".join(tail) + "\n"
 
 

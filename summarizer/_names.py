@@ -15,16 +15,28 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
-__all__ = ["contains_words", "name_matches", "normalize"]
+__all__ = ["contains_words", "fold", "name_matches", "normalize"]
 
 _FUZZY_THRESHOLD = 90
 _MAX_EXTRA_WORDS = 4
 _PUNCTUATION = re.compile(r"[^\w\s]|_", re.UNICODE)
 
 
+# Letters that Unicode does not decompose into a base letter and an accent.
+_UNDECOMPOSED = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ı": "i", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"}
+)
+
+
+def fold(text: str) -> str:
+    """Accents dropped, casefolded; what is left of each character keeps its position's meaning."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
 def normalize(text: str) -> str:
     """NFKD, accents dropped, casefolded, punctuation to spaces, spaces collapsed."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(_PUNCTUATION.sub(" ", stripped.casefold()).split())
 

@@ -1,9 +1,10 @@
 """Deterministic clean-up of a model's summary: what a careful editor would fix without re-reading.
 
 Small models repeat an entity under two spellings, list a delegation or a
-country as a "person", put the mediator among the participants, or name
-someone the article never mentions. Each rule here is generic (no names or
-phrases from any article) and only ever removes or merges items.
+country as a "person", put the mediator among the participants, or give a
+dispute with only one side. Each rule here is generic (no names or phrases
+from any article) and only ever removes or merges items; every removal is
+listed in the summary's ``dropped`` with its reason.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from pydantic import BaseModel
+
 from ._names import contains_words, name_matches, normalize
-from ._schema import ArticleSummary, DisputedClaim, Topic
+from ._schema import ArticleSummary, DisputedClaim, DroppedItem, DropReason
 
 __all__ = ["tidy"]
 
-T = TypeVar("T")
+T = TypeVar("T", bound=BaseModel)
 
 # Words that make a "participant" a body rather than a person.
 _GROUP_WORDS = frozenset(
@@ -27,46 +30,52 @@ _GROUP_WORDS = frozenset(
         "negotiators envoys leaders"
     ).split()
 )
-_MIN_GROUNDING_WORD = 3
 
 
-def tidy(summary: ArticleSummary, article: str) -> ArticleSummary:
-    text = normalize(article)
-    article_words = set(text.split())
+class _Removals:
+    def __init__(self) -> None:
+        self.dropped: list[DroppedItem] = []
 
-    def grounded(name: str) -> bool:
-        """Some word of the name (or a stem of it, "Iran" for "Iranian") is in the article."""
-        words = [w for w in normalize(name).split() if len(w) >= _MIN_GROUNDING_WORD]
-        return any(w in article_words or any(a.startswith(w) for a in article_words) for w in words)
+    def drop(self, field: str, item: BaseModel, reason: DropReason, detail: str) -> None:
+        self.dropped.append(DroppedItem(field=field, item=item.model_dump(mode="json"), reason=reason, detail=detail))
 
-    def person_grounded(name: str) -> bool:
-        words = normalize(name).split()
-        return bool(words) and words[-1] in article_words
 
-    parties = _dedupe([p for p in summary.parties if grounded(p.name)], lambda p: p.name, prefer_longer=False)
-    mediators = _dedupe([m for m in summary.mediators if grounded(m.name)], lambda m: m.name, prefer_longer=False)
+def tidy(summary: ArticleSummary) -> ArticleSummary:
+    removals = _Removals()
+    parties = _dedupe("parties", summary.parties, lambda p: p.name, removals, prefer_longer=False)
+    mediators = _dedupe("mediators", summary.mediators, lambda m: m.name, removals, prefer_longer=False)
     side_names = [p.name for p in parties] + [m.name for m in mediators]
-    participants = _dedupe(
-        [
-            p
-            for p in summary.participants
-            if person_grounded(p.name)
-            and not _is_group(p.name)
-            and not any(name_matches(p.name, [other]) for other in side_names)
-        ],
-        lambda p: p.name,
-        prefer_longer=True,
-    )
-    topics = _dedupe([t for t in summary.topics if t.label.strip()], lambda t: t.label, fuzzy=False)
-    # A dispute has two sides: an answer that cannot name both is not one.
-    claims = [c for c in map(_untangle, summary.disputed_claims) if c.claim.strip() and c.claimed_by and c.disputed_by]
+    people = []
+    for person in summary.participants:
+        if _is_group(person.name):
+            removals.drop(
+                "participants", person, DropReason.not_a_person, f"{person.name!r} names a group, not a person"
+            )
+        elif any(name_matches(person.name, [other]) for other in side_names):
+            removals.drop(
+                "participants", person, DropReason.mediator_or_side, f"{person.name!r} is listed as a side or mediator"
+            )
+        else:
+            people.append(person)
+    participants = _dedupe("participants", people, lambda p: p.name, removals, prefer_longer=True)
+    topics = _dedupe("topics", summary.topics, lambda t: t.label, removals, fuzzy=False)
+    claims = []
+    for claim in map(_untangle, summary.disputed_claims):
+        # A dispute has two sides: an answer that cannot name both is not one.
+        if claim.claim.strip() and claim.claimed_by and claim.disputed_by:
+            claims.append(claim)
+        else:
+            removals.drop(
+                "disputed_claims", claim, DropReason.incomplete_claim, "the claim lacks a claimant or a denier"
+            )
     return summary.model_copy(
         update={
             "parties": parties,
             "participants": participants,
             "mediators": mediators,
-            "topics": [Topic(label=t.label.strip(), detail=t.detail.strip()) for t in topics],
+            "topics": [t.model_copy(update={"label": t.label.strip(), "detail": t.detail.strip()}) for t in topics],
             "disputed_claims": claims,
+            "dropped": [*summary.dropped, *removals.dropped],
         }
     )
 
@@ -75,7 +84,15 @@ def _is_group(name: str) -> bool:
     return any(word in _GROUP_WORDS for word in normalize(name).split())
 
 
-def _dedupe(items: list[T], name_of: Callable[[T], str], *, fuzzy: bool = True, prefer_longer: bool = False) -> list[T]:
+def _dedupe(
+    field: str,
+    items: list[T],
+    name_of: Callable[[T], str],
+    removals: _Removals,
+    *,
+    fuzzy: bool = True,
+    prefer_longer: bool = False,
+) -> list[T]:
     """Keep one item per entity, the first mention unless ``prefer_longer`` and a later one is fuller.
 
     People are best kept by their fullest name ("Ramin Mamedov" over "Mamedov"); sides by
@@ -85,6 +102,7 @@ def _dedupe(items: list[T], name_of: Callable[[T], str], *, fuzzy: bool = True, 
     for item in items:
         name = normalize(name_of(item))
         if not name:
+            removals.drop(field, item, DropReason.empty, "the item has no name")
             continue
         for index, existing in enumerate(kept):
             other = normalize(name_of(existing))
@@ -92,7 +110,8 @@ def _dedupe(items: list[T], name_of: Callable[[T], str], *, fuzzy: bool = True, 
             nested = contains_words(name, other) or contains_words(other, name)
             if same or (fuzzy and nested):
                 if (len(name) > len(other)) == prefer_longer and len(name) != len(other):
-                    kept[index] = item
+                    kept[index], item = item, existing
+                removals.drop(field, item, DropReason.duplicate, f"same as {name_of(kept[index])!r}")
                 break
         else:
             kept.append(item)

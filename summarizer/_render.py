@@ -1,4 +1,4 @@
-"""Rendering a summary for people and programs: JSON and a Markdown brief."""
+"""Rendering a summary for people and programs: JSON, a Markdown brief, or an HTML report."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 from enum import StrEnum
 from typing import Any
 
+from ._html import render_html
 from ._schema import ArticleSummary
 
 __all__ = ["OutputFormat", "render"]
@@ -14,9 +15,17 @@ __all__ = ["OutputFormat", "render"]
 class OutputFormat(StrEnum):
     json = "json"
     markdown = "markdown"
+    html = "html"
 
 
-def render(summary: ArticleSummary, fmt: OutputFormat, *, meta: dict[str, Any] | None = None) -> str:
+def render(
+    summary: ArticleSummary, fmt: OutputFormat, *, meta: dict[str, Any] | None = None, article: str | None = None
+) -> str:
+    """``summary`` as text; the HTML report also needs the ``article`` its spans point into."""
+    if fmt is OutputFormat.html:
+        if article is None:
+            raise ValueError("the HTML report needs the article text")
+        return render_html(summary, article, meta=meta)
     if fmt is OutputFormat.json:
         document: dict[str, Any] = summary.model_dump(mode="json")
         if meta is not None:
@@ -44,6 +53,8 @@ def _markdown(s: ArticleSummary, meta: dict[str, Any] | None) -> str:
             for c in s.disputed_claims
         ],
     )
+    if s.dropped:
+        lines += _section("Dropped", [f"{d.field}: {_dropped_name(d.item)} — {d.detail}" for d in s.dropped])
     if meta:
         lines += [
             "---",
@@ -65,3 +76,7 @@ def _join(head: str, tail: str | None) -> str:
 
 def _names(names: list[str]) -> str:
     return ", ".join(names) if names else "unnamed"
+
+
+def _dropped_name(item: dict[str, Any]) -> str:
+    return str(item.get("name") or item.get("label") or item.get("claim") or "")

@@ -9,16 +9,25 @@ forever inside an array.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 __all__ = [
+    "GROUNDING_REASONS",
+    "ITEM_FIELDS",
+    "NAME_FIELDS",
     "SCHEMA_VERSION",
     "ArticleSummary",
     "DisputedClaim",
+    "DropReason",
+    "DroppedItem",
+    "Evidence",
+    "MatchKind",
     "Mediator",
     "MediatorKind",
     "Meeting",
@@ -31,7 +40,7 @@ __all__ = [
 ]
 
 # Bump when a change to the models changes what a consumer reads.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _MAX_PEOPLE = 12
 _MAX_ITEMS = 8
@@ -39,6 +48,50 @@ _MAX_ITEMS = 8
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class MatchKind(StrEnum):
+    exact = "exact"
+    normalized = "normalized"
+    fuzzy = "fuzzy"
+
+
+class DropReason(StrEnum):
+    """Why an item was removed from a summary (or, for the first three, flagged by --keep-ungrounded)."""
+
+    missing_quote = "missing_quote"
+    quote_not_found = "quote_not_found"
+    name_not_in_article = "name_not_in_article"
+    duplicate = "duplicate"
+    empty = "empty"
+    not_a_person = "not_a_person"
+    mediator_or_side = "mediator_or_side"
+    incomplete_claim = "incomplete_claim"
+
+
+#: The reasons that mean an item is not supported by the article's words.
+GROUNDING_REASONS = frozenset((DropReason.missing_quote, DropReason.quote_not_found, DropReason.name_not_in_article))
+
+
+class Evidence(_Strict):
+    quote: str = Field(description="A short quote from the article, chosen by the model, that supports the item.")
+    span: tuple[int, int] | None = Field(
+        default=None,
+        description="[start, end) offsets of the quote in the article as given, counted in Unicode code points "
+        "(Python string indices), located by code; null when the quote was not found.",
+    )
+    match: MatchKind | None = Field(
+        default=None,
+        description="How the quote was found: exact, normalized (case, spacing, quotes, dashes, accents, "
+        "hyphenation) or fuzzy (alignment score >= 90); null when not found.",
+    )
+    problem: DropReason | None = Field(
+        default=None, description="Why the item failed grounding; set only on items kept with --keep-ungrounded."
+    )
+
+
+def _evidence_field() -> Any:
+    return Field(default=None, description="Where the article supports this item; null if not grounded.")
 
 
 class Meeting(_Strict):
@@ -53,12 +106,14 @@ class Meeting(_Strict):
 
 class Party(_Strict):
     name: str = Field(description="Short name of the side, e.g. the country's name.")
+    evidence: Evidence | None = _evidence_field()
 
 
 class Participant(_Strict):
     name: str = Field(description="Full name of a person who sat in the meeting, as written in the article.")
     role: str | None = Field(description="Their title or function, from the article; null if not given.")
     side: str | None = Field(description="The party they represented (one of `parties`); null if unclear.")
+    evidence: Evidence | None = _evidence_field()
 
 
 class MediatorKind(StrEnum):
@@ -70,11 +125,13 @@ class MediatorKind(StrEnum):
 class Mediator(_Strict):
     name: str = Field(description="Who mediated, hosted or facilitated the meeting without being one of the sides.")
     kind: MediatorKind = Field(description="person, organization or state.")
+    evidence: Evidence | None = _evidence_field()
 
 
 class Topic(_Strict):
     label: str = Field(description="A short name for a subject the article says was discussed (2-6 words).")
     detail: str = Field(description="One sentence on what was said or sought about it, using the article's words.")
+    evidence: Evidence | None = _evidence_field()
 
 
 class Stance(StrEnum):
@@ -91,6 +148,20 @@ class DisputedClaim(_Strict):
         description="denied (said to be untrue), rejected (refused a demand or proposal) "
         "or contested (disputed in part)."
     )
+    evidence: Evidence | None = _evidence_field()
+
+
+#: The summary's lists of items; each item carries evidence.
+ITEM_FIELDS = ("parties", "participants", "mediators", "topics", "disputed_claims")
+#: The fields whose items are named entities, checked against the article's names.
+NAME_FIELDS = ("parties", "participants", "mediators")
+
+
+class DroppedItem(_Strict):
+    field: str = Field(description="The summary field the item was given for, e.g. participants.")
+    item: dict[str, Any] = Field(description="The item as the model gave it.")
+    reason: DropReason = Field(description="Why it was removed, as a code.")
+    detail: str = Field(description="The reason in words, e.g. which name is not in the article.")
 
 
 class ArticleSummary(_Strict):
@@ -119,13 +190,23 @@ class ArticleSummary(_Strict):
         max_length=_MAX_ITEMS,
         description="Claims one actor made that another actor denied, rejected or contested in the article.",
     )
+    dropped: list[DroppedItem] = Field(
+        default_factory=list,
+        description="Items the model gave that were removed, each with the reason: never removed silently.",
+    )
+
+    def items(self, field: str) -> list[BaseModel]:
+        """The list-of-items field ``field`` (one of ``ITEM_FIELDS``)."""
+        items: list[BaseModel] = getattr(self, field)
+        return items
 
 
 # -- Extraction views ------------------------------------------------------------------
-# What one pass of a multi-pass strategy asks the model for. They reuse the
-# contract's field definitions; ``maxLength`` here only bounds generation (it
-# is in the schema the grammar is built from, not in validation), so a small
-# model cannot ramble inside a string.
+# What the model is asked for. Drafts mirror the contract's items, with the
+# evidence as a bare quote: the model chooses the words, code locates them.
+# They reuse the contract's field definitions; ``maxLength`` here only bounds
+# generation (it is in the schema the grammar is built from, not in
+# validation), so a small model cannot ramble inside a string.
 
 
 def _bounded(max_length: int) -> dict[str, Any]:
@@ -137,24 +218,75 @@ def _same_as(model: type[BaseModel], name: str) -> Any:
     return model.model_fields[name]
 
 
-class MeetingFacts(_Strict):
-    """The meeting half of a summary: everything but the disputed claims."""
-
-    summary: str = Field(
-        description="One or two short neutral sentences saying what happened.",
-        json_schema_extra=_bounded(320),
-    )
-    meeting: Meeting = _same_as(ArticleSummary, "meeting")
-    parties: list[Party] = _same_as(ArticleSummary, "parties")
-    participants: list[Participant] = _same_as(ArticleSummary, "participants")
-    mediators: list[Mediator] = _same_as(ArticleSummary, "mediators")
-    topics: list[Topic] = _same_as(ArticleSummary, "topics")
+# Every output token costs ~0.1 s on two cores: quotes are kept to a short phrase.
+QUOTE_LIMITS = {"parties": 60, "participants": 60, "mediators": 60, "topics": 80, "disputed_claims": 100}
+_QUOTE_WORDS = "three to ten consecutive words copied exactly from the article"
 
 
-class DisputeFinding(_Strict):
+class ItemDraft(_Strict):
+    """An item as the model gives it; ``to_item`` turns it into the contract's item.
+
+    Drafts carry no evidence; ``quoted`` derives the variant that does, for
+    prompts that ask for the item and its quote in one answer.
+    """
+
+    item_type: ClassVar[type[BaseModel]]
+    field: ClassVar[str]
+
+    def to_item(self) -> BaseModel:
+        return self.item_type.model_validate({**self._contract_fields(), "evidence": self._evidence()})
+
+    def _contract_fields(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"evidence"})
+
+    def _evidence(self) -> dict[str, str] | None:
+        quote = getattr(self, "evidence", None)
+        return None if quote is None else {"quote": quote}
+
+
+class PartyDraft(ItemDraft):
+    item_type = Party
+    field = "parties"
+    name: str = _same_as(Party, "name")
+
+
+class ParticipantDraft(ItemDraft):
+    item_type = Participant
+    field = "participants"
+    name: str = _same_as(Participant, "name")
+    role: str | None = _same_as(Participant, "role")
+    side: str | None = _same_as(Participant, "side")
+
+
+class MediatorDraft(ItemDraft):
+    item_type = Mediator
+    field = "mediators"
+    name: str = _same_as(Mediator, "name")
+    kind: MediatorKind = _same_as(Mediator, "kind")
+
+
+class TopicDraft(ItemDraft):
+    item_type = Topic
+    field = "topics"
+    label: str = _same_as(Topic, "label")
+    detail: str = Field(description=Topic.model_fields["detail"].description, json_schema_extra=_bounded(160))
+
+
+class ClaimDraft(ItemDraft):
+    item_type = DisputedClaim
+    field = "disputed_claims"
+    claim: str = _same_as(DisputedClaim, "claim")
+    claimed_by: list[str] = _same_as(DisputedClaim, "claimed_by")
+    disputed_by: list[str] = _same_as(DisputedClaim, "disputed_by")
+    stance: Stance = _same_as(DisputedClaim, "stance")
+
+
+class DisputeFinding(ItemDraft):
     """A disputed claim as the disputes pass asks for it: the denier first, under names a small model
     cannot read backwards ("disputed_by" reads as "the one disputed" as easily as "the one disputing")."""
 
+    item_type = DisputedClaim
+    field = "disputed_claims"
     denier: list[str] = Field(
         max_length=4, description="Who denies, rejects or refutes the claim: the actor(s) named with the denial."
     )
@@ -167,8 +299,33 @@ class DisputeFinding(_Strict):
         max_length=4, description="Who made, reported or demanded the claim (never the denier)."
     )
 
-    def as_claim(self) -> DisputedClaim:
-        return DisputedClaim(claim=self.claim, claimed_by=self.claimant, disputed_by=self.denier, stance=self.stance)
+    def _contract_fields(self) -> dict[str, Any]:
+        return {"claim": self.claim, "claimed_by": self.claimant, "disputed_by": self.denier, "stance": self.stance}
+
+
+@cache
+def quoted(draft: type[ItemDraft]) -> type[ItemDraft]:
+    """``draft`` with an ``evidence`` quote after its own fields."""
+    evidence = Field(
+        description=f"Words that show this item: {_QUOTE_WORDS}.",
+        json_schema_extra=_bounded(QUOTE_LIMITS[draft.field]),
+    )
+    model: type[ItemDraft] = create_model(f"Quoted{draft.__name__}", __base__=draft, evidence=(str, evidence))
+    return model
+
+
+class MeetingFacts(_Strict):
+    """The meeting half of a summary: everything but the disputed claims."""
+
+    summary: str = Field(
+        description="One or two short neutral sentences saying what happened.",
+        json_schema_extra=_bounded(320),
+    )
+    meeting: Meeting = _same_as(ArticleSummary, "meeting")
+    parties: list[PartyDraft] = _same_as(ArticleSummary, "parties")
+    participants: list[ParticipantDraft] = _same_as(ArticleSummary, "participants")
+    mediators: list[MediatorDraft] = _same_as(ArticleSummary, "mediators")
+    topics: list[TopicDraft] = _same_as(ArticleSummary, "topics")
 
 
 class DisputeFindings(_Strict):
@@ -176,6 +333,90 @@ class DisputeFindings(_Strict):
         max_length=_MAX_ITEMS,
         description="Every claim in the article that another actor denies, rejects or contests; empty if none.",
     )
+
+
+def _summary_draft() -> type[BaseModel]:
+    """The whole summary, each item with its quote, in one answer: what the naive single call asks for."""
+    lists: dict[str, Any] = {
+        draft.field: (list[quoted(draft)], _same_as(ArticleSummary, draft.field))  # type: ignore[misc]
+        for draft in (PartyDraft, ParticipantDraft, MediatorDraft, TopicDraft, ClaimDraft)
+    }
+    model: type[BaseModel] = create_model(
+        "ArticleSummaryDraft",
+        __base__=_Strict,
+        __doc__="The whole summary in one answer, each item with a quote.",
+        summary=(str, _same_as(ArticleSummary, "summary")),
+        meeting=(Meeting, _same_as(ArticleSummary, "meeting")),
+        **lists,
+    )
+    return model
+
+
+ArticleSummaryDraft = _summary_draft()
+
+
+def summary_from_answers(answer: BaseModel, claims: Sequence[ItemDraft] | None = None) -> ArticleSummary:
+    """The contract's summary from a model's answer (and claims from another pass), evidence not yet located."""
+    drafts = {field: list(getattr(answer, field, [])) for field in ITEM_FIELDS}
+    if claims is not None:
+        drafts["disputed_claims"] = list(claims)
+    return ArticleSummary.model_validate(
+        {
+            "summary": getattr(answer, "summary"),  # noqa: B009  # models built at run time
+            "meeting": getattr(answer, "meeting").model_dump(),  # noqa: B009
+            **{field: [d.to_item().model_dump() for d in items] for field, items in drafts.items()},
+        }
+    )
+
+
+def _limit(field: str) -> dict[str, Any]:
+    return {"json_schema_extra": _bounded(QUOTE_LIMITS[field])}
+
+
+class ItemQuote(_Strict):
+    """One item's quote. Naming the item first keeps a small model from answering with the bare name."""
+
+    item: str = Field(description="The item, as listed (its first words).", json_schema_extra=_bounded(40))
+    quote: str = Field(description=f"The words that show it: {_QUOTE_WORDS}.")
+
+
+def quotes_model(wanted: dict[str, int]) -> type[BaseModel]:
+    """What the evidence pass asks for: for each field, one quote per item, in the items' order."""
+    fields: dict[str, Any] = {}
+    for field, count in wanted.items():
+        bounded = create_model(
+            f"{ItemQuote.__name__}{field.title().replace('_', '')}",
+            __base__=ItemQuote,
+            quote=(str, Field(description=ItemQuote.model_fields["quote"].description, **_limit(field))),
+        )
+        fields[field] = (
+            list[bounded],
+            Field(min_length=count, max_length=count, description=f"One quote for each of the {count} {field}."),
+        )
+    model: type[BaseModel] = create_model("EvidenceQuotes", __base__=_Strict, **fields)
+    return model
+
+
+def corrections_model(wanted: dict[str, tuple[type[ItemDraft], int]]) -> type[BaseModel]:
+    """What a grounding re-ask asks for: for each field, exactly as many quoted items as failed, in their order."""
+    fields: dict[str, Any] = {
+        field: (
+            list[quoted(draft)],  # type: ignore[misc]
+            Field(min_length=count, max_length=count, description=f"The {count} {field} item(s) listed, in order."),
+        )
+        for field, (draft, count) in wanted.items()
+    }
+    model: type[BaseModel] = create_model("Corrections", __base__=_Strict, **fields)
+    return model
+
+
+#: The draft item the model writes for each meeting field.
+MEETING_DRAFTS: dict[str, type[ItemDraft]] = {
+    "parties": PartyDraft,
+    "participants": ParticipantDraft,
+    "mediators": MediatorDraft,
+    "topics": TopicDraft,
+}
 
 
 def schema_documents() -> dict[str, dict[str, Any]]:

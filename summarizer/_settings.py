@@ -43,6 +43,8 @@ class Settings:
     max_reasks: int = 2
     temperature: float = 0.0
     seed: int = 0
+    #: Keep items that fail grounding, flagged, instead of moving them to ``dropped``.
+    keep_ungrounded: bool = False
 
     @classmethod
     def resolve(cls, environ: Mapping[str, str] | None = None, **explicit: Any) -> Settings:
@@ -139,6 +141,12 @@ def _only_served_model(base_url: str, api_key: str | None, timeout: float) -> st
 def _parse(name: str, env_name: str, raw: str, kind: type) -> Any:
     if name == "model_path":
         return Path(raw)
+    if kind is bool:
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigurationError(f"{env_name}={raw!r} is not a valid boolean (use true or false); fix or unset it")
     try:
         if kind is int:
             return int(raw)

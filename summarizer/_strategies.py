@@ -1,12 +1,13 @@
 """Extraction strategies: which passes to ask the model for, and how to combine them.
 
 ``single`` is the naive baseline: one call, a one-line instruction plus the
-full JSON Schema. ``focused`` asks two focused questions about the same
-article, the meeting and then the disputes, which share the system prompt
-and the article as a prompt prefix so llama.cpp reads the article once. The
-disputes pass is pointed at the sentences that carry a denial cue, and
-skipped when there are none; the answers are then tidied by deterministic
-post-processing.
+full JSON Schema, each item with its quote. ``focused`` asks two focused
+questions about the same article, the meeting and then the disputes, which
+share the system prompt and the article as a prompt prefix so llama.cpp reads
+the article once. The disputes pass is pointed at the sentences that carry a
+denial cue, and skipped when there are none; the answers are then tidied by
+deterministic post-processing, and the summarizer asks for the items' quotes
+in a last pass over the same prefix.
 """
 
 from __future__ import annotations
@@ -14,13 +15,24 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from pydantic import BaseModel
 
 from ._cues import dispute_sentences
 from ._exceptions import ConfigurationError
 from ._postprocess import tidy
-from ._schema import ArticleSummary, DisputeFindings, MeetingFacts
+from ._schema import (
+    MEETING_DRAFTS,
+    ArticleSummary,
+    ArticleSummaryDraft,
+    ClaimDraft,
+    DisputeFinding,
+    DisputeFindings,
+    ItemDraft,
+    MeetingFacts,
+    summary_from_answers,
+)
 
 __all__ = ["DEFAULT_STRATEGY", "STRATEGIES", "Pass", "Strategy", "get_strategy"]
 
@@ -50,37 +62,38 @@ def _dispute_candidates(article: str) -> dict[str, str] | None:
 
 class Strategy(ABC):
     name: str
+    #: The prompt set (``prompts/<version>.*.txt``); it has a ``reground`` template for the grounding re-ask.
     prompt_version: str
     passes: tuple[Pass, ...]
+    #: The item the model writes for each summary field; a grounding re-ask asks for it again, with a quote.
+    drafts: ClassVar[dict[str, type[ItemDraft]]]
 
     @abstractmethod
-    def combine(self, answers: dict[str, BaseModel], article: str) -> ArticleSummary:
-        """Build the summary from each pass's validated answer."""
+    def combine(self, answers: dict[str, BaseModel]) -> ArticleSummary:
+        """Build the summary from each pass's validated answer; evidence is located afterwards."""
 
 
 class SingleCall(Strategy):
     name = "single"
-    prompt_version = "naive-v1"
-    passes = (Pass("summary", ArticleSummary),)
+    prompt_version = "naive-v2"
+    passes = (Pass("summary", ArticleSummaryDraft),)
+    drafts: ClassVar[dict[str, type[ItemDraft]]] = {**MEETING_DRAFTS, "disputed_claims": ClaimDraft}
 
-    def combine(self, answers: dict[str, BaseModel], article: str) -> ArticleSummary:
-        return ArticleSummary.model_validate(answers["summary"].model_dump())
+    def combine(self, answers: dict[str, BaseModel]) -> ArticleSummary:
+        return summary_from_answers(answers["summary"])
 
 
 class FocusedPasses(Strategy):
     name = "focused"
-    prompt_version = "focused-v1"
+    prompt_version = "focused-v2"
     passes = (Pass("meeting", MeetingFacts), Pass("disputes", DisputeFindings, _dispute_candidates))
+    drafts: ClassVar[dict[str, type[ItemDraft]]] = {**MEETING_DRAFTS, "disputed_claims": DisputeFinding}
 
-    def combine(self, answers: dict[str, BaseModel], article: str) -> ArticleSummary:
+    def combine(self, answers: dict[str, BaseModel]) -> ArticleSummary:
         meeting = MeetingFacts.model_validate(answers["meeting"].model_dump())
         found = answers.get("disputes")  # skipped when no sentence carries a denial
         disputes = DisputeFindings.model_validate(found.model_dump()) if found else DisputeFindings(disputed_claims=[])
-        summary = ArticleSummary(
-            **meeting.model_dump(),
-            disputed_claims=[finding.as_claim() for finding in disputes.disputed_claims],
-        )
-        return tidy(summary, article)
+        return tidy(summary_from_answers(meeting, disputes.disputed_claims))
 
 
 STRATEGIES: dict[str, Strategy] = {s.name: s for s in (FocusedPasses(), SingleCall())}

@@ -18,8 +18,17 @@ from tenacity import AsyncRetrying, Retrying, retry_if_exception_type, stop_afte
 from ._article import check_article_text
 from ._backend import Backend
 from ._exceptions import ArticleTooLongError, ExtractionError, SummarizerError
+from ._grounding import Grounding, grounding_counts
 from ._prompts import PromptSet, load_prompts
-from ._schema import SCHEMA_VERSION, ArticleSummary
+from ._schema import (
+    ITEM_FIELDS,
+    SCHEMA_VERSION,
+    ArticleSummary,
+    DisputedClaim,
+    Evidence,
+    corrections_model,
+    quotes_model,
+)
 from ._settings import Settings
 from ._strategies import Pass, Strategy, get_strategy
 
@@ -38,6 +47,12 @@ class RunMeta(BaseModel):
     completion_tokens: int
     #: Model calls, over every pass and re-ask.
     attempts: int
+    #: Items sent back to the model once because they failed grounding.
+    regrounded: int = 0
+    #: Grounded items / all items the model gave (null when it gave none).
+    grounding_rate: float | None = None
+    #: Names of sides, people and mediators not in the article / all such names.
+    hallucinated_entity_rate: float | None = None
     seconds: float
 
 
@@ -66,6 +81,7 @@ class _CallLog:
 
     base_messages: int = 0
     attempts: int = 0
+    regrounded: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
@@ -132,13 +148,18 @@ class Summarizer:
         backend, log = self._start(text)
         answers = {}
         for step in self.strategy.passes:
-            messages = self._messages(backend, step, text, log)
-            if messages is None:
-                continue
-            create = instructor.patch(create=self._sender(backend, log), mode=backend.instructor_mode)
-            with self._extraction_errors(log):
-                answers[step.name] = create(**self._request(messages, step))
-        return self._result(backend, self.strategy.combine(answers, text), log, started)
+            request = self._pass_request(backend, step, text, log)
+            if request is not None:
+                answers[step.name] = self._call(backend, log, request)
+        summary = self.strategy.combine(answers)
+        request = self._evidence_request(backend, summary, text, log)
+        if request is not None:
+            summary = _with_quotes(summary, self._call(backend, log, request))
+        grounding = Grounding(summary, text)
+        request = self._reground_request(backend, grounding, text, log)
+        if request is not None:
+            grounding.replace(_corrected_items(self._call(backend, log, request)))
+        return self._result(backend, grounding, log, started)
 
     async def arun(self, text: str) -> SummaryResult:
         """``run`` for asyncio: the backend's async path, so many articles can share one loop."""
@@ -146,13 +167,30 @@ class Summarizer:
         backend, log = self._start(text)
         answers = {}
         for step in self.strategy.passes:
-            messages = self._messages(backend, step, text, log)
-            if messages is None:
-                continue
-            create = instructor.patch(create=self._async_sender(backend, log), mode=backend.instructor_mode)
-            with self._extraction_errors(log):
-                answers[step.name] = await create(**self._request(messages, step, asynchronous=True))
-        return self._result(backend, self.strategy.combine(answers, text), log, started)
+            request = self._pass_request(backend, step, text, log)
+            if request is not None:
+                answers[step.name] = await self._acall(backend, log, request)
+        summary = self.strategy.combine(answers)
+        request = self._evidence_request(backend, summary, text, log)
+        if request is not None:
+            summary = _with_quotes(summary, await self._acall(backend, log, request))
+        grounding = Grounding(summary, text)
+        request = self._reground_request(backend, grounding, text, log)
+        if request is not None:
+            grounding.replace(_corrected_items(await self._acall(backend, log, request)))
+        return self._result(backend, grounding, log, started)
+
+    def _call(self, backend: Backend, log: _CallLog, request: dict[str, Any]) -> BaseModel:
+        create = instructor.patch(create=self._sender(backend, log), mode=backend.instructor_mode)
+        with self._extraction_errors(log):
+            answer: BaseModel = create(**request, **self._reasks(Retrying))
+        return answer
+
+    async def _acall(self, backend: Backend, log: _CallLog, request: dict[str, Any]) -> BaseModel:
+        create = instructor.patch(create=self._async_sender(backend, log), mode=backend.instructor_mode)
+        with self._extraction_errors(log):
+            answer: BaseModel = await create(**request, **self._reasks(AsyncRetrying))
+        return answer
 
     def run_many(self, texts: Iterable[str], *, concurrency: int | None = None) -> list[SummaryResult | SummaryFailure]:
         """Summarize many articles, in input order; one article's failure does not stop the others.
@@ -180,32 +218,79 @@ class Summarizer:
         check_article_text(text)
         return self.backend, _CallLog()
 
-    def _messages(self, backend: Backend, step: Pass, text: str, log: _CallLog) -> list[dict[str, str]] | None:
-        """The pass's chat messages, or None when the pass has nothing to do for this article."""
+    def _pass_request(self, backend: Backend, step: Pass, text: str, log: _CallLog) -> dict[str, Any] | None:
+        """The pass's request, or None when the pass has nothing to do for this article."""
         values = step.values(text)
         if values is None:
             return None
-        messages = self.prompts.messages(step.name, text, step.response_model, values)
+        return self._request(backend, step.name, step.response_model, text, values, log)
+
+    def _evidence_request(
+        self, backend: Backend, summary: ArticleSummary, text: str, log: _CallLog
+    ) -> dict[str, Any] | None:
+        """The items that came without a quote, listed for one pass that asks for a quote of each."""
+        unquoted = {
+            field: [item for item in summary.items(field) if getattr(item, "evidence", None) is None]
+            for field in ITEM_FIELDS
+        }
+        unquoted = {field: items for field, items in unquoted.items() if items}
+        if not unquoted:
+            return None
+        lines = []
+        for field, items in unquoted.items():
+            lines.append(f"{field}:")
+            lines.extend(f"{number}. {_describe(item)}" for number, item in enumerate(items, start=1))
+        model = quotes_model({field: len(items) for field, items in unquoted.items()})
+        return self._request(backend, "evidence", model, text, {"items": "\n".join(lines)}, log)
+
+    def _reground_request(
+        self, backend: Backend, grounding: Grounding, text: str, log: _CallLog
+    ) -> dict[str, Any] | None:
+        """One targeted re-ask for the items that failed grounding: which ones, and why."""
+        if not grounding.ungrounded:
+            return None
+        failed: dict[str, int] = {}
+        lines = []
+        for number, failure in enumerate(grounding.ungrounded, start=1):
+            failed[failure.field] = failed.get(failure.field, 0) + 1
+            item = grounding.summary.items(failure.field)[failure.index]
+            lines.append(f"{number}. {failure.field}: {_describe(item)} - {failure.detail}")
+        model = corrections_model({field: (self.strategy.drafts[field], count) for field, count in failed.items()})
+        log.regrounded = len(lines)
+        return self._request(backend, "reground", model, text, {"failures": "\n".join(lines)}, log)
+
+    def _request(
+        self,
+        backend: Backend,
+        template: str,
+        response_model: type[BaseModel],
+        text: str,
+        values: dict[str, str],
+        log: _CallLog,
+    ) -> dict[str, Any]:
+        messages = self.prompts.messages(template, text, response_model, values)
         self._check_fits(backend, messages)
         log.base_messages = len(messages)
-        return messages
-
-    def _request(self, messages: list[dict[str, str]], step: Pass, *, asynchronous: bool = False) -> dict[str, Any]:
-        reasks: dict[str, Any] = {
-            "stop": stop_after_attempt(1 + self.settings.max_reasks),
-            "retry": retry_if_exception_type(ValueError),  # pydantic and JSON errors; backend errors are final
-            "reraise": True,
-        }
         return {
-            "response_model": step.response_model,
+            "response_model": response_model,
             "messages": messages,
-            "max_retries": AsyncRetrying(**reasks) if asynchronous else Retrying(**reasks),
             "max_tokens": self.settings.max_tokens,
             "temperature": self.settings.temperature,
             "seed": self.settings.seed,
         }
 
-    def _result(self, backend: Backend, summary: ArticleSummary, log: _CallLog, started: float) -> SummaryResult:
+    def _reasks(self, retrying: type[Retrying] | type[AsyncRetrying]) -> dict[str, Any]:
+        """instructor's ``max_retries``: re-ask on invalid answers, up to ``max_reasks`` times."""
+        policy = retrying(
+            stop=stop_after_attempt(1 + self.settings.max_reasks),
+            retry=retry_if_exception_type(ValueError),  # pydantic and JSON errors; backend errors are final
+            reraise=True,
+        )
+        return {"max_retries": policy}
+
+    def _result(self, backend: Backend, grounding: Grounding, log: _CallLog, started: float) -> SummaryResult:
+        summary = grounding.settle(keep_ungrounded=self.settings.keep_ungrounded)
+        counts = grounding_counts(summary)
         meta = RunMeta(
             backend=backend.name,
             model=backend.model_id,
@@ -215,6 +300,9 @@ class Summarizer:
             prompt_tokens=log.prompt_tokens,
             completion_tokens=log.completion_tokens,
             attempts=log.attempts,
+            regrounded=log.regrounded,
+            grounding_rate=counts.grounding_rate,
+            hallucinated_entity_rate=counts.hallucinated_entity_rate,
             seconds=round(time.perf_counter() - started, 3),
         )
         return SummaryResult(summary=summary, meta=meta)
@@ -266,6 +354,35 @@ class Summarizer:
                 f"no valid summary after {log.attempts} attempt(s): {_first_line(exc)}",
                 attempts=log.attempts,
             ) from exc
+
+
+def _describe(item: BaseModel) -> str:
+    """An item in a few words for a prompt: its name (or label, or claim, with who said it), and its quote."""
+    if isinstance(item, DisputedClaim):
+        head = f"{item.claim!r} (claimed by {', '.join(item.claimed_by)}; disputed by {', '.join(item.disputed_by)})"
+    else:
+        head = repr(getattr(item, "name", None) or getattr(item, "label", ""))
+    evidence = getattr(item, "evidence", None)
+    quote = evidence.quote if evidence is not None else ""
+    return f"{head} (evidence {quote!r})" if quote else head
+
+
+def _with_quotes(summary: ArticleSummary, answer: BaseModel) -> ArticleSummary:
+    """Give each unquoted item its quote from the evidence pass, in order."""
+    updates = {}
+    for field in type(answer).model_fields:
+        quotes = iter(getattr(answer, field))  # as many as asked for: the schema fixes the count
+        updates[field] = [
+            item.model_copy(update={"evidence": Evidence(quote=next(quotes).quote)})
+            if getattr(item, "evidence", None) is None
+            else item
+            for item in summary.items(field)
+        ]
+    return summary.model_copy(update=updates)
+
+
+def _corrected_items(answer: BaseModel) -> dict[str, list[BaseModel]]:
+    return {field: [draft.to_item() for draft in getattr(answer, field)] for field in type(answer).model_fields}
 
 
 def _first_line(exc: BaseException) -> str:

@@ -31,6 +31,7 @@ __all__ = [
     "free_port",
     "instant_retries",
     "llama_server",
+    "model_answers",
 ]
 
 Answer = str | dict[str, Any]
@@ -115,27 +116,82 @@ class ScriptedBackend(FunctionBackend):
 register_backend("mock", ScriptedBackend)
 
 
-def answer_from_summary(document: dict[str, Any]) -> Callable[[list[dict[str, Any]], dict[str, Any]], Answer]:
-    """An answer function that serves every strategy's passes from one full summary document.
+def model_answers(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """What the model would answer to each pass's request, given one summary in the contract's shape.
 
-    Each pass asks for a named model (``response_format.json_schema.name``):
-    the whole summary, its meeting facts, or its disputes (denier first).
+    Keyed by the name of the response model asked for: the whole summary in
+    one call (items with their quotes), its meeting facts, its disputes
+    (denier first) without quotes. Items without evidence quote "".
     """
-    disputes = [
+
+    def bare(item: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in item.items() if k != "evidence"}
+
+    def quoted(item: dict[str, Any]) -> dict[str, Any]:
+        return {**bare(item), "evidence": _quote_of(item)}
+
+    meeting = {k: v for k, v in document.items() if k not in ("disputed_claims", "dropped")}
+    findings = [
         {"denier": c["disputed_by"], "stance": c["stance"], "claim": c["claim"], "claimant": c["claimed_by"]}
         for c in document.get("disputed_claims", [])
     ]
-    parts: dict[str, Answer] = {
-        "ArticleSummary": document,
-        "MeetingFacts": {k: v for k, v in document.items() if k != "disputed_claims"},
-        "DisputeFindings": {"disputed_claims": disputes},
+    return {
+        "ArticleSummaryDraft": {
+            **meeting,
+            **{field: [quoted(item) for item in document.get(field, [])] for field in _ITEM_FIELDS},
+        },
+        "MeetingFacts": {**meeting, **{field: [bare(item) for item in document.get(field, [])] for field in _MEETING}},
+        "DisputeFindings": {"disputed_claims": findings},
+        "_findings_quoted": {
+            "disputed_claims": [
+                {**finding, "evidence": _quote_of(claim)}
+                for finding, claim in zip(findings, document.get("disputed_claims", []), strict=True)
+            ]
+        },
     }
 
+
+_MEETING = ("parties", "participants", "mediators", "topics")
+_ITEM_FIELDS = (*_MEETING, "disputed_claims")
+
+
+def _quote_of(item: dict[str, Any]) -> str:
+    return str((item.get("evidence") or {}).get("quote", ""))
+
+
+def answer_from_summary(document: dict[str, Any]) -> Callable[[list[dict[str, Any]], dict[str, Any]], Answer]:
+    """An answer function that serves every strategy's passes from one summary in the contract's shape.
+
+    Asked for quotes or corrections, it stands by its answer: it gives the
+    quotes, or the items again, of the items named in the request.
+    """
+    parts = model_answers(document)
+
     def answer(messages: list[dict[str, Any]], params: dict[str, Any]) -> Answer:
-        name = (params.get("response_format") or {}).get("json_schema", {}).get("name", "ArticleSummary")
+        response_format = (params.get("response_format") or {}).get("json_schema", {})
+        name = response_format.get("name", "ArticleSummaryDraft")
+        if name in ("EvidenceQuotes", "Corrections"):
+            schema = response_format["schema"]
+            asked = messages[-1]["content"]
+            items = dict(parts["ArticleSummaryDraft"])
+            if "QuotedDisputeFinding" in schema.get("$defs", {}):
+                items.update(parts["_findings_quoted"])
+            named = {field: [i for i in items[field] if _headline(i) in asked] for field in schema["properties"]}
+            if name == "EvidenceQuotes":
+                return {
+                    field: [{"item": _headline(i).strip("'\""), "quote": i["evidence"]} for i in found]
+                    for field, found in named.items()
+                }
+            return named
+        if name not in parts:
+            raise AssertionError(f"answer_from_summary has no answer for a {name} request")
         return parts[name]
 
     return answer
+
+
+def _headline(item: dict[str, Any]) -> str:
+    return repr(item.get("name") or item.get("label") or item.get("claim") or "")
 
 
 @contextlib.contextmanager

@@ -10,10 +10,16 @@ from typing import Any
 import pytest
 
 from summarizer import Settings, Summarizer, allow_model_calls
-from summarizer.testing import instant_retries
+from summarizer.testing import instant_retries, model_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "lachin-corridor-talks-2023-03-01.txt"
+#: The invented article that ``summary_dict`` summarizes: every quote and name in it is in here.
+ARTICLE = (
+    "Ada Brook of Northland met Southland's envoy Tomas Rehn on Wednesday, mediated by the Island Council. "
+    "They discussed reopening the coast road to trucks. "
+    "Southland press said the border was discussed; the Northland ministry denied it."
+)
 
 
 @pytest.fixture(autouse=True)
@@ -49,22 +55,48 @@ def real_summarizer() -> Iterator[Summarizer]:
 
 
 def summary_dict(**overrides: Any) -> dict[str, Any]:
-    """A valid summary in the contract's shape, with fields replaced by ``overrides``."""
+    """A valid summary of ``ARTICLE`` in the contract's shape, with fields replaced by ``overrides``."""
     document: dict[str, Any] = {
         "summary": "Two delegations met and discussed a road.",
         "meeting": {"date": "Wednesday", "location": None},
-        "parties": [{"name": "Northland"}, {"name": "Southland"}],
-        "participants": [{"name": "Ada Brook", "role": "envoy", "side": "Northland"}],
-        "mediators": [{"name": "Island Council", "kind": "organization"}],
-        "topics": [{"label": "road reopening", "detail": "Reopening the coast road to trucks."}],
+        "parties": [
+            {"name": "Northland", "evidence": quote("Ada Brook of Northland")},
+            {"name": "Southland", "evidence": quote("Southland's envoy Tomas Rehn")},
+        ],
+        "participants": [
+            {"name": "Ada Brook", "role": "envoy", "side": "Northland", "evidence": quote("Ada Brook of Northland met")}
+        ],
+        "mediators": [
+            {"name": "Island Council", "kind": "organization", "evidence": quote("mediated by the Island Council")}
+        ],
+        "topics": [
+            {
+                "label": "road reopening",
+                "detail": "Reopening the coast road to trucks.",
+                "evidence": quote("reopening the coast road to trucks"),
+            }
+        ],
         "disputed_claims": [
             {
                 "claim": "The border was discussed.",
                 "claimed_by": ["Southland press"],
                 "disputed_by": ["Northland ministry"],
                 "stance": "denied",
+                "evidence": quote("the Northland ministry denied it"),
             }
         ],
+        "dropped": [],
     }
     document.update(overrides)
     return document
+
+
+def quote(text: str, article: str = ARTICLE) -> dict[str, Any]:
+    """Evidence as a finished summary carries it: the quote, located exactly in ``article``."""
+    start = article.index(text)
+    return {"quote": text, "span": [start, start + len(text)], "match": "exact", "problem": None}
+
+
+def answer_dict(**overrides: Any) -> dict[str, Any]:
+    """The single call's answer (quotes as bare strings) for ``summary_dict(**overrides)``."""
+    return model_answers(summary_dict(**overrides))["ArticleSummaryDraft"]

@@ -8,13 +8,7 @@ from typer.testing import CliRunner
 from summarizer import Settings
 from summarizer._cli import app
 from summarizer.testing import FunctionBackend, ScriptedBackend, answer_from_summary
-from tests.conftest import summary_dict
-
-# Names every item of summary_dict(), so clean-up keeps them all.
-ARTICLE = (
-    "Ada Brook of Northland met Southland envoys, mediated by the Island Council, on the coast road. "
-    "Southland press said the border was discussed; the Northland ministry denied it.\n"
-)
+from tests.conftest import ARTICLE, summary_dict
 
 
 def run_cli(*args, stdin=b"", cwd=None):
@@ -46,7 +40,7 @@ def test_explicit_run_command_and_meta(scripted, tmp_path):
     assert result.exit_code == 0, result.output
     meta = json.loads(result.stdout)["meta"]
     assert meta["strategy"] == "focused"
-    assert meta["attempts"] == 2  # one call per pass
+    assert meta["attempts"] == 3  # meeting, disputes, quotes
 
 
 def test_markdown_brief(scripted, tmp_path):

@@ -1,7 +1,7 @@
 from summarizer import Settings, Summarizer
 from summarizer._cues import dispute_sentences
 from summarizer.testing import FunctionBackend, answer_from_summary
-from tests.conftest import summary_dict
+from tests.conftest import ARTICLE, summary_dict
 
 
 def test_denial_sentences_come_with_the_sentence_before():
@@ -21,18 +21,18 @@ def test_cue_words_are_whole_words():
 
 def test_disputes_pass_is_skipped_without_a_denial():
     backend = FunctionBackend(answer_from_summary(summary_dict(disputed_claims=[])))
-    article = "Ada Brook of Northland met Southland envoys, mediated by the Island Council, on the coast road."
+    article = ARTICLE.split(" Southland press")[0]
     result = Summarizer(backend, settings=Settings(strategy="focused")).run(article)
-    assert len(backend.requests) == 1
+    assert [r["response_format"]["json_schema"]["name"] for r in backend.requests] == [
+        "MeetingFacts",
+        "EvidenceQuotes",
+    ]
     assert result.summary.disputed_claims == []
 
 
 def test_disputes_pass_sees_the_denial_passages():
     backend = FunctionBackend(answer_from_summary(summary_dict()))
-    article = (
-        "Ada Brook of Northland met Southland envoys, mediated by the Island Council, on the coast road. "
-        "Southland press said the border was discussed. The Northland ministry denied it."
-    )
+    article = ARTICLE.replace("discussed; the", "discussed. The")
     result = Summarizer(backend, settings=Settings(strategy="focused")).run(article)
     disputes = backend.requests[1]["messages"][1]["content"]
     assert "1. Southland press said the border was discussed. The Northland ministry denied it." in disputes

@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 from summarizer import Settings
 from summarizer._cli import app
 from summarizer.testing import FunctionBackend, answer_from_summary
-from tests.conftest import summary_dict
+from tests.conftest import ARTICLE, summary_dict
 
 
 @pytest.fixture
@@ -14,11 +14,7 @@ def case_dir(tmp_path):
     """Two tiny cases: one the fake gets right, one with no meeting."""
     directory = tmp_path / "cases"
     directory.mkdir()
-    (directory / "talks.txt").write_text(
-        "Ada Brook of Northland met Southland envoys; the Island Council mediated. "
-        "Southland press said the border was discussed; Northland denied it.",
-        encoding="utf-8",
-    )
+    (directory / "talks.txt").write_text(ARTICLE, encoding="utf-8")
     (directory / "talks.yaml").write_text(
         "id: talks\nsource: talks.txt\n"
         "participants: [[Ada Brook]]\nparties: [[Northland], [Southland]]\nmediators: [[Island Council]]\n"
@@ -67,7 +63,12 @@ def test_live_eval_writes_predictions_and_report(case_dir, fake_model, tmp_path)
     by_id = {c["id"]: c for c in report["cases"]}
     assert by_id["quiet"]["fields"]["participants"]["f1"] == 1.0
     assert by_id["talks"]["seconds"] is not None
-    assert len(fake_model.requests) == 3  # two passes for the talks; the storm has no denial to look at
+    assert by_id["talks"]["grounding_rate"] == 1.0
+    assert by_id["quiet"]["grounding_rate"] is None  # nothing to ground
+    assert report["grounding"] == {"items": 6, "grounded": 6, "names": 4, "names_not_in_article": 0}
+    assert "grounding rate 1.000 (6/6 items)" in result.stdout
+    # Meeting, disputes and quotes for the talks; the storm has no denial to look at and no item to quote.
+    assert len(fake_model.requests) == 4
 
 
 def test_replay_rescores_without_a_model(case_dir, fake_model, tmp_path):
@@ -92,8 +93,9 @@ def test_replay_missing_prediction_is_a_case_error(case_dir, tmp_path):
 
 
 def test_baseline_gate(case_dir, monkeypatch, tmp_path):
-    # Always the same answer: right for the talks, invented people for the storm.
-    backend = FunctionBackend(answer_from_summary(summary_dict()))
+    # Always the same answer: half right for the talks (no mediator, no topic); for the storm, every item
+    # is invented, fails grounding and is dropped.
+    backend = FunctionBackend(answer_from_summary(summary_dict(mediators=[], topics=[])))
     monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
     high = tmp_path / "high.json"
     high.write_text(json.dumps({"macro_f1": 0.99}))

@@ -7,6 +7,10 @@ import sys
 import pytest
 
 from summarizer import ArticleSummary, ArticleTooLongError, Settings, Summarizer
+from summarizer._names import fold
+from summarizer._render import OutputFormat, render
+from summarizer._schema import ITEM_FIELDS
+from tests.browser import SCREENSHOTS, load_report
 from tests.conftest import ROOT, SEED
 
 pytestmark = pytest.mark.model
@@ -34,14 +38,41 @@ def test_grammar_reaches_the_sampler(real_summarizer):
     assert isinstance(document["count"], int)
 
 
-def test_seed_article_names_the_russian_peacekeepers_as_mediator(real_summarizer):
-    result = real_summarizer.run(SEED.read_text(encoding="utf-8"))
-    summary = ArticleSummary.model_validate(result.summary.model_dump())
+@pytest.fixture(scope="module")
+def seed_result(real_summarizer):
+    return real_summarizer.run(SEED.read_text(encoding="utf-8"))
+
+
+def test_seed_article_names_the_russian_peacekeepers_as_mediator(seed_result):
+    summary = ArticleSummary.model_validate(seed_result.summary.model_dump())
     mediators = " ".join(m.name.lower() for m in summary.mediators)
     assert "russia" in mediators
     assert "peacekeep" in mediators
-    assert result.meta.attempts >= 1
-    assert result.meta.prompt_tokens > 500
+    assert seed_result.meta.attempts >= 1
+    assert seed_result.meta.prompt_tokens > 500
+
+
+def test_seed_summary_is_grounded_and_its_report_shows_the_spans(seed_result, tmp_path):
+    article = SEED.read_text(encoding="utf-8")
+    summary = seed_result.summary
+    kept = [item for field in ITEM_FIELDS for item in summary.items(field)]
+    assert kept, "the seed reports a meeting"
+    for item in kept:
+        start, end = item.evidence.span
+        assert fold(article[start:end]).split() != []
+    assert seed_result.meta.grounding_rate is not None
+    assert seed_result.meta.grounding_rate >= 0.5
+
+    report = tmp_path / "seed.html"
+    report.write_text(render(summary, OutputFormat.html, article=article), encoding="utf-8")
+    page = load_report(report, SCREENSHOTS / "seed-report.png")
+    assert page.console_errors == []
+    expected = {
+        f"{field}-{index}": article[item.evidence.span[0] : item.evidence.span[1]]
+        for field in ITEM_FIELDS
+        for index, item in enumerate(summary.items(field))
+    }
+    assert page.items == expected
 
 
 def test_article_too_long_is_measured_with_the_real_tokenizer(real_summarizer):

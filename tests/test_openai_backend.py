@@ -11,10 +11,8 @@ from summarizer import BackendError, ConfigurationError, ExtractionError, Settin
 from summarizer._openai import OpenAIBackend, StructuredMode
 from summarizer._retry import RetryPolicy
 from summarizer._summarizer import SummaryFailure, SummaryResult
-from tests.conftest import summary_dict
+from tests.conftest import ARTICLE, answer_dict
 from tests.fake_server import Reply, ok, serve
-
-ARTICLE = "Envoys of Northland and Southland met on Wednesday, mediated by the Island Council."
 
 
 def backend_for(url, **options):
@@ -39,7 +37,7 @@ def test_rate_limit_then_server_error_then_success(retry_waits):
     replies = [
         Reply(status=429, body={"error": {"message": "slow down"}}, headers={"Retry-After": "7"}),
         Reply(status=500, body={"error": {"message": "boom"}}),
-        ok(summary_dict()),
+        ok(answer_dict()),
     ]
     with serve(scripted(replies)) as server:
         result = Summarizer(backend_for(server.base_url), settings=Settings(strategy="single")).run(ARTICLE)
@@ -52,7 +50,7 @@ def test_rate_limit_then_server_error_then_success(retry_waits):
 
 
 def test_retry_after_is_capped_by_the_policy(retry_waits):
-    replies = [Reply(status=503, body={}, headers={"retry-after-ms": "90000"}), ok(summary_dict())]
+    replies = [Reply(status=503, body={}, headers={"retry-after-ms": "90000"}), ok(answer_dict())]
     with serve(scripted(replies)) as server:
         Summarizer(backend_for(server.base_url), settings=Settings(strategy="single")).run(ARTICLE)
     assert retry_waits == [30.0]
@@ -77,7 +75,7 @@ def test_a_hanging_server_times_out(retry_waits):
 
 
 def test_invalid_json_is_reasked_not_retried(retry_waits):
-    replies = [ok("this is not json"), ok(summary_dict())]
+    replies = [ok("this is not json"), ok(answer_dict())]
     with serve(scripted(replies)) as server:
         result = Summarizer(backend_for(server.base_url), settings=Settings(strategy="single")).run(ARTICLE)
     assert result.meta.attempts == 2
@@ -127,7 +125,7 @@ def test_auto_mode_falls_back_to_json_object_schema_for_llama_cpp_python():
             return Reply(status=500, body={"error": {"message": "unsupported"}})
         if "schema" in response_format:
             properties = response_format["schema"]["properties"]
-            return ok({"answer": "yes"} if "answer" in properties else summary_dict())
+            return ok({"answer": "yes"} if "answer" in properties else answer_dict())
         return ok("A poem about rain.")
 
     with serve(handler) as server:
@@ -146,7 +144,7 @@ def test_auto_mode_detects_a_server_that_silently_ignores_the_schema():
     def handler(request):
         system = request["messages"][0]["content"]
         if "json" in system.lower() and "summary" in system:
-            return ok("```json\n" + json.dumps(summary_dict()) + "\n```")
+            return ok("```json\n" + json.dumps(answer_dict()) + "\n```")
         return ok("Rain falls softly.")
 
     with serve(handler) as server:
@@ -157,7 +155,7 @@ def test_auto_mode_detects_a_server_that_silently_ignores_the_schema():
 
 
 def test_injected_client_is_used_as_given():
-    with serve(lambda request: ok(summary_dict())) as server:
+    with serve(lambda request: ok(answer_dict())) as server:
         client = openai.OpenAI(base_url=server.base_url, api_key="injected", max_retries=0)
         backend = OpenAIBackend("fake-model", client=client, mode="json_schema")
         Summarizer(backend, settings=Settings(strategy="single")).run(ARTICLE)
@@ -166,7 +164,7 @@ def test_injected_client_is_used_as_given():
 
 
 def test_async_path_with_an_injected_async_client():
-    with serve(lambda request: ok(summary_dict())) as server:
+    with serve(lambda request: ok(answer_dict())) as server:
         client = openai.AsyncOpenAI(base_url=server.base_url, api_key="injected", max_retries=0)
         backend = OpenAIBackend("fake-model", async_client=client, mode="json_schema")
         result = asyncio.run(Summarizer(backend, settings=Settings(strategy="single")).arun(ARTICLE))
@@ -179,10 +177,10 @@ def test_many_articles_run_concurrently_keep_order_and_survive_a_failure():
         article = request["messages"][1]["content"]
         if "article 3" in article:
             return Reply(delay=0.2, body={"choices": "broken"})  # 200 with nonsense: a bad server answer
-        name = article.strip()
-        return Reply(delay=0.3, body=ok(summary_dict(summary=name)).body)
+        name = article.split(".")[0]
+        return Reply(delay=0.3, body=ok(answer_dict(summary=name)).body)
 
-    texts = [f"article {i}" for i in range(6)]
+    texts = [f"article {i}. {ARTICLE}" for i in range(6)]
     with serve(handler) as server:
         backend = OpenAIBackend("fake-model", base_url=server.base_url, mode="json_schema", concurrency=3)
         results = summarize_many(texts, backend=backend, concurrency=3, max_reasks=0, strategy="single")
@@ -209,17 +207,20 @@ def test_embedded_style_backends_run_one_at_a_time():
         peak.append(len(active))
         threading.Event().wait(0.05)
         active.pop()
-        return summary_dict()
+        return answer_dict()
 
     results = summarize_many(
-        ["a one", "a two", "a three"], backend=FunctionBackend(answer), concurrency=8, strategy="single"
+        [f"{ARTICLE} {n}" for n in ("One.", "Two.", "Three.")],
+        backend=FunctionBackend(answer),
+        concurrency=8,
+        strategy="single",
     )
     assert all(isinstance(r, SummaryResult) for r in results)
     assert max(peak) == 1
 
 
 def test_settings_choose_the_server_backend():
-    with serve(lambda request: ok(summary_dict())) as server:
+    with serve(lambda request: ok(answer_dict())) as server:
         settings = Settings.resolve({"SUMMARIZER_BASE_URL": server.base_url, "SUMMARIZER_MODE": "json_schema"})
         backend = settings.create_backend()
         assert isinstance(backend, OpenAIBackend)

@@ -4,14 +4,14 @@ import pytest
 
 from summarizer._prompts import field_guide, load_prompts
 from summarizer._resources import data_dir
-from summarizer._schema import ArticleSummary, DisputeFindings, MeetingFacts
+from summarizer._schema import ArticleSummaryDraft, DisputeFindings, MeetingFacts, TopicDraft, corrections_model
 from summarizer._strategies import STRATEGIES
 
 
 @pytest.mark.parametrize("strategy", list(STRATEGIES.values()), ids=list(STRATEGIES))
 def test_every_strategy_has_its_prompt_files(strategy):
     prompts = load_prompts(strategy.prompt_version)
-    assert set(prompts.passes) == {step.name for step in strategy.passes}
+    assert set(prompts.passes) == {step.name for step in strategy.passes} | {"evidence", "reground"}
     assert (data_dir("prompts") / f"{strategy.prompt_version}.system.txt").is_file()
 
 
@@ -26,11 +26,26 @@ def test_messages_fill_every_placeholder(strategy):
         for placeholder in ("$fields", "$schema", "$article", "$candidates"):
             assert placeholder not in messages[0]["content"]
             assert placeholder not in messages[1]["content"].replace(article, "")
+    model = corrections_model({"topics": (TopicDraft, 1)})
+    reground = prompts.messages("reground", article, model, {"failures": "1. topics: 'x' - why"})
+    assert "1. topics: 'x' - why" in reground[1]["content"]
+    assert "$" not in reground[1]["content"].replace(article, "")
+
+
+@pytest.mark.parametrize("strategy", list(STRATEGIES.values()), ids=list(STRATEGIES))
+def test_the_grounding_reask_shares_the_first_pass_prefix(strategy):
+    article = "Envoys met on Monday in a border town."
+    prompts = load_prompts(strategy.prompt_version)
+    first = strategy.passes[0]
+    asked = prompts.messages(first.name, article, first.response_model, first.values(article))
+    reground = prompts.messages("reground", article, corrections_model({"topics": (TopicDraft, 1)}), {"failures": ""})
+    prefix = asked[1]["content"][: asked[1]["content"].index(article) + len(article)]
+    assert reground[1]["content"].startswith(prefix)
 
 
 def test_focused_passes_share_system_prompt_and_article_prefix():
     """llama.cpp reuses the KV cache of a shared prefix: the second pass must not re-read the article."""
-    prompts = load_prompts("focused-v1")
+    prompts = load_prompts(STRATEGIES["focused"].prompt_version)
     article = "Envoys met on Monday in a border town."
     meeting = prompts.messages("meeting", article, MeetingFacts)
     disputes = prompts.messages("disputes", article, DisputeFindings, {"candidates": "1. A denial."})
@@ -40,13 +55,13 @@ def test_focused_passes_share_system_prompt_and_article_prefix():
 
 
 def test_naive_prompt_carries_the_full_schema():
-    messages = load_prompts("naive-v1").messages("summary", "Envoys met.", ArticleSummary)
-    assert json.dumps(ArticleSummary.model_json_schema(), separators=(",", ":")) in messages[0]["content"]
+    messages = load_prompts(STRATEGIES["single"].prompt_version).messages("summary", "Envoys met.", ArticleSummaryDraft)
+    assert json.dumps(ArticleSummaryDraft.model_json_schema(), separators=(",", ":")) in messages[0]["content"]
 
 
 def test_field_guide_names_every_field_with_its_description():
-    guide = field_guide(ArticleSummary)
-    schema = ArticleSummary.model_json_schema()
+    guide = field_guide(ArticleSummaryDraft)
+    schema = ArticleSummaryDraft.model_json_schema()
     for node in [schema, *schema["$defs"].values()]:
         for name, prop in node.get("properties", {}).items():
             assert f"- {name}" in guide
@@ -54,7 +69,7 @@ def test_field_guide_names_every_field_with_its_description():
 
 
 def test_unknown_prompt_version_names_the_known_ones():
-    with pytest.raises(ValueError, match="focused-v1"):
+    with pytest.raises(ValueError, match=STRATEGIES["focused"].prompt_version):
         load_prompts("no-such-prompt-v9")
 
 

@@ -34,13 +34,17 @@ def test_contract_field_names():
         "mediators",
         "topics",
         "disputed_claims",
+        "dropped",
     ]
     defs = schema["$defs"]
-    assert set(defs["Participant"]["properties"]) == {"name", "role", "side"}
-    assert set(defs["Mediator"]["properties"]) == {"name", "kind"}
-    assert set(defs["Topic"]["properties"]) == {"label", "detail"}
-    assert set(defs["DisputedClaim"]["properties"]) == {"claim", "claimed_by", "disputed_by", "stance"}
+    assert set(defs["Party"]["properties"]) == {"name", "evidence"}
+    assert set(defs["Participant"]["properties"]) == {"name", "role", "side", "evidence"}
+    assert set(defs["Mediator"]["properties"]) == {"name", "kind", "evidence"}
+    assert set(defs["Topic"]["properties"]) == {"label", "detail", "evidence"}
+    assert set(defs["DisputedClaim"]["properties"]) == {"claim", "claimed_by", "disputed_by", "stance", "evidence"}
     assert set(defs["Meeting"]["properties"]) == {"date", "location"}
+    assert set(defs["Evidence"]["properties"]) == {"quote", "span", "match", "problem"}
+    assert set(defs["DroppedItem"]["properties"]) == {"field", "item", "reason", "detail"}
 
 
 def test_every_field_has_a_description():

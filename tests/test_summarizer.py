@@ -11,10 +11,9 @@ from summarizer import (
     Summarizer,
     summarize,
 )
+from summarizer._schema import ArticleSummaryDraft
 from summarizer.testing import FunctionBackend, ScriptedBackend, completion
-from tests.conftest import summary_dict
-
-ARTICLE = "Envoys of Northland and Southland met on Wednesday, mediated by the Island Council."
+from tests.conftest import ARTICLE, answer_dict, summary_dict
 
 
 def make(backend, **settings):
@@ -24,23 +23,25 @@ def make(backend, **settings):
 
 
 def test_valid_answer_becomes_a_summary_with_meta():
-    backend = ScriptedBackend([summary_dict()])
+    backend = ScriptedBackend([answer_dict()])
     result = make(backend).run(ARTICLE)
     assert type(result.summary) is ArticleSummary
     assert result.summary == ArticleSummary.model_validate(summary_dict())
     assert result.meta.attempts == 1
     assert result.meta.backend == "mock"
-    assert result.meta.prompt_version == "naive-v1"
+    assert result.meta.prompt_version == "naive-v2"
+    assert result.meta.grounding_rate == 1.0
+    assert result.meta.hallucinated_entity_rate == 0.0
     assert result.meta.strategy == "single"
     assert result.meta.completion_tokens > 0
 
 
 def test_request_asks_for_the_schema_deterministically():
-    backend = ScriptedBackend([summary_dict()])
+    backend = ScriptedBackend([answer_dict()])
     make(backend, seed=7).summarize(ARTICLE)
     (request,) = backend.requests
     assert request["response_format"]["type"] == "json_schema"
-    assert request["response_format"]["json_schema"]["schema"] == ArticleSummary.model_json_schema()
+    assert request["response_format"]["json_schema"]["schema"] == ArticleSummaryDraft.model_json_schema()
     assert request["temperature"] == 0.0
     assert request["seed"] == 7
     assert request["max_tokens"] == 1024
@@ -48,7 +49,7 @@ def test_request_asks_for_the_schema_deterministically():
 
 
 def test_invalid_answer_is_reasked_with_the_error():
-    backend = ScriptedBackend([summary_dict(mediators=[{"name": "X", "kind": "alien"}]), summary_dict()])
+    backend = ScriptedBackend([answer_dict(mediators=[{"name": "X", "kind": "alien"}]), answer_dict()])
     result = make(backend).run(ARTICLE)
     assert result.meta.attempts == 2
     reask = backend.requests[1]["messages"]
@@ -59,7 +60,7 @@ def test_invalid_answer_is_reasked_with_the_error():
 
 
 def test_reask_transcript_keeps_only_the_latest_failure():
-    backend = ScriptedBackend(["not json at all", '{"summary": "half"}', summary_dict()])
+    backend = ScriptedBackend(["not json at all", '{"summary": "half"}', answer_dict()])
     result = make(backend, max_reasks=2).run(ARTICLE)
     assert result.meta.attempts == 3
     first, second, third = (r["messages"] for r in backend.requests)
@@ -82,14 +83,14 @@ def test_truncated_answer_is_reported_not_reasked():
             super().chat(messages=messages, **params)
             return completion('{"summary": "cut', finish_reason="length")
 
-    backend = Truncating([summary_dict()])
+    backend = Truncating([answer_dict()])
     with pytest.raises(ExtractionError, match="output limit"):
         make(backend).summarize(ARTICLE)
     assert len(backend.requests) == 1
 
 
 def test_article_too_long_for_the_context_is_refused_before_any_call():
-    backend = FunctionBackend(lambda m, p: summary_dict(), context_window=600)
+    backend = FunctionBackend(lambda m, p: answer_dict(), context_window=600)
     with pytest.raises(ArticleTooLongError, match="too long"):
         make(backend, max_tokens=500).summarize(ARTICLE + " word" * 200)
     assert backend.requests == []
@@ -103,20 +104,20 @@ def test_empty_article_is_refused_before_any_call(text):
 
 
 def test_summarizer_reuses_its_backend_for_many_articles():
-    backend = FunctionBackend(lambda m, p: summary_dict(summary=m[-1]["content"][:40]))
+    backend = FunctionBackend(lambda m, p: answer_dict(summary=m[-1]["content"][-10:]))
     with make(backend) as s:
-        a = s.summarize("First article about talks.")
-        b = s.summarize("Second article about talks.")
+        a = s.summarize(ARTICLE + " First.")
+        b = s.summarize(ARTICLE + " Second.")
     assert a.summary != b.summary
     assert len(backend.requests) == 2
 
 
 def test_module_level_summarize_accepts_a_backend():
     assert (
-        summarize(ARTICLE, backend=ScriptedBackend([summary_dict()]), strategy="single").parties[0].name == "Northland"
+        summarize(ARTICLE, backend=ScriptedBackend([answer_dict()]), strategy="single").parties[0].name == "Northland"
     )
 
 
 def test_answers_that_are_json_but_wrong_shape_are_reasked():
-    backend = ScriptedBackend([json.dumps([1, 2, 3]), summary_dict()])
+    backend = ScriptedBackend([json.dumps([1, 2, 3]), answer_dict()])
     assert make(backend).run(ARTICLE).meta.attempts == 2

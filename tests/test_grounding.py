@@ -1,0 +1,210 @@
+"""Grounding: quotes located by code (exact, normalised, fuzzy), names checked, re-ask then drop."""
+
+import pytest
+
+from summarizer import ArticleSummary, DropReason, MatchKind, Settings, Summarizer, grounding_counts
+from summarizer._grounding import ArticleIndex, Grounding
+from summarizer.testing import FunctionBackend, answer_from_summary, model_answers
+from tests.conftest import ARTICLE, summary_dict
+
+PLANTED = (
+    "Talks opened in Genève on Monday.\n"
+    "The  foreign   minister said the plan “protects the\nborder” and would reopen the road to Azerbaijan—a provision "
+    "Yerevan rejected. Zoë Łukasiewicz-Ortíz chaired the ceasefire talks; a cease-\nfire was agreed. "
+    "The road would reopen. Officials said the road would reopen within a week."
+)
+
+
+def located(quote, article=PLANTED):
+    found = ArticleIndex(article).locate(quote)
+    assert found is not None, quote
+    return article[found.start : found.end], found.match
+
+
+def test_exact_quote():
+    assert located("Talks opened in Genève") == ("Talks opened in Genève", MatchKind.exact)
+
+
+@pytest.mark.parametrize(
+    ("quote", "expected"),
+    [
+        ("The foreign minister said", "The  foreign   minister said"),  # spacing
+        ('the plan "protects the border"', "the plan “protects the\nborder"),  # straight quotes, line break
+        ("the road to Azerbaijan - a provision", "the road to Azerbaijan—a provision"),  # em dash
+        ("Zoe Lukasiewicz Ortiz chaired", "Zoë Łukasiewicz-Ortíz chaired"),  # accents, hyphen
+        ("a ceasefire was agreed", "a cease-\nfire was agreed"),  # hyphenation across a line
+        ("TALKS OPENED IN GENEVE", "Talks opened in Genève"),  # case, accent
+    ],
+)
+def test_normalised_quotes_map_back_to_the_article_as_given(quote, expected):
+    assert located(quote) == (expected, MatchKind.normalized)
+
+
+def test_offsets_count_code_points_in_non_ascii_text():
+    text, _ = located("Łukasiewicz-Ortíz")
+    start = PLANTED.index("Łukasiewicz")
+    assert ArticleIndex(PLANTED).locate("Lukasiewicz Ortiz").start == start  # type: ignore[union-attr]
+    assert text == "Łukasiewicz-Ortíz"
+
+
+def test_fuzzy_quote_is_widened_or_trimmed_to_whole_words():
+    text, match = located("the plan protects the borders and would reopen the road to Azerbijan")
+    assert match is MatchKind.fuzzy
+    assert text.startswith("the plan")
+    assert text.endswith("Azerbaijan")
+
+
+@pytest.mark.parametrize("quote", ["the ministers signed a treaty on fishing rights", "", "   "])
+def test_a_quote_that_is_not_in_the_text_is_not_located(quote):
+    assert ArticleIndex(PLANTED).locate(quote) is None
+
+
+def test_a_short_normalised_quote_must_sit_on_word_boundaries():
+    # "road" occurs inside no other word here, "oad" only inside "road": it is not a quote of the article.
+    assert ArticleIndex(PLANTED).locate("OAD") is None
+
+
+def test_a_phrase_that_occurs_twice_gets_a_real_occurrence():
+    for quote in ("the road would reopen", "The road would reopen"):
+        found = ArticleIndex(PLANTED).locate(quote)
+        assert found is not None
+        assert PLANTED[found.start : found.end].casefold() == quote.casefold()
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "expected"),
+    [
+        ("has_person", "Zoë Łukasiewicz-Ortíz", True),
+        ("has_person", "Anna Ortíz", True),  # the surname is enough
+        ("has_person", "Nobody Here", False),
+        ("has_entity", "Azerbaijani government", True),  # another form of the word, a generic word
+        ("has_entity", "Yerevan", True),
+        ("has_entity", "Atlantis", False),
+        ("has_entity", "Republic of Atlantis", False),
+    ],
+)
+def test_names_are_checked_against_the_article(method, name, expected):
+    assert getattr(ArticleIndex(PLANTED), method)(name) is expected
+
+
+def test_acronyms_ground_both_ways():
+    article = ArticleIndex("The United Nations and the U.S. sent envoys; NATO did not.")
+    assert article.has_entity("UN")
+    assert article.has_entity("United States")
+    assert article.has_entity("North Atlantic Treaty Organization")
+    assert not article.has_entity("EU")
+
+
+def test_an_invented_name_is_ungrounded_whatever_its_quote_says():
+    document = summary_dict(
+        participants=[
+            {
+                "name": "Imaginary Person",
+                "role": None,
+                "side": None,
+                "evidence": {"quote": "Ada Brook of Northland met"},
+            }
+        ]
+    )
+    grounding = Grounding(ArticleSummary.model_validate(document), ARTICLE)
+    [failure] = grounding.ungrounded
+    assert (failure.field, failure.reason) == ("participants", DropReason.name_not_in_article)
+    assert grounding.summary.participants[0].evidence.span is not None  # type: ignore[union-attr]
+
+
+def invented_items():
+    return summary_dict(
+        participants=[
+            {"name": "Ada Brook", "role": None, "side": None, "evidence": {"quote": "Ada Brook of Northland met"}},
+            {"name": "Imaginary Person", "role": None, "side": None, "evidence": {"quote": "Imaginary Person spoke"}},
+        ],
+        topics=[{"label": "fishing", "detail": "Fishing rights.", "evidence": {"quote": "they discussed fishing"}}],
+    )
+
+
+def test_ungrounded_items_are_reasked_once_then_dropped_and_reported():
+    backend = FunctionBackend(answer_from_summary(invented_items()))  # stands by its answer when re-asked
+    result = Summarizer(backend, settings=Settings(strategy="focused")).run(ARTICLE)
+    names = [r["response_format"]["json_schema"]["name"] for r in backend.requests]
+    assert names == ["MeetingFacts", "DisputeFindings", "EvidenceQuotes", "Corrections"]
+    reask = backend.requests[3]["messages"][-1]["content"]
+    assert "'Imaginary Person' (evidence 'Imaginary Person spoke') - the name" in reask
+    assert "'fishing' (evidence 'they discussed fishing') - the quote" in reask
+    schema = backend.requests[3]["response_format"]["json_schema"]["schema"]
+    assert set(schema["properties"]) == {"participants", "topics"}
+    assert schema["properties"]["participants"]["minItems"] == schema["properties"]["participants"]["maxItems"] == 1
+
+    summary = result.summary
+    assert [p.name for p in summary.participants] == ["Ada Brook"]
+    assert summary.topics == []
+    assert [(d.field, d.reason) for d in summary.dropped] == [
+        ("participants", DropReason.name_not_in_article),
+        ("topics", DropReason.quote_not_found),
+    ]
+    assert result.meta.regrounded == 2
+    counts = grounding_counts(summary)
+    assert (counts.items, counts.grounded, counts.names, counts.names_not_in_article) == (7, 5, 5, 1)
+
+
+def test_a_corrected_item_replaces_the_ungrounded_one_in_place():
+    corrected = {"participants": [{"name": "Tomas Rehn", "role": None, "side": None, "evidence": "envoy Tomas Rehn"}]}
+    answers = answer_from_summary(
+        summary_dict(
+            participants=[
+                {"name": "Imaginary Person", "role": None, "side": None, "evidence": {"quote": "Imaginary"}},
+                {"name": "Ada Brook", "role": None, "side": None, "evidence": {"quote": "Ada Brook of Northland"}},
+            ]
+        )
+    )
+
+    def answer(messages, params):
+        if params["response_format"]["json_schema"]["name"] == "Corrections":
+            return corrected
+        return answers(messages, params)
+
+    result = Summarizer(FunctionBackend(answer), settings=Settings(strategy="focused")).run(ARTICLE)
+    assert [p.name for p in result.summary.participants] == ["Tomas Rehn", "Ada Brook"]
+    span = result.summary.participants[0].evidence.span  # type: ignore[union-attr]
+    assert ARTICLE[span[0] : span[1]] == "envoy Tomas Rehn"  # type: ignore[index]
+    assert result.summary.dropped == []
+
+
+def test_keep_ungrounded_keeps_the_items_flagged():
+    backend = FunctionBackend(answer_from_summary(invented_items()))
+    result = Summarizer(backend, settings=Settings(strategy="focused", keep_ungrounded=True)).run(ARTICLE)
+    flagged = {p.name: p.evidence.problem for p in result.summary.participants}  # type: ignore[union-attr]
+    assert flagged == {"Ada Brook": None, "Imaginary Person": DropReason.name_not_in_article}
+    assert result.summary.topics[0].evidence.problem is DropReason.quote_not_found  # type: ignore[union-attr]
+    assert result.summary.dropped == []
+    assert result.meta.grounding_rate == round(5 / 7, 4)
+
+
+def test_a_grounded_summary_costs_no_extra_call():
+    backend = FunctionBackend(answer_from_summary(summary_dict()))
+    result = Summarizer(backend, settings=Settings(strategy="single")).run(ARTICLE)
+    assert len(backend.requests) == 1
+    assert result.meta.regrounded == 0
+    assert all(item.evidence.match is MatchKind.exact for item in result.summary.participants)  # type: ignore[union-attr]
+
+
+def test_focused_strategy_asks_for_quotes_in_a_last_pass_over_the_same_prefix():
+    backend = FunctionBackend(answer_from_summary(summary_dict()))
+    result = Summarizer(backend, settings=Settings(strategy="focused")).run(ARTICLE)
+    meeting, _, evidence = backend.requests
+    assert evidence["response_format"]["json_schema"]["name"] == "EvidenceQuotes"
+    prefix = meeting["messages"][1]["content"].split(ARTICLE)[0] + ARTICLE
+    assert evidence["messages"][0] == meeting["messages"][0]
+    assert evidence["messages"][1]["content"].startswith(prefix)
+    asked = evidence["messages"][1]["content"]
+    assert "participants:\n1. 'Ada Brook'" in asked
+    assert "1. 'The border was discussed.' (claimed by Southland press; disputed by Northland ministry)" in asked
+    schema = evidence["response_format"]["json_schema"]["schema"]
+    assert schema["properties"]["parties"]["minItems"] == schema["properties"]["parties"]["maxItems"] == 2
+    assert schema["$defs"]["ItemQuoteParties"]["properties"]["quote"]["maxLength"] == 60
+    assert result.summary == ArticleSummary.model_validate(summary_dict())
+
+
+def test_model_answers_quote_only_in_the_single_call():
+    answers = model_answers(summary_dict())
+    assert answers["MeetingFacts"]["parties"][0] == {"name": "Northland"}
+    assert answers["ArticleSummaryDraft"]["parties"][0] == {"name": "Northland", "evidence": "Ada Brook of Northland"}
