@@ -15,7 +15,7 @@ DEV_CASES := ../shared/evals-dev
 EVAL_CASES := --cases evals/cases --cases evals/edge-cases $(if $(wildcard $(DEV_CASES)/*.yaml),--cases $(DEV_CASES))
 EVAL_OUT ?= eval-out
 
-.PHONY: install demo test lint typecheck unit schemas eval eval-gate clean
+.PHONY: install browser demo test lint typecheck unit schemas eval eval-gate clean
 
 install: $(VENV)/.installed
 
@@ -34,6 +34,16 @@ $(VENV)/.installed: pyproject.toml $(WHEELHOUSE)/.built
 	$(BIN)/summarize models --assemble
 	touch $@
 
+# The HTML report is tested in a real headless browser: Debian's chromium package.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@test -x $(CHROMIUM) || { echo "installing Debian's chromium for the HTML report tests"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+		|| { $(SUDO) apt-get update -q >/dev/null && \
+		     $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; }
+	@test -x $(CHROMIUM) || { echo "make: $(CHROMIUM) is missing; install Debian's chromium package" >&2; exit 1; }
+
 demo: install
 	$(BIN)/summarize $(SEED) --format markdown
 
@@ -50,7 +60,7 @@ unit: install
 schemas: install
 	$(BIN)/summarize schema --export schemas
 
-test: lint typecheck
+test: lint typecheck browser
 	SUMMARIZER_WHEELHOUSE=$(WHEELHOUSE) $(BIN)/pytest
 
 # Live eval on the embedded model; fails if macro-F1 drops more than 0.02 below the baseline.
