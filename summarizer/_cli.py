@@ -106,6 +106,16 @@ ConcurrencyOption = Annotated[
 ]
 
 
+KeepUngroundedOption = Annotated[
+    bool,
+    typer.Option(
+        "--keep-ungrounded",
+        help="Keep items whose evidence is not in the article, flagged, instead of listing them under "
+        "dropped. [env: SUMMARIZER_KEEP_UNGROUNDED]",
+    ),
+]
+
+
 @app.command(_DEFAULT_COMMAND)
 def run(
     articles: Annotated[list[str], typer.Argument(help="Article text files, or - to read stdin.", show_default=False)],
@@ -141,14 +151,7 @@ def run(
         float | None, typer.Option(help="Sampling temperature. [env: SUMMARIZER_TEMPERATURE; default: 0]")
     ] = None,
     meta: Annotated[bool, typer.Option("--meta", help="Add how the summary was made (model, tokens, time).")] = False,
-    keep_ungrounded: Annotated[
-        bool,
-        typer.Option(
-            "--keep-ungrounded",
-            help="Keep items whose evidence is not in the article, flagged, instead of listing them under "
-            "dropped. [env: SUMMARIZER_KEEP_UNGROUNDED]",
-        ),
-    ] = False,
+    keep_ungrounded: KeepUngroundedOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No status messages on stderr.")] = False,
 ) -> None:
     """Summarize articles. One article prints one JSON document; several print JSON Lines, one per article."""
@@ -334,6 +337,180 @@ def _case_progress(enabled: bool | None) -> Iterator[Callable[[int, int, str], N
             bar.update(task, completed=done, total=total, description=status)
 
         yield advance
+
+
+@app.command("batch")
+def batch(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(help="Folders of .txt/.md/.html files, JSONL files ({id, text, ...} per line), or files."),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The JSON Lines file to append results to.")],
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the result cache.")] = False,
+    progress_flag: Annotated[
+        bool | None, typer.Option("--progress/--no-progress", help="Progress on stderr. [default: when a terminal]")
+    ] = None,
+    model: ModelOption = None,
+    model_path: ModelPathOption = None,
+    strategy: StrategyOption = None,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    mode: ModeOption = None,
+    timeout: TimeoutOption = None,
+    concurrency: ConcurrencyOption = None,
+    keep_ungrounded: KeepUngroundedOption = False,
+) -> None:
+    """Summarize a corpus into JSON Lines: cached, resumable (rerun the same command), one record per article.
+
+    Exit status: 0 when every record succeeded, 1 when any failed, 130 when interrupted.
+    """
+    import asyncio
+
+    from ._batch import BatchRunner, ResultsFile
+    from ._cache import ResultCache
+    from ._inputs import read_inputs
+
+    try:
+        settings = Settings.resolve(
+            model=model,
+            model_path=model_path,
+            strategy=strategy,
+            base_url=base_url,
+            api_key=api_key,
+            mode=mode,
+            timeout=timeout,
+            concurrency=concurrency,
+            keep_ungrounded=keep_ungrounded or None,
+        )
+        records = list(read_inputs(inputs))
+        if not records:
+            raise ArticleError(f"no articles in {', '.join(map(str, inputs))} (looked for .txt, .md, .html, .jsonl)")
+        results = ResultsFile(out)
+        cache = None if no_cache else ResultCache(cache_dir() / _RESULT_CACHE)
+    except SummarizerError as exc:
+        raise _fail(exc) from None
+    if len(results.done_ids & {r.id for r in records}):
+        _status(f"batch: resuming {out}: articles already there are skipped")
+    summarizer = Summarizer(settings=settings, progress=_status)
+    loop = asyncio.new_event_loop()
+    with _batch_progress(progress_flag) as progress:
+        runner = BatchRunner(summarizer, results, cache=cache, concurrency=concurrency, progress=progress)
+        try:
+            tally = loop.run_until_complete(runner.run(records))
+        except SummarizerError as exc:  # the model could not be loaded at all
+            results.close()
+            raise _fail(exc) from None
+        finally:
+            if cache is not None:
+                cache.close()
+    results.close()
+    _status(_batch_summary(tally, out))
+    if tally.abandoned:
+        # The embedded model's call cannot be cancelled mid-article: leave without waiting for it.
+        sys.stderr.flush()
+        os._exit(130)
+    loop.run_until_complete(loop.shutdown_default_executor())
+    loop.close()
+    summarizer.close()
+    if tally.interrupted:
+        raise typer.Exit(130)
+    if tally.failed:
+        raise typer.Exit(1)
+
+
+_RESULT_CACHE = "results.sqlite3"
+
+
+def _batch_summary(tally: Any, out: Path) -> str:
+    parts = [f"{tally.summarized} summarized", f"{tally.cached} from cache", f"{tally.failed} failed"]
+    if tally.skipped:
+        parts.append(f"{tally.skipped} skipped (already in {out})")
+    line = "batch: " + ", ".join(parts)
+    if tally.interrupted:
+        abandoned = f"{tally.abandoned} abandoned in flight, " if tally.abandoned else ""
+        line += f"; interrupted: {abandoned}{tally.left} left; rerun the same command to resume"
+    elif tally.failed:
+        line += f"; first failure: {tally.failures[0]}"
+    return line
+
+
+@contextmanager
+def _batch_progress(enabled: bool | None) -> Iterator[Callable[[Any], None] | None]:
+    """A live bar on stderr when it is a terminal; with --progress elsewhere, a line at most every 2 s."""
+    if enabled is False or (enabled is None and not sys.stderr.isatty()):
+        yield None
+        return
+    if not sys.stderr.isatty():
+        import time
+
+        last = [0.0]
+
+        def line(tally: Any) -> None:
+            now = time.monotonic()
+            if now - last[0] >= 2 or tally.left == 0:
+                last[0] = now
+                _status(
+                    f"[{tally.written}/{tally.total}] {tally.cached} cached, {tally.failed} failed, "
+                    f"{tally.in_flight} in flight"
+                )
+
+        yield line
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (
+        TextColumn("batch"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[cached]} cached, {task.fields[failed]} failed"),
+        TextColumn("{task.fields[rate]}"),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
+        task = bar.add_task("", total=None, cached=0, failed=0, rate="")
+
+        def advance(tally: Any) -> None:
+            elapsed = bar.tasks[task].elapsed or 0.0
+            rate = f"{tally.written / elapsed * 60:.1f}/min" if elapsed > 0 else ""
+            bar.update(
+                task, completed=tally.written, total=tally.total, cached=tally.cached, failed=tally.failed, rate=rate
+            )
+
+        yield advance
+
+
+cache_app = typer.Typer(help="The result cache of summarize batch.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("info")
+def cache_info() -> None:
+    """Where the cache is, how many summaries it holds, and for which models."""
+    from ._cache import ResultCache
+
+    try:
+        with ResultCache(cache_dir() / _RESULT_CACHE) as cache:
+            info = cache.info()
+    except SummarizerError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"{info.path}\t{info.entries} summaries\t{info.size_bytes / 1e6:.1f} MB")
+    for name, count in sorted(info.by_model.items()):
+        typer.echo(f"  {name}\t{count}")
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Remove every cached summary."""
+    from ._cache import ResultCache
+
+    try:
+        with ResultCache(cache_dir() / _RESULT_CACHE) as cache:
+            removed = cache.clear()
+    except SummarizerError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"removed {removed} cached summaries from {cache.path}")
 
 
 @app.command("models")

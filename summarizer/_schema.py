@@ -8,6 +8,7 @@ forever inside an array.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Sequence
 from enum import StrEnum
@@ -48,6 +49,27 @@ _MAX_ITEMS = 8
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """pydantic's schema, built once per model and options: every model call asks for it, often twice."""
+        key = (_original(cls), args, tuple(sorted(kwargs.items())))
+        if key not in _SCHEMAS:
+            _SCHEMAS[key] = super().model_json_schema(*args, **kwargs)
+        return copy.deepcopy(_SCHEMAS[key])  # callers may change the copy they get
+
+
+_SCHEMAS: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+def _original(cls: type[BaseModel]) -> type[BaseModel]:
+    """The model a same-named, same-fielded subclass wraps: instructor makes one such wrapper per call."""
+    while True:
+        parent = cls.__bases__[0]
+        same = parent.__name__ == cls.__name__ and list(getattr(parent, "model_fields", ())) == list(cls.model_fields)
+        if not same:
+            return cls
+        cls = parent
 
 
 class MatchKind(StrEnum):
@@ -382,29 +404,45 @@ class ItemQuote(_Strict):
 
 def quotes_model(wanted: dict[str, int]) -> type[BaseModel]:
     """What the evidence pass asks for: for each field, one quote per item, in the items' order."""
-    fields: dict[str, Any] = {}
-    for field, count in wanted.items():
-        bounded = create_model(
-            f"{ItemQuote.__name__}{field.title().replace('_', '')}",
-            __base__=ItemQuote,
-            quote=(str, Field(description=ItemQuote.model_fields["quote"].description, **_limit(field))),
-        )
-        fields[field] = (
-            list[bounded],
+    return _quotes_model(tuple(wanted.items()))
+
+
+@cache
+def _quotes_model(wanted: tuple[tuple[str, int], ...]) -> type[BaseModel]:
+    fields: dict[str, Any] = {
+        field: (
+            list[_item_quote(field)],  # type: ignore[misc]
             Field(min_length=count, max_length=count, description=f"One quote for each of the {count} {field}."),
         )
+        for field, count in wanted
+    }
     model: type[BaseModel] = create_model("EvidenceQuotes", __base__=_Strict, **fields)
+    return model
+
+
+@cache
+def _item_quote(field: str) -> type[ItemQuote]:
+    model: type[ItemQuote] = create_model(
+        f"{ItemQuote.__name__}{field.title().replace('_', '')}",
+        __base__=ItemQuote,
+        quote=(str, Field(description=ItemQuote.model_fields["quote"].description, **_limit(field))),
+    )
     return model
 
 
 def corrections_model(wanted: dict[str, tuple[type[ItemDraft], int]]) -> type[BaseModel]:
     """What a grounding re-ask asks for: for each field, exactly as many quoted items as failed, in their order."""
+    return _corrections_model(tuple((field, draft, count) for field, (draft, count) in wanted.items()))
+
+
+@cache
+def _corrections_model(wanted: tuple[tuple[str, type[ItemDraft], int], ...]) -> type[BaseModel]:
     fields: dict[str, Any] = {
         field: (
             list[quoted(draft)],  # type: ignore[misc]
             Field(min_length=count, max_length=count, description=f"The {count} {field} item(s) listed, in order."),
         )
-        for field, (draft, count) in wanted.items()
+        for field, draft, count in wanted
     }
     model: type[BaseModel] = create_model("Corrections", __base__=_Strict, **fields)
     return model

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ._backend import Backend
 from ._embedded import DEFAULT_MODEL, check_gguf, ensure_model_file, get_embedded_model
@@ -97,6 +98,24 @@ class Settings:
         if self.base_url:
             return f"{self.model or 'the server model'} at {self.base_url}"
         return str(self.model_path) if self.model_path else self.model or DEFAULT_MODEL
+
+    def model_identity(self) -> str:
+        """What makes this model answer as it does, without loading it: for caching results.
+
+        A server is named by host and path only (no credentials, no query);
+        with no --model it is asked for its only model.
+        """
+        if self.base_url is not None:
+            parts = urlsplit(self.base_url)
+            port = f":{parts.port}" if parts.port else ""
+            model = self.model or _only_served_model(self.base_url, self.api_key, self.timeout)
+            return f"server {parts.scheme}://{parts.hostname}{port}{parts.path.rstrip('/')} {model}"
+        if self.model_path is not None:
+            path = Path(self.model_path).expanduser().resolve()
+            stat = path.stat()
+            return f"gguf {path} {stat.st_size} {stat.st_mtime_ns}"
+        embedded = get_embedded_model(self.model or DEFAULT_MODEL)
+        return f"embedded {embedded.name} {embedded.sha256}"
 
     def create_backend(self, progress: Callable[[str], None] | None = None) -> Backend:
         """The backend these settings describe: a server, a local GGUF file, or the embedded model."""

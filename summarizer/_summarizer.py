@@ -47,6 +47,8 @@ class RunMeta(BaseModel):
     completion_tokens: int
     #: Model calls, over every pass and re-ask.
     attempts: int
+    #: Answered from the result cache: the other fields describe the run that made it.
+    cached: bool = False
     #: Items sent back to the model once because they failed grounding.
     regrounded: int = 0
     #: Grounded items / all items the model gave (null when it gave none).
@@ -60,6 +62,13 @@ class RunMeta(BaseModel):
 class SummaryResult:
     summary: ArticleSummary
     meta: RunMeta
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary.model_dump(mode="json"), "meta": self.meta.model_dump(mode="json")}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SummaryResult:
+        return cls(ArticleSummary.model_validate(data["summary"]), RunMeta.model_validate(data["meta"]))
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,25 @@ class Summarizer:
         self._progress = progress
         self.strategy: Strategy = get_strategy(self.settings.strategy)
         self.prompts: PromptSet = load_prompts(self.strategy.prompt_version)
+
+    def result_identity(self) -> dict[str, Any]:
+        """Everything that shapes a summary besides the article: a result cache's key includes it."""
+        s = self.settings
+        options = {
+            "temperature": s.temperature,
+            "seed": s.seed,
+            "max_tokens": s.max_tokens,
+            "max_reasks": s.max_reasks,
+            "keep_ungrounded": s.keep_ungrounded,
+            "mode": s.mode if s.base_url else None,
+        }
+        return {
+            "model": s.model_identity(),
+            "strategy": self.strategy.name,
+            "prompt_version": self.prompts.version,
+            "schema_version": SCHEMA_VERSION,
+            "options": options,
+        }
 
     @property
     def backend(self) -> Backend:

@@ -52,3 +52,23 @@ def test_async_library_path_against_the_server(server_url):
     result = asyncio.run(summarizer.arun(SHORT_ARTICLE.read_text(encoding="utf-8")))
     assert result.meta.prompt_tokens > 200
     assert {p.name for p in result.summary.participants} & {"Ingrid Solberg", "Tomas Rehn"}
+
+
+def test_batch_against_the_server_at_concurrency_2(server_url, tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name in ("edge-direct-talks-fisheries", "edge-no-meeting-harbour-strike"):
+        (folder / f"{name}.txt").write_bytes((ROOT / "evals" / "articles" / f"{name}.txt").read_bytes())
+    (folder / "blank.txt").write_text(" \n", encoding="utf-8")
+    out = tmp_path / "results.jsonl"
+    command = [sys.executable, "-m", "summarizer", "batch", str(folder), "--out", str(out)]
+    command += ["--base-url", server_url, "--concurrency", "2", "--no-cache", "--progress"]
+    proc = subprocess.run(command, capture_output=True, cwd=tmp_path, timeout=900, check=False)
+    assert proc.returncode == 1, proc.stderr.decode()  # the blank article is a failed record
+    records = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert set(records) == {"edge-direct-talks-fisheries", "edge-no-meeting-harbour-strike", "blank"}
+    assert records["blank"]["error"]["kind"] == "ArticleError"
+    fisheries = ArticleSummary.model_validate(records["edge-direct-talks-fisheries"]["summary"])
+    assert {p.name for p in fisheries.participants} & {"Ingrid Solberg", "Tomas Rehn"}
+    assert records["edge-direct-talks-fisheries"]["meta"]["backend"] == "openai"
+    assert "2 summarized, 0 from cache, 1 failed" in proc.stderr.decode()

@@ -1,0 +1,267 @@
+"""Corpus runs: inputs, bad records, the result cache, resume after kill -9 and Ctrl-C."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from summarizer import Settings, Summarizer
+from summarizer._cache import ResultCache, cache_key
+from summarizer._cli import app
+from summarizer._inputs import read_inputs
+from summarizer.testing import FunctionBackend, answer_from_summary
+from tests.conftest import ARTICLE, ROOT, summary_dict
+from tests.fake_server import Reply, ok, serve
+
+
+def article(n):
+    return f"{ARTICLE} Report number {n}."
+
+
+def write_jsonl(path, records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def read_records(path):
+    text = path.read_text(encoding="utf-8")
+    assert text == "" or text.endswith("\n")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+@pytest.fixture
+def cache_home(tmp_path, monkeypatch):
+    home = tmp_path / "cache-home"
+    monkeypatch.setenv("SUMMARIZER_CACHE_DIR", str(home))
+    return home
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    """The CLI's backend is an instant fake that answers every article with ``summary_dict()``."""
+    backend = FunctionBackend(answer_from_summary(summary_dict()))
+    monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
+    return backend
+
+
+def test_inputs_from_folders_and_jsonl_with_bad_records(tmp_path):
+    folder = tmp_path / "news"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text(article(1), encoding="utf-8")
+    (folder / "sub" / "b.md").write_text(article(2), encoding="utf-8")
+    (folder / "c.html").write_text(
+        f"<html><body><nav>Home | World</nav><article><p>{article(3)}</p></article>"
+        "<footer>All rights reserved</footer></body></html>",
+        encoding="utf-8",
+    )
+    (folder / "latin1.txt").write_bytes("Caf\xe9 talks".encode("latin-1"))
+    (folder / "empty.txt").write_text("  \n", encoding="utf-8")
+    (folder / "notes.csv").write_text("ignored", encoding="utf-8")
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        json.dumps({"id": "x1", "text": article(4), "url": "https://example.org/x1", "title": "T"})
+        + "\n{not json\n\n"
+        + json.dumps({"id": "x2", "text": ""})
+        + "\n"
+        + json.dumps({"id": "x1", "text": article(5)})
+        + "\n"
+        + json.dumps({"text": "no id"})
+        + "\n"
+        + json.dumps({"id": 7, "text": article(6)})
+        + "\n",
+        encoding="utf-8",
+    )
+    records = list(read_inputs([folder, feed]))
+    by_id = {(r.id, r.source): r for r in records}
+    assert [r.id for r in records] == [
+        "a",
+        "c",
+        "empty",
+        "latin1",
+        "sub/b",
+        "x1",
+        f"{feed}:2",
+        "x2",
+        "x1",
+        f"{feed}:6",
+        "7",
+    ]
+    assert by_id[("c", str(folder / "c.html"))].text == article(3)  # the page's main text only
+    assert records[5].extra == {"url": "https://example.org/x1", "title": "T"}
+    errors = {r.source: str(r.error) for r in records if r.error}
+    assert "empty" in errors[str(folder / "empty.txt")]
+    assert "not UTF-8" in errors[str(folder / "latin1.txt")]
+    assert "not valid JSON" in errors[f"{feed}:2"]
+    assert "empty" in errors[f"{feed}:4"]
+    assert "duplicate id 'x1'" in errors[f"{feed}:5"]
+    assert "missing or empty 'id'" in errors[f"{feed}:6"]
+    assert len(errors) == 6
+
+
+def test_batch_writes_one_record_per_input_and_fails_on_bad_records(tmp_path, fake, cache_home):
+    feed = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": article(1)}, {"id": "b", "text": " "}])
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["batch", str(feed), "--out", str(out)])
+    assert result.exit_code == 1
+    records = {r["id"]: r for r in read_records(out)}  # bad records are written at once, articles as they finish
+    assert set(records) == {"a", "b"}
+    assert records["a"]["summary"]["parties"][0]["name"] == "Northland"
+    assert records["a"]["meta"]["cached"] is False
+    assert records["b"]["error"]["kind"] == "ArticleError"
+    assert records["b"]["source"] == f"{feed}:2"
+    assert "1 summarized, 0 from cache, 1 failed" in result.stderr
+
+
+def test_rerun_skips_what_is_done_and_the_cache_answers_repeats(tmp_path, fake, cache_home):
+    feed = write_jsonl(tmp_path / "in.jsonl", [{"id": f"n{i}", "text": article(i)} for i in range(5)])
+    out = tmp_path / "out.jsonl"
+    assert CliRunner().invoke(app, ["batch", str(feed), "--out", str(out)]).exit_code == 0
+    calls = len(fake.requests)
+    assert calls == 5 * 3  # meeting, disputes, quotes
+
+    again = CliRunner().invoke(app, ["batch", str(feed), "--out", str(out)])
+    assert again.exit_code == 0
+    assert "5 skipped" in again.stderr
+    assert len(read_records(out)) == 5
+
+    elsewhere = tmp_path / "other.jsonl"
+    cached = CliRunner().invoke(app, ["batch", str(feed), "--out", str(elsewhere)])
+    assert cached.exit_code == 0
+    assert len(fake.requests) == calls  # no model call: every article came from the cache
+    assert all(r["meta"]["cached"] for r in read_records(elsewhere))
+    assert "0 summarized, 5 from cache" in cached.stderr
+
+    no_cache = CliRunner().invoke(app, ["batch", str(feed), "--out", str(tmp_path / "third.jsonl"), "--no-cache"])
+    assert no_cache.exit_code == 0
+    assert len(fake.requests) == 2 * calls
+
+
+def test_a_new_prompt_version_misses_the_cache(tmp_path, fake, cache_home, monkeypatch):
+    feed = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": article(1)}])
+    assert CliRunner().invoke(app, ["batch", str(feed), "--out", str(tmp_path / "1.jsonl")]).exit_code == 0
+    calls = len(fake.requests)
+    original = Summarizer.result_identity
+    monkeypatch.setattr(Summarizer, "result_identity", lambda self: {**original(self), "prompt_version": "next-v9"})
+    assert CliRunner().invoke(app, ["batch", str(feed), "--out", str(tmp_path / "2.jsonl")]).exit_code == 0
+    assert len(fake.requests) == 2 * calls
+
+
+def test_cache_keys_cover_what_shapes_the_answer_and_store_no_secrets(tmp_path):
+    settings = Settings(base_url="http://user:hunter2@127.0.0.1:9/v1?token=abc", model="m", api_key="sk-secret")
+    identity = Summarizer(FunctionBackend(lambda m, p: {}), settings=settings).result_identity()
+    assert "hunter2" not in json.dumps(identity)
+    assert "abc" not in json.dumps(identity)
+    assert "sk-secret" not in json.dumps(identity)
+    base = cache_key("text", identity)
+    assert cache_key("text", {**identity, "strategy": "single"}) != base
+    assert cache_key("text", {**identity, "options": {**identity["options"], "temperature": 0.5}}) != base
+    assert cache_key("text ", identity) != base
+    with ResultCache(tmp_path / "c.sqlite3") as cache:
+        cache.put(base, {"summary": {}, "meta": {}}, labels={"model": "m"})
+        assert cache.get(base) == {"summary": {}, "meta": {}}
+        assert cache.info().entries == 1
+        assert cache.clear() == 1
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("c.sqlite3*"))
+    assert b"hunter2" not in raw
+    assert b"sk-secret" not in raw
+
+
+def test_cache_commands(tmp_path, fake, cache_home):
+    feed = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": article(1)}])
+    CliRunner().invoke(app, ["batch", str(feed), "--out", str(tmp_path / "o.jsonl")])
+    info = CliRunner().invoke(app, ["cache", "info"])
+    assert info.exit_code == 0
+    assert "1 summaries" in info.stdout
+    cleared = CliRunner().invoke(app, ["cache", "clear"])
+    assert "removed 1" in cleared.stdout
+    assert "0 summaries" in CliRunner().invoke(app, ["cache", "info"]).stdout
+
+
+def test_out_that_is_not_a_batch_file_is_refused(tmp_path, fake, cache_home):
+    feed = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": article(1)}])
+    precious = tmp_path / "notes.txt"
+    precious.write_text("my notes\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["batch", str(feed), "--out", str(precious)])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert precious.read_text(encoding="utf-8") == "my notes\n"
+
+
+# -- a real process, a real (slow) server, real signals ------------------------------------------------
+
+
+def slow_server(delay):
+    answer = answer_from_summary(summary_dict())
+
+    def handler(request):
+        return Reply(delay=delay, body=ok(answer(request["messages"], request)).body)
+
+    return serve(handler)
+
+
+def start_batch(feed, out, base_url, cache_home, *extra):
+    command = [sys.executable, "-m", "summarizer", "batch", str(feed), "--out", str(out)]
+    command += ["--base-url", base_url, "--model", "fake-model", "--mode", "json_schema", *extra]
+    env = {**os.environ, "SUMMARIZER_CACHE_DIR": str(cache_home)}
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def wait_for_lines(path, count, process, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_bytes().count(b"\n") >= count:
+            return
+        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} records after {timeout} s")
+
+
+def test_kill_9_midway_then_rerun_loses_nothing_and_repeats_nothing(tmp_path, cache_home):
+    ids = [f"art-{i:02d}" for i in range(50)]
+    feed = write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": article(i)} for i in ids])
+    out = tmp_path / "out.jsonl"
+    with slow_server(delay=0.03) as server:
+        first = start_batch(feed, out, server.base_url, cache_home, "--concurrency", "2")
+        wait_for_lines(out, 10, first)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+        written = out.read_bytes()
+        complete = written[: written.rfind(b"\n") + 1]
+        assert 10 <= complete.count(b"\n") < 50
+        for line in complete.splitlines():
+            json.loads(line)
+
+        second = start_batch(feed, out, server.base_url, cache_home, "--concurrency", "2")
+        _, stderr = second.communicate(timeout=120)
+        assert second.returncode == 0, stderr.decode()
+    records = read_records(out)
+    assert sorted(r["id"] for r in records) == ids
+    assert all("summary" in r for r in records)
+    assert "skipped" in stderr.decode()
+
+
+def test_ctrl_c_finishes_in_flight_articles_then_rerun_completes(tmp_path, cache_home):
+    ids = [f"art-{i:02d}" for i in range(30)]
+    feed = write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": article(i)} for i in ids])
+    out = tmp_path / "out.jsonl"
+    with slow_server(delay=0.05) as server:
+        first = start_batch(feed, out, server.base_url, cache_home, "--concurrency", "2")
+        wait_for_lines(out, 5, first)
+        first.send_signal(signal.SIGINT)
+        _, stderr = first.communicate(timeout=60)
+        assert first.returncode == 130
+        message = stderr.decode().strip().splitlines()[-1]
+        assert "interrupted" in message
+        assert "rerun the same command to resume" in message
+        done = read_records(out)  # in-flight articles finished: every line complete
+        assert 5 <= len(done) < 30
+
+        second = start_batch(feed, out, server.base_url, cache_home)
+        second.communicate(timeout=120)
+        assert second.returncode == 0
+    assert sorted(r["id"] for r in read_records(out)) == ids
