@@ -18,6 +18,7 @@ or without generic words ("Armenian government" for "Armenia").
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,15 @@ from ._schema import (
     MatchKind,
 )
 
-__all__ = ["ArticleIndex", "Grounding", "GroundingCounts", "Location", "UngroundedItem", "grounding_counts"]
+__all__ = [
+    "ArticleIndex",
+    "Grounding",
+    "GroundingCounts",
+    "Location",
+    "UngroundedItem",
+    "grounding_counts",
+    "quotable_phrases",
+]
 
 _FUZZY_THRESHOLD = 90
 # Shorter quotes align by chance somewhere in any article.
@@ -53,6 +62,45 @@ _GENERIC_WORDS = frozenset(
 )
 _STOPWORDS = frozenset("the of and for on in at to a an".split())
 _MIN_STEM = 4
+
+
+# Clause boundaries inside a sentence, where a quote may start or end.
+_CLAUSE_BREAKS = re.compile(r"[,;:()\[\]“”\"]|\s[–—-]\s|—")
+_SENTENCE_ENDS = re.compile(r"(?<=[.!?])[\"'”’]?\s+|\n+")
+_PHRASE_WORDS = 10
+_MAX_PHRASES = 400
+
+
+def quotable_phrases(article: str) -> list[str]:
+    """The article cut into short runs of its own words: clauses, and pieces of at most ten words.
+
+    Offered to the model as the only quotes it may give, they make every
+    quote verbatim whatever the model's habit of paraphrasing.
+    """
+    phrases: dict[str, None] = {}
+    for sentence in _SENTENCE_ENDS.split(article):
+        for clause in _CLAUSE_BREAKS.split(sentence):
+            words = clause.split()
+            if len(words) < 2:
+                continue
+            size = -(-len(words) // -(-len(words) // _PHRASE_WORDS))  # even pieces of at most ten words
+            for start in range(0, len(words), size):
+                piece = words[start : start + size]
+                if len(piece) < 2:
+                    continue
+                phrase = _span_of(clause, piece).strip(" .")
+                if phrase and phrase in article:
+                    phrases.setdefault(phrase)
+            if len(phrases) >= _MAX_PHRASES:
+                return list(phrases)
+    return list(phrases)
+
+
+def _span_of(clause: str, words: list[str]) -> str:
+    """The stretch of ``clause`` from its word ``words[0]`` to ``words[-1]``, spacing as in the article."""
+    pattern = r"\s+".join(re.escape(w) for w in words)
+    found = re.search(pattern, clause)
+    return found.group(0) if found else " ".join(words)
 
 
 @dataclass(frozen=True)

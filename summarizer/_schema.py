@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -391,42 +391,26 @@ def summary_from_answers(answer: BaseModel, claims: Sequence[ItemDraft] | None =
     )
 
 
-def _limit(field: str) -> dict[str, Any]:
-    return {"json_schema_extra": _bounded(QUOTE_LIMITS[field])}
+def quotes_model(wanted: dict[str, int], phrases: Sequence[str] = ()) -> type[BaseModel]:
+    """What the evidence pass asks for: for each field, one quote per item, in the items' order.
 
-
-class ItemQuote(_Strict):
-    """One item's quote. Naming the item first keeps a small model from answering with the bare name."""
-
-    item: str = Field(description="The item, as listed (its first words).", json_schema_extra=_bounded(40))
-    quote: str = Field(description=f"The words that show it: {_QUOTE_WORDS}.")
-
-
-def quotes_model(wanted: dict[str, int]) -> type[BaseModel]:
-    """What the evidence pass asks for: for each field, one quote per item, in the items' order."""
-    return _quotes_model(tuple(wanted.items()))
-
-
-@cache
-def _quotes_model(wanted: tuple[tuple[str, int], ...]) -> type[BaseModel]:
+    With ``phrases`` (the article cut into short runs of words), each quote
+    must be one of them: a grammar then makes every quote verbatim. A server
+    that ignores the enum still gets checked: code locates whatever it returns.
+    """
+    if phrases:
+        quote: Any = Annotated[str, Field(json_schema_extra={"enum": list(phrases)})]
+        limits: Any = dict.fromkeys(wanted, quote)
+    else:
+        limits = {field: Annotated[str, Field(json_schema_extra=_bounded(QUOTE_LIMITS[field]))] for field in wanted}
     fields: dict[str, Any] = {
         field: (
-            list[_item_quote(field)],  # type: ignore[misc]
+            list[limits[field]],
             Field(min_length=count, max_length=count, description=f"One quote for each of the {count} {field}."),
         )
-        for field, count in wanted
+        for field, count in wanted.items()
     }
     model: type[BaseModel] = create_model("EvidenceQuotes", __base__=_Strict, **fields)
-    return model
-
-
-@cache
-def _item_quote(field: str) -> type[ItemQuote]:
-    model: type[ItemQuote] = create_model(
-        f"{ItemQuote.__name__}{field.title().replace('_', '')}",
-        __base__=ItemQuote,
-        quote=(str, Field(description=ItemQuote.model_fields["quote"].description, **_limit(field))),
-    )
     return model
 
 

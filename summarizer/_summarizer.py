@@ -18,7 +18,7 @@ from tenacity import AsyncRetrying, Retrying, retry_if_exception_type, stop_afte
 from ._article import check_article_text
 from ._backend import Backend
 from ._exceptions import ArticleTooLongError, ExtractionError, SummarizerError
-from ._grounding import Grounding, grounding_counts
+from ._grounding import Grounding, grounding_counts, quotable_phrases
 from ._prompts import PromptSet, load_prompts
 from ._schema import (
     ITEM_FIELDS,
@@ -268,7 +268,7 @@ class Summarizer:
         for field, items in unquoted.items():
             lines.append(f"{field}:")
             lines.extend(f"{number}. {_describe(item)}" for number, item in enumerate(items, start=1))
-        model = quotes_model({field: len(items) for field, items in unquoted.items()})
+        model = quotes_model({field: len(items) for field, items in unquoted.items()}, quotable_phrases(text))
         return self._request(backend, "evidence", model, text, {"items": "\n".join(lines)}, log)
 
     def _reground_request(
@@ -401,7 +401,7 @@ def _with_quotes(summary: ArticleSummary, answer: BaseModel) -> ArticleSummary:
     for field in type(answer).model_fields:
         quotes = iter(getattr(answer, field))  # as many as asked for: the schema fixes the count
         updates[field] = [
-            item.model_copy(update={"evidence": Evidence(quote=next(quotes).quote)})
+            item.model_copy(update={"evidence": Evidence(quote=next(quotes))})
             if getattr(item, "evidence", None) is None
             else item
             for item in summary.items(field)

@@ -178,10 +178,7 @@ def answer_from_summary(document: dict[str, Any]) -> Callable[[list[dict[str, An
                 items.update(parts["_findings_quoted"])
             named = {field: [i for i in items[field] if _headline(i) in asked] for field in schema["properties"]}
             if name == "EvidenceQuotes":
-                return {
-                    field: [{"item": _headline(i).strip("'\""), "quote": i["evidence"]} for i in found]
-                    for field, found in named.items()
-                }
+                return {field: [i["evidence"] for i in found] for field, found in named.items()}
             return named
         if name not in parts:
             raise AssertionError(f"answer_from_summary has no answer for a {name} request")

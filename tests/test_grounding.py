@@ -3,7 +3,7 @@
 import pytest
 
 from summarizer import ArticleSummary, DropReason, MatchKind, Settings, Summarizer, grounding_counts
-from summarizer._grounding import ArticleIndex, Grounding
+from summarizer._grounding import ArticleIndex, Grounding, quotable_phrases
 from summarizer.testing import FunctionBackend, answer_from_summary, model_answers
 from tests.conftest import ARTICLE, summary_dict
 
@@ -200,8 +200,19 @@ def test_focused_strategy_asks_for_quotes_in_a_last_pass_over_the_same_prefix():
     assert "1. 'The border was discussed.' (claimed by Southland press; disputed by Northland ministry)" in asked
     schema = evidence["response_format"]["json_schema"]["schema"]
     assert schema["properties"]["parties"]["minItems"] == schema["properties"]["parties"]["maxItems"] == 2
-    assert schema["$defs"]["ItemQuoteParties"]["properties"]["quote"]["maxLength"] == 60
+    offered = schema["properties"]["parties"]["items"]["enum"]
+    assert "envoy Tomas Rehn on Wednesday" in offered  # eleven words cut in two
+    assert all(phrase in ARTICLE for phrase in offered)
     assert result.summary == ArticleSummary.model_validate(summary_dict())
+
+
+def test_quotable_phrases_are_short_runs_of_the_article_itself():
+    phrases = quotable_phrases(PLANTED)
+    assert phrases
+    assert all(phrase in PLANTED for phrase in phrases)
+    assert all(2 <= len(phrase.split()) <= 10 for phrase in phrases)
+    assert "Zoë Łukasiewicz-Ortíz chaired the ceasefire talks" in phrases
+    assert len(phrases) == len(set(phrases))
 
 
 def test_model_answers_quote_only_in_the_single_call():
