@@ -53,6 +53,36 @@ def test_markdown_brief(scripted, tmp_path):
     assert "denied by Northland ministry" in result.stdout
 
 
+def test_html_report_for_one_article(scripted, tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(app, [str(article), "--format", "html", "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>")
+    assert 'data-items="mediators-0"' in page
+    refused = CliRunner().invoke(app, [str(article), str(article), "--format", "html"])
+    assert refused.exit_code == 2
+    assert "one report per article" in refused.stderr
+
+
+def test_keep_ungrounded_flags_instead_of_dropping(monkeypatch, tmp_path):
+    invented = summary_dict(
+        participants=[{"name": "Imaginary Person", "role": None, "side": None, "evidence": {"quote": "Ada Brook"}}]
+    )
+    backend = FunctionBackend(answer_from_summary(invented))
+    monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
+    article = tmp_path / "a.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    dropped = json.loads(CliRunner().invoke(app, [str(article), "-q"]).stdout)
+    assert dropped["participants"] == []
+    assert dropped["dropped"][0]["reason"] == "name_not_in_article"
+    kept = json.loads(CliRunner().invoke(app, [str(article), "-q", "--keep-ungrounded"]).stdout)
+    assert kept["participants"][0]["evidence"]["problem"] == "name_not_in_article"
+    assert kept["dropped"] == []
+
+
 def test_out_writes_file_and_nothing_to_stdout(scripted, tmp_path):
     article = tmp_path / "a.txt"
     article.write_text(ARTICLE, encoding="utf-8")

@@ -4,6 +4,7 @@ import pytest
 
 from summarizer import ArticleSummary, DropReason, MatchKind, Settings, Summarizer, grounding_counts
 from summarizer._grounding import ArticleIndex, Grounding, quotable_phrases
+from summarizer._schema import quotes_model
 from summarizer.testing import FunctionBackend, answer_from_summary, model_answers
 from tests.conftest import ARTICLE, summary_dict
 
@@ -204,6 +205,14 @@ def test_focused_strategy_asks_for_quotes_in_a_last_pass_over_the_same_prefix():
     assert "envoy Tomas Rehn on Wednesday" in offered  # eleven words cut in two
     assert all(phrase in ARTICLE for phrase in offered)
     assert result.summary == ArticleSummary.model_validate(summary_dict())
+
+
+def test_a_long_article_gets_free_quotes_within_server_enum_limits():
+    phrases = [f"phrase number {n} of a long article" for n in range(300)]
+    schema = quotes_model({"topics": 1}, phrases).model_json_schema()
+    assert "enum" not in schema["properties"]["topics"]["items"]
+    assert schema["properties"]["topics"]["items"]["maxLength"] == 80
+    assert quotes_model({"topics": 1}, phrases[:5]).model_json_schema()["properties"]["topics"]["items"]["enum"]
 
 
 def test_quotable_phrases_are_short_runs_of_the_article_itself():
