@@ -8,7 +8,6 @@ forever inside an array.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Sequence
 from enum import StrEnum
@@ -55,11 +54,12 @@ class _Strict(BaseModel):
         """pydantic's schema, built once per model and options: every model call asks for it, often twice."""
         key = (_original(cls), args, tuple(sorted(kwargs.items())))
         if key not in _SCHEMAS:
-            _SCHEMAS[key] = super().model_json_schema(*args, **kwargs)
-        return copy.deepcopy(_SCHEMAS[key])  # callers may change the copy they get
+            _SCHEMAS[key] = json.dumps(super().model_json_schema(*args, **kwargs))
+        schema: dict[str, Any] = json.loads(_SCHEMAS[key])  # a fresh copy each time: callers may change it
+        return schema
 
 
-_SCHEMAS: dict[tuple[Any, ...], dict[str, Any]] = {}
+_SCHEMAS: dict[tuple[Any, ...], str] = {}
 
 
 def _original(cls: type[BaseModel]) -> type[BaseModel]:
