@@ -53,6 +53,11 @@ class Backend(ABC):
         return 1
 
     @property
+    def max_enum_values(self) -> int | None:
+        """The largest ``enum`` a response schema may hold here; None when the grammar takes any size."""
+        return None
+
+    @property
     def instructor_mode(self) -> instructor.Mode:
         """How instructor should ask this backend for structured output.
 

@@ -64,42 +64,37 @@ _STOPWORDS = frozenset("the of and for on in at to a an".split())
 _MIN_STEM = 4
 
 
-# Clause boundaries inside a sentence, where a quote may start or end.
-_CLAUSE_BREAKS = re.compile(r"[,;:()\[\]“”\"]|\s[–—-]\s|—")
 _SENTENCE_ENDS = re.compile(r"(?<=[.!?])[\"'”’]?\s+|\n+")
-_PHRASE_WORDS = 10
-_MAX_PHRASES = 400
+_PHRASE_WORDS = 8
+_MIN_PHRASE_WORDS = 3
+_EDGE_PUNCTUATION = " ,.;:!?\"'“”‘’()[]"
 
 
 def quotable_phrases(article: str) -> list[str]:
-    """The article cut into short runs of its own words: clauses, and pieces of at most ten words.
+    """Every run of up to eight words of the article, one starting at each word, within its sentence.
 
     Offered to the model as the only quotes it may give, they make every
-    quote verbatim whatever the model's habit of paraphrasing.
+    quote verbatim; starting one at every word lets the model begin its quote
+    where it wants to (at a name, say) instead of being steered into whatever
+    phrase shares its first letters.
     """
     phrases: dict[str, None] = {}
     for sentence in _SENTENCE_ENDS.split(article):
-        for clause in _CLAUSE_BREAKS.split(sentence):
-            words = clause.split()
-            if len(words) < 2:
-                continue
-            size = -(-len(words) // -(-len(words) // _PHRASE_WORDS))  # even pieces of at most ten words
-            for start in range(0, len(words), size):
-                piece = words[start : start + size]
-                if len(piece) < 2:
-                    continue
-                phrase = _span_of(clause, piece).strip(" .")
-                if phrase and phrase in article:
-                    phrases.setdefault(phrase)
-            if len(phrases) >= _MAX_PHRASES:
-                return list(phrases)
+        words = sentence.split()
+        for start in range(len(words)):
+            window = words[start : start + _PHRASE_WORDS]
+            if len(window) < min(_MIN_PHRASE_WORDS, len(words)):
+                break
+            phrase = _span_of(sentence, window).strip(_EDGE_PUNCTUATION)
+            if len(phrase.split()) >= 2 and phrase in article:
+                phrases.setdefault(phrase)
     return list(phrases)
 
 
-def _span_of(clause: str, words: list[str]) -> str:
-    """The stretch of ``clause`` from its word ``words[0]`` to ``words[-1]``, spacing as in the article."""
+def _span_of(sentence: str, words: list[str]) -> str:
+    """The stretch of ``sentence`` from ``words[0]`` to ``words[-1]``, spaced as in the article."""
     pattern = r"\s+".join(re.escape(w) for w in words)
-    found = re.search(pattern, clause)
+    found = re.search(pattern, sentence)
     return found.group(0) if found else " ".join(words)
 
 

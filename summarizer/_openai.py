@@ -196,6 +196,11 @@ class OpenAIBackend(Backend):
                 }
         return request
 
+    @property
+    def max_enum_values(self) -> int | None:
+        # OpenAI's structured outputs refuse a property with more values (or more than 15,000 characters).
+        return _OPENAI_MAX_ENUM if _is_openai(self.base_url) else None
+
     def _postprocess(self, response: ChatCompletion) -> ChatCompletion:
         if not isinstance(response, ChatCompletion):  # a server that answered 200 with something else
             raise BackendError(f"{self.base_url}: the server's answer is not a chat completion")
@@ -252,6 +257,9 @@ class OpenAIBackend(Backend):
 
 class _Refused(Exception):
     """The server refused a probe dialect; not an openai error, so transport retries skip it."""
+
+
+_OPENAI_MAX_ENUM = 250
 
 
 def _is_openai(base_url: str) -> bool:

@@ -391,11 +391,6 @@ def summary_from_answers(answer: BaseModel, claims: Sequence[ItemDraft] | None =
     )
 
 
-# OpenAI's structured outputs refuse larger enums; a longer article gets free quotes, checked as ever.
-_MAX_ENUM_VALUES = 250
-_MAX_ENUM_CHARS = 15_000
-
-
 def quotes_model(wanted: dict[str, int], phrases: Sequence[str] = ()) -> type[BaseModel]:
     """What the evidence pass asks for: for each field, one quote per item, in the items' order.
 
@@ -403,7 +398,7 @@ def quotes_model(wanted: dict[str, int], phrases: Sequence[str] = ()) -> type[Ba
     must be one of them: a grammar then makes every quote verbatim. A server
     that ignores the enum still gets checked: code locates whatever it returns.
     """
-    if phrases and len(phrases) <= _MAX_ENUM_VALUES and sum(map(len, phrases)) <= _MAX_ENUM_CHARS:
+    if phrases:
         quote: Any = Annotated[str, Field(json_schema_extra={"enum": list(phrases)})]
         limits: Any = dict.fromkeys(wanted, quote)
     else:

@@ -268,7 +268,11 @@ class Summarizer:
         for field, items in unquoted.items():
             lines.append(f"{field}:")
             lines.extend(f"{number}. {_describe(item)}" for number, item in enumerate(items, start=1))
-        model = quotes_model({field: len(items) for field, items in unquoted.items()}, quotable_phrases(text))
+        phrases = quotable_phrases(text)
+        limit = backend.max_enum_values
+        if limit is not None and (len(phrases) > limit or sum(map(len, phrases)) > _MAX_ENUM_CHARS):
+            phrases = []  # the server cannot take them all: free quotes, checked by code as ever
+        model = quotes_model({field: len(items) for field, items in unquoted.items()}, phrases)
         return self._request(backend, "evidence", model, text, {"items": "\n".join(lines)}, log)
 
     def _reground_request(
@@ -420,6 +424,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 _shared: dict[Settings, Summarizer] = {}
+_MAX_ENUM_CHARS = 15_000
 
 
 def summarize(text: str, *, backend: Backend | None = None, **settings: Any) -> ArticleSummary:
