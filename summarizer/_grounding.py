@@ -65,6 +65,9 @@ _MIN_STEM = 4
 
 
 _SENTENCE_ENDS = re.compile(r"(?<=[.!?])[\"'”’]?\s+|\n+")
+# Phrases never span a double quote or backslash: escaped inside a JSON enum, they crashed
+# llama-cpp-python's server (SIGSEGV) while building the grammar.
+_QUOTE_MARKS = re.compile(r'["“”„\\]')
 _PHRASE_WORDS = 8
 _MIN_PHRASE_WORDS = 3
 _EDGE_PUNCTUATION = " ,.;:!?\"'“”‘’()[]"
@@ -79,7 +82,8 @@ def quotable_phrases(article: str) -> list[str]:
     phrase shares its first letters.
     """
     phrases: dict[str, None] = {}
-    for sentence in _SENTENCE_ENDS.split(article):
+    stretches = (part for sentence in _SENTENCE_ENDS.split(article) for part in _QUOTE_MARKS.split(sentence))
+    for sentence in stretches:
         words = sentence.split()
         for start in range(len(words)):
             window = words[start : start + _PHRASE_WORDS]

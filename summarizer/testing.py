@@ -12,6 +12,7 @@ import json
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
@@ -207,6 +208,10 @@ def instant_retries() -> Iterator[list[float]]:
         _retry._sleep_impl, _retry._async_sleep_impl = saved
 
 
+def _tail(path: str, limit: int = 3000) -> str:
+    return Path(path).read_text(encoding="utf-8", errors="replace")[-limit:]
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket() as s:
@@ -227,14 +232,15 @@ def llama_server(model_path: Path, *, n_ctx: int = 8192, startup_timeout: float 
         "--n_ctx", str(n_ctx),
         "--verbose", "False",
     ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The server's log goes to a file: a pipe nobody reads fills up and stalls the server.
+    log = tempfile.NamedTemporaryFile(prefix="llama-server-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + startup_timeout
         while True:
             if process.poll() is not None:
-                error = process.stderr.read().decode(errors="replace")[-2000:] if process.stderr else ""
-                raise RuntimeError(f"llama_cpp.server exited with {process.returncode}: {error}")
+                raise RuntimeError(f"llama_cpp.server exited with {process.returncode}: {_tail(log.name)}")
             try:
                 with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:
                     if response.status == 200:
@@ -245,6 +251,8 @@ def llama_server(model_path: Path, *, n_ctx: int = 8192, startup_timeout: float 
                 raise RuntimeError(f"llama_cpp.server did not answer within {startup_timeout:.0f} s")
             time.sleep(0.5)
         yield base_url
+        if process.poll() is not None:
+            raise RuntimeError(f"llama_cpp.server died with {process.returncode}: {_tail(log.name)}")
     finally:
         process.terminate()
         try:
@@ -252,3 +260,5 @@ def llama_server(model_path: Path, *, n_ctx: int = 8192, startup_timeout: float 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
+        Path(log.name).unlink(missing_ok=True)

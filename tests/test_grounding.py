@@ -230,6 +230,7 @@ def test_quotable_phrases_are_short_runs_of_the_article_itself():
     assert "Zoë Łukasiewicz-Ortíz chaired the ceasefire talks; a cease-" in phrases
     assert "Łukasiewicz-Ortíz chaired the ceasefire talks; a cease-" in phrases
     assert "provision Yerevan rejected" in phrases  # windows end where the sentence ends
+    assert not any(mark in phrase for phrase in phrases for mark in '"“”\\')
     assert len(phrases) == len(set(phrases))
 
 

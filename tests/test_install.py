@@ -10,6 +10,7 @@ import zipfile
 import pytest
 
 from summarizer._resources import data_dir
+from summarizer._strategies import STRATEGIES
 from tests.conftest import ROOT, SEED
 
 pytestmark = pytest.mark.install
@@ -74,7 +75,7 @@ def test_installed_wheel_summarizes_from_outside_the_repo(wheel, tmp_path):
     )
     assert proc.returncode == 0, proc.stderr.decode()
     document = json.loads(proc.stdout)
-    assert document.pop("meta")["prompt_version"] == "focused-v1"
+    assert document.pop("meta")["prompt_version"] == STRATEGIES["focused"].prompt_version
     assert set(document) >= {"summary", "parties", "participants", "mediators", "topics", "disputed_claims"}
     schema = subprocess.run([str(summarize), "schema"], cwd=outside, capture_output=True, check=True)
     assert json.loads(schema.stdout)["title"] == "ArticleSummary"
