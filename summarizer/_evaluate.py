@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
@@ -31,13 +30,6 @@ __all__ = [
 REPORT_FILE = "report.json"
 
 
-class GroundingTally(BaseModel):
-    items: int = 0
-    grounded: int = 0
-    names: int = 0
-    names_not_in_article: int = 0
-
-
 class CaseReport(BaseModel):
     id: str
     fields: dict[str, FieldScore]
@@ -50,7 +42,7 @@ class CaseReport(BaseModel):
     grounding_rate: float | None = None
     #: Names of sides, people and mediators not in the article / all such names.
     hallucinated_entity_rate: float | None = None
-    grounding: GroundingTally = Field(default_factory=GroundingTally)
+    grounding: GroundingCounts = Field(default_factory=GroundingCounts)
 
 
 class EvalReport(BaseModel):
@@ -60,7 +52,7 @@ class EvalReport(BaseModel):
     errors: int
     grounding_rate: float | None = None
     hallucinated_entity_rate: float | None = None
-    grounding: GroundingTally = Field(default_factory=GroundingTally)
+    grounding: GroundingCounts = Field(default_factory=GroundingCounts)
     model: str | None = None
     prompt_version: str | None = None
     total_seconds: float | None = None
@@ -109,7 +101,7 @@ def _evaluate(cases: list[LoadedCase], predict: Predict, progress: Progress | No
                 error=error,
                 grounding_rate=grounded.grounding_rate,
                 hallucinated_entity_rate=grounded.hallucinated_entity_rate,
-                grounding=GroundingTally(**asdict(grounded)),
+                grounding=grounded,
             )
         )
         if progress:
@@ -129,7 +121,7 @@ def _evaluate(cases: list[LoadedCase], predict: Predict, progress: Progress | No
         mean_seconds_per_article=round(total_seconds / len(metas), 2) if total_seconds is not None else None,
         grounding_rate=grounded_total.grounding_rate,
         hallucinated_entity_rate=grounded_total.hallucinated_entity_rate,
-        grounding=GroundingTally(**asdict(grounded_total)),
+        grounding=grounded_total,
     )
 
 
