@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import instructor
@@ -52,10 +52,9 @@ class Backend(ABC):
         """Requests worth running at once; an in-process model answers one at a time."""
         return 1
 
-    @property
-    def max_enum_values(self) -> int | None:
-        """The largest ``enum`` a response schema may hold here; None when the grammar takes any size."""
-        return None
+    def accepts_enum(self, values: Sequence[str]) -> bool:
+        """Whether a response schema may offer ``values`` as one ``enum`` here; a grammar takes any size."""
+        return True
 
     @property
     def instructor_mode(self) -> instructor.Mode:

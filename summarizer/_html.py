@@ -210,9 +210,8 @@ def _dropped_section(dropped: list[DroppedItem]) -> str:
         return '<h2 id="dropped">Dropped</h2><p><em>Nothing was dropped.</em></p>'
     entries = []
     for entry in dropped:
-        head = entry.item.get("name") or entry.item.get("label") or entry.item.get("claim") or ""
         entries.append(
-            f"<li>{_e(_SINGULAR.get(entry.field, entry.field))} <strong>{_e(head)}</strong>: "
+            f"<li>{_e(_SINGULAR.get(entry.field, entry.field))} <strong>{_e(entry.headline)}</strong>: "
             f"{_e(entry.detail)} <span class='match'>{_e(entry.reason.value)}</span></li>"
         )
     return f'<h2 id="dropped">Dropped</h2><ul class="dropped">{"".join(entries)}</ul>'

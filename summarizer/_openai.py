@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -196,10 +196,12 @@ class OpenAIBackend(Backend):
                 }
         return request
 
-    @property
-    def max_enum_values(self) -> int | None:
-        # OpenAI's structured outputs refuse a property with more values (or more than 15,000 characters).
-        return _OPENAI_MAX_ENUM if _is_openai(self.base_url) else None
+    def accepts_enum(self, values: Sequence[str]) -> bool:
+        # OpenAI's structured outputs refuse an enum with more values or more characters; other servers
+        # turn the schema into a grammar of any size.
+        if not _is_openai(self.base_url):
+            return True
+        return len(values) <= _OPENAI_MAX_ENUM and sum(map(len, values)) <= _OPENAI_MAX_ENUM_CHARS
 
     def _postprocess(self, response: ChatCompletion) -> ChatCompletion:
         if not isinstance(response, ChatCompletion):  # a server that answered 200 with something else
@@ -260,6 +262,7 @@ class _Refused(Exception):
 
 
 _OPENAI_MAX_ENUM = 250
+_OPENAI_MAX_ENUM_CHARS = 15_000
 
 
 def _is_openai(base_url: str) -> bool:

@@ -54,7 +54,7 @@ def _markdown(s: ArticleSummary, meta: dict[str, Any] | None) -> str:
         ],
     )
     if s.dropped:
-        lines += _section("Dropped", [f"{d.field}: {_dropped_name(d.item)} — {d.detail}" for d in s.dropped])
+        lines += _section("Dropped", [f"{d.field}: {d.headline} — {d.detail}" for d in s.dropped])
     if meta:
         lines += [
             "---",
@@ -76,7 +76,3 @@ def _join(head: str, tail: str | None) -> str:
 
 def _names(names: list[str]) -> str:
     return ", ".join(names) if names else "unnamed"
-
-
-def _dropped_name(item: dict[str, Any]) -> str:
-    return str(item.get("name") or item.get("label") or item.get("claim") or "")

@@ -185,6 +185,11 @@ class DroppedItem(_Strict):
     reason: DropReason = Field(description="Why it was removed, as a code.")
     detail: str = Field(description="The reason in words, e.g. which name is not in the article.")
 
+    @property
+    def headline(self) -> str:
+        """The item's name, label or claim, whichever it has."""
+        return str(self.item.get("name") or self.item.get("label") or self.item.get("claim") or "")
+
 
 class ArticleSummary(_Strict):
     """A structured summary of one news article about a meeting or talks."""

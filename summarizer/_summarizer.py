@@ -269,8 +269,7 @@ class Summarizer:
             lines.append(f"{field}:")
             lines.extend(f"{number}. {_describe(item)}" for number, item in enumerate(items, start=1))
         phrases = quotable_phrases(text)
-        limit = backend.max_enum_values
-        if limit is not None and (len(phrases) > limit or sum(map(len, phrases)) > _MAX_ENUM_CHARS):
+        if not backend.accepts_enum(phrases):
             phrases = []  # the server cannot take them all: free quotes, checked by code as ever
         model = quotes_model({field: len(items) for field, items in unquoted.items()}, phrases)
         return self._request(backend, "evidence", model, text, {"items": "\n".join(lines)}, log)
@@ -424,7 +423,6 @@ def _first_line(exc: BaseException) -> str:
 
 
 _shared: dict[Settings, Summarizer] = {}
-_MAX_ENUM_CHARS = 15_000
 
 
 def summarize(text: str, *, backend: Backend | None = None, **settings: Any) -> ArticleSummary:

@@ -213,7 +213,8 @@ def test_quotes_are_free_where_the_server_limits_enums():
     assert free == {"maxLength": 80, "type": "string"}
 
     class Limited(FunctionBackend):
-        max_enum_values = 3
+        def accepts_enum(self, values):
+            return len(values) <= 3
 
     backend = Limited(answer_from_summary(summary_dict()))
     Summarizer(backend, settings=Settings(strategy="focused")).run(ARTICLE)

@@ -225,3 +225,12 @@ def test_settings_choose_the_server_backend():
         backend = settings.create_backend()
         assert isinstance(backend, OpenAIBackend)
         assert backend.model_id == "fake-model"  # the server's only model, from /models
+
+
+def test_openai_itself_gets_no_enum_beyond_its_limits():
+    openai_backend = OpenAIBackend("gpt-x", base_url="https://api.openai.com/v1", api_key="k", mode="json_schema")
+    assert openai_backend.accepts_enum(["a phrase"] * 250)
+    assert not openai_backend.accepts_enum(["a phrase"] * 251)
+    assert not openai_backend.accepts_enum(["x" * 100] * 151)  # 15,100 characters
+    local = OpenAIBackend("local", base_url="http://127.0.0.1:9/v1", mode="json_schema")
+    assert local.accepts_enum(["a phrase"] * 5000)
