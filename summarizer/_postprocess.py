@@ -119,7 +119,10 @@ def _dedupe(
 
 
 def _untangle(claim: DisputedClaim) -> DisputedClaim:
-    """Nobody disputes their own claim: drop claimants who are also listed as disputers."""
-    disputers = {normalize(n) for n in claim.disputed_by}
-    claimed_by = [n for n in claim.claimed_by if normalize(n) not in disputers]
+    """Nobody disputes their own claim: drop claimants who are also listed as disputers, under any spelling."""
+    claimed_by = [
+        name
+        for name in claim.claimed_by
+        if not any(name_matches(name, [other]) or name_matches(other, [name]) for other in claim.disputed_by)
+    ]
     return claim.model_copy(update={"claimed_by": claimed_by})

@@ -9,11 +9,12 @@ forever inside an array.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Sequence
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -53,13 +54,19 @@ class _Strict(BaseModel):
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """pydantic's schema, built once per model and options: every model call asks for it, often twice."""
         key = (_original(cls), args, tuple(sorted(kwargs.items())))
-        if key not in _SCHEMAS:
+        if key in _SCHEMAS:
+            _SCHEMAS.move_to_end(key)
+        else:
             _SCHEMAS[key] = json.dumps(super().model_json_schema(*args, **kwargs))
+            if len(_SCHEMAS) > _MAX_CACHED_SCHEMAS:
+                _SCHEMAS.popitem(last=False)
         schema: dict[str, Any] = json.loads(_SCHEMAS[key])  # a fresh copy each time: callers may change it
         return schema
 
 
-_SCHEMAS: dict[tuple[Any, ...], str] = {}
+# Per-article models (an article's phrases or actors as enums) come and go: keep only the recent ones.
+_MAX_CACHED_SCHEMAS = 64
+_SCHEMAS: OrderedDict[tuple[Any, ...], str] = OrderedDict()
 
 
 def _original(cls: type[BaseModel]) -> type[BaseModel]:
@@ -309,22 +316,21 @@ class ClaimDraft(ItemDraft):
 
 
 class DisputeFinding(ItemDraft):
-    """A disputed claim as the disputes pass asks for it: the denier first, under names a small model
-    cannot read backwards ("disputed_by" reads as "the one disputed" as easily as "the one disputing")."""
+    """A disputed claim as the disputes pass asks for it, in the order a report reads: what was claimed,
+    by whom, then who denies it. Names a small model cannot read backwards ("disputed_by" reads as "the
+    one disputed" as easily as "the one disputing") are avoided."""
 
     item_type = DisputedClaim
     field = "disputed_claims"
+    claim: str = Field(
+        description="The statement, report, accusation or demand that is denied, as one short neutral sentence.",
+        json_schema_extra=_bounded(160),
+    )
+    claimant: list[str] = Field(min_length=1, max_length=2, description="Who made, reported or demanded the claim.")
     denier: list[str] = Field(
-        max_length=4, description="Who denies, rejects or refutes the claim: the actor(s) named with the denial."
+        min_length=1, max_length=2, description="Who denies, rejects or refutes it (never the claimant)."
     )
     stance: Stance = _same_as(DisputedClaim, "stance")
-    claim: str = Field(
-        description="The statement, report or demand being denied, as one short neutral sentence.",
-        json_schema_extra=_bounded(240),
-    )
-    claimant: list[str] = Field(
-        max_length=4, description="Who made, reported or demanded the claim (never the denier)."
-    )
 
     def _contract_fields(self) -> dict[str, Any]:
         return {"claim": self.claim, "claimed_by": self.claimant, "disputed_by": self.denier, "stance": self.stance}
@@ -360,6 +366,27 @@ class DisputeFindings(_Strict):
         max_length=_MAX_ITEMS,
         description="Every claim in the article that another actor denies, rejects or contests; empty if none.",
     )
+
+
+@lru_cache(maxsize=32)
+def dispute_findings_model(actors: tuple[str, ...]) -> type[BaseModel]:
+    """``DisputeFindings`` whose claimants and deniers can only be ``actors``, enforced by the grammar."""
+    if not actors:
+        return DisputeFindings
+    name = Literal[actors]  # type: ignore[valid-type]
+    # Its own names: a same-named subclass would share the base model's cached schema (see ``_original``).
+    finding = create_model(
+        "NamedDisputeFinding",
+        __base__=DisputeFinding,
+        claimant=(list[name], _same_as(DisputeFinding, "claimant")),
+        denier=(list[name], _same_as(DisputeFinding, "denier")),
+    )
+    model: type[BaseModel] = create_model(
+        "DisputeFindings",
+        __base__=_Strict,
+        disputed_claims=(list[finding], _same_as(DisputeFindings, "disputed_claims")),
+    )
+    return model
 
 
 def _summary_draft() -> type[BaseModel]:

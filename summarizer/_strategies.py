@@ -5,7 +5,8 @@ full JSON Schema, each item with its quote. ``focused`` asks two focused
 questions about the same article, the meeting and then the disputes, which
 share the system prompt and the article as a prompt prefix so llama.cpp reads
 the article once. The disputes pass is pointed at the sentences that carry a
-denial cue, and skipped when there are none; the answers are then tidied by
+denial cue, and may only name the actors those passages name; it is skipped
+when there are none. The answers are then tidied by
 deterministic post-processing, and the summarizer asks for the items' quotes
 in a last pass over the same prefix.
 """
@@ -19,7 +20,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 
-from ._cues import dispute_sentences
+from ._cues import actor_mentions, dispute_passages
 from ._exceptions import ConfigurationError
 from ._postprocess import tidy
 from ._schema import (
@@ -31,6 +32,7 @@ from ._schema import (
     DisputeFindings,
     ItemDraft,
     MeetingFacts,
+    dispute_findings_model,
     summary_from_answers,
 )
 
@@ -41,23 +43,25 @@ __all__ = ["DEFAULT_STRATEGY", "STRATEGIES", "Pass", "Strategy", "get_strategy"]
 class Pass:
     """One model call: the prompt template it uses and the model it must answer.
 
-    ``context`` computes extra template values from the article; when it
-    returns None the pass has nothing to look at and is skipped.
+    ``prepare`` reads the article for the pass: extra template values and
+    the model to answer (which may depend on the article); when it returns
+    None the pass has nothing to look at and is skipped.
     """
 
     name: str
     response_model: type[BaseModel]
-    context: Callable[[str], dict[str, str] | None] | None = None
+    prepare: Callable[[str], tuple[dict[str, str], type[BaseModel]] | None] | None = None
 
-    def values(self, article: str) -> dict[str, str] | None:
-        return self.context(article) if self.context else {}
+    def request(self, article: str) -> tuple[dict[str, str], type[BaseModel]] | None:
+        return self.prepare(article) if self.prepare else ({}, self.response_model)
 
 
-def _dispute_candidates(article: str) -> dict[str, str] | None:
-    passages = dispute_sentences(article)
+def _dispute_request(article: str) -> tuple[dict[str, str], type[BaseModel]] | None:
+    passages = dispute_passages(article)
     if not passages:
         return None
-    return {"candidates": "\n".join(f"{n}. {p}" for n, p in enumerate(passages, start=1))}
+    candidates = "\n".join(f"{n}. {p}" for n, p in enumerate(passages, start=1))
+    return {"candidates": candidates}, dispute_findings_model(tuple(actor_mentions(passages)))
 
 
 class Strategy(ABC):
@@ -85,8 +89,8 @@ class SingleCall(Strategy):
 
 class FocusedPasses(Strategy):
     name = "focused"
-    prompt_version = "focused-v2"
-    passes = (Pass("meeting", MeetingFacts), Pass("disputes", DisputeFindings, _dispute_candidates))
+    prompt_version = "focused-v3"
+    passes = (Pass("meeting", MeetingFacts), Pass("disputes", DisputeFindings, _dispute_request))
     drafts: ClassVar[dict[str, type[ItemDraft]]] = {**MEETING_DRAFTS, "disputed_claims": DisputeFinding}
 
     def combine(self, answers: dict[str, BaseModel]) -> ArticleSummary:

@@ -248,10 +248,11 @@ class Summarizer:
 
     def _pass_request(self, backend: Backend, step: Pass, text: str, log: _CallLog) -> dict[str, Any] | None:
         """The pass's request, or None when the pass has nothing to do for this article."""
-        values = step.values(text)
-        if values is None:
+        prepared = step.request(text)
+        if prepared is None:
             return None
-        return self._request(backend, step.name, step.response_model, text, values, log)
+        values, response_model = prepared
+        return self._request(backend, step.name, response_model, text, values, log)
 
     def _evidence_request(
         self, backend: Backend, summary: ArticleSummary, text: str, log: _CallLog

@@ -1,5 +1,5 @@
 from summarizer import Settings, Summarizer
-from summarizer._cues import dispute_sentences
+from summarizer._cues import actor_mentions, dispute_passages
 from summarizer.testing import FunctionBackend, answer_from_summary
 from tests.conftest import ARTICLE, summary_dict
 
@@ -9,14 +9,52 @@ def test_denial_sentences_come_with_the_sentence_before():
         "Envoys met on Monday. Local media said a truce was agreed. "
         "The ministry denied the report. Talks resume next week."
     )
-    assert dispute_sentences(article) == ["Local media said a truce was agreed. The ministry denied the report."]
+    assert dispute_passages(article) == ["Local media said a truce was agreed. The ministry denied the report."]
+
+
+def test_a_report_and_the_denials_after_it_are_one_passage():
+    article = (
+        "Envoys met on Monday. Local media said a truce was agreed. The ministry denied the report. "
+        "It called it disinformation. Talks resume next week. Trade rose. The army rejected a new demand."
+    )
+    assert dispute_passages(article) == [
+        "Local media said a truce was agreed. The ministry denied the report. It called it disinformation.",
+        "Trade rose. The army rejected a new demand.",
+    ]
+
+
+def test_an_abbreviation_does_not_end_a_sentence():
+    article = "The U.S. military said the drone was over the sea. Reports that it was over land are false."
+    assert dispute_passages(article) == [article]
+
+
+def test_actors_are_the_names_and_bodies_a_passage_mentions():
+    passages = [
+        "On Sunday the confederation said the Valley Council had agreed. Zoë Łukasiewicz-Peña denied this.",
+        "The Northland foreign ministry rejected the Southland press's report about the Republic of Eastmark.",
+        "Officials in Kigali deny what the DRC says, said the U.S. military's spokesman.",
+    ]
+    assert actor_mentions(passages) == [
+        "confederation",
+        "Valley Council",
+        "Zoë Łukasiewicz-Peña",
+        "Northland foreign ministry",
+        "Northland",
+        "Southland press",
+        "Southland",
+        "Republic of Eastmark",
+        "Kigali",
+        "DRC",
+        "U.S. military",
+        "U.S.",
+    ]
 
 
 def test_cue_words_are_whole_words():
-    assert dispute_sentences("Earlier, officials said they believe in dialogue. The release was delayed.") == []
-    assert dispute_sentences('"Reports that the ship entered our waters are false," a spokesman said.')
-    assert dispute_sentences("The statements do not correspond to reality.")
-    assert dispute_sentences("She called the claim complete disinformation.")
+    assert dispute_passages("Earlier, officials said they believe in dialogue. The release was delayed.") == []
+    assert dispute_passages('"Reports that the ship entered our waters are false," a spokesman said.')
+    assert dispute_passages("The statements do not correspond to reality.")
+    assert dispute_passages("She called the claim complete disinformation.")
 
 
 def test_disputes_pass_is_skipped_without_a_denial():
@@ -36,4 +74,12 @@ def test_disputes_pass_sees_the_denial_passages():
     result = Summarizer(backend, settings=Settings(strategy="focused")).run(article)
     disputes = backend.requests[1]["messages"][1]["content"]
     assert "1. Southland press said the border was discussed. The Northland ministry denied it." in disputes
+    # The claimant and the denier can only be actors the passage names.
+    actors = backend.requests[1]["response_format"]["json_schema"]["schema"]["$defs"]["NamedDisputeFinding"]
+    assert actors["properties"]["denier"]["items"]["enum"] == [
+        "Southland press",
+        "Southland",
+        "Northland ministry",
+        "Northland",
+    ]
     assert result.summary.disputed_claims[0].disputed_by == ["Northland ministry"]

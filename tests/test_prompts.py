@@ -20,7 +20,10 @@ def test_messages_fill_every_placeholder(strategy):
     article = "A $dollar {brace} article text with ${article} inside. Its ministry denied a report."
     prompts = load_prompts(strategy.prompt_version)
     for step in strategy.passes:
-        messages = prompts.messages(step.name, article, step.response_model, step.values(article))
+        prepared = step.request(article)
+        assert prepared is not None
+        values, response_model = prepared
+        messages = prompts.messages(step.name, article, response_model, values)
         assert [m["role"] for m in messages] == ["system", "user"]
         assert article in messages[1]["content"]
         for placeholder in ("$fields", "$schema", "$article", "$candidates"):
@@ -37,7 +40,8 @@ def test_the_grounding_reask_shares_the_first_pass_prefix(strategy):
     article = "Envoys met on Monday in a border town."
     prompts = load_prompts(strategy.prompt_version)
     first = strategy.passes[0]
-    asked = prompts.messages(first.name, article, first.response_model, first.values(article))
+    values, response_model = first.request(article) or ({}, first.response_model)
+    asked = prompts.messages(first.name, article, response_model, values)
     reground = prompts.messages("reground", article, corrections_model({"topics": (TopicDraft, 1)}), {"failures": ""})
     prefix = asked[1]["content"][: asked[1]["content"].index(article) + len(article)]
     assert reground[1]["content"].startswith(prefix)
