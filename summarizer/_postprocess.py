@@ -9,15 +9,16 @@ listed in the summary's ``dropped`` with its reason.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from pydantic import BaseModel
 
+from ._cues import RoleCues
 from ._names import contains_words, name_matches, normalize
 from ._schema import ArticleSummary, DisputedClaim, DroppedItem, DropReason
 
-__all__ = ["tidy"]
+__all__ = ["align_roles", "tidy"]
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -126,3 +127,51 @@ def _untangle(claim: DisputedClaim) -> DisputedClaim:
         if not any(name_matches(name, [other]) or name_matches(other, [name]) for other in claim.disputed_by)
     ]
     return claim.model_copy(update={"claimed_by": claimed_by})
+
+
+def align_roles(
+    claims: list[DisputedClaim], passages: Sequence[tuple[str, ...]], cues: Sequence[RoleCues]
+) -> list[DisputedClaim]:
+    """Let the passages' wording settle who claims and who denies where the model's answer disagrees with it.
+
+    Each passage is read against the claim it shares most words with. A small
+    model often swaps the two sides, names the same side twice, or names who
+    the claim is about ("Azerbaijan agreed...") instead of who made it; the
+    wording ("X's report", "X accused", "Y denied") is the better witness.
+    """
+    if not claims:
+        return claims
+    merged: list[tuple[set[str], set[str]]] = [(set(), set()) for _ in claims]
+    texts = [_content_words(" ".join([c.claim, *c.claimed_by, *c.disputed_by])) for c in claims]
+    for passage, cue in zip(passages, cues, strict=True):
+        words = _content_words(" ".join(passage))
+        overlaps = [len(words & text) for text in texts]
+        best = max(range(len(claims)), key=lambda i: overlaps[i])
+        if overlaps[best] or len(claims) == 1:
+            merged[best][0].update(cue.claimants)
+            merged[best][1].update(cue.deniers)
+    return [_align(claim, *roles) for claim, roles in zip(claims, merged, strict=True)]
+
+
+def _align(claim: DisputedClaim, claimants: set[str], deniers: set[str]) -> DisputedClaim:
+    def cast(names: list[str], role: set[str]) -> list[str]:
+        return [n for n in names if any(name_matches(n, [r]) or name_matches(r, [n]) for r in role)]
+
+    claimed_by, disputed_by = list(claim.claimed_by), list(claim.disputed_by)
+    for name in [n for n in claimed_by if n in disputed_by]:  # one side named twice: the wording decides which
+        if cast([name], claimants) and not cast([name], deniers):
+            disputed_by.remove(name)
+        elif cast([name], deniers) and not cast([name], claimants):
+            claimed_by.remove(name)
+    supported = cast(claimed_by, claimants) or cast(disputed_by, deniers)
+    if not supported and (cast(claimed_by, deniers) or cast(disputed_by, claimants)):
+        claimed_by, disputed_by = disputed_by, claimed_by
+    if claimants and not cast(claimed_by, claimants) and not cast(claimed_by, deniers):
+        claimed_by = sorted(claimants)[:4]
+    if deniers and not cast(disputed_by, deniers) and not cast(disputed_by, claimants):
+        disputed_by = sorted(deniers)[:4]
+    return claim.model_copy(update={"claimed_by": claimed_by, "disputed_by": disputed_by})
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in normalize(text).split() if len(w) > 3}

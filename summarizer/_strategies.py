@@ -20,9 +20,9 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 
-from ._cues import actor_mentions, dispute_passages
+from ._cues import actor_mentions, dispute_passages, role_cues
 from ._exceptions import ConfigurationError
-from ._postprocess import tidy
+from ._postprocess import align_roles, tidy
 from ._schema import (
     MEETING_DRAFTS,
     ArticleSummary,
@@ -60,8 +60,8 @@ def _dispute_request(article: str) -> tuple[dict[str, str], type[BaseModel]] | N
     passages = dispute_passages(article)
     if not passages:
         return None
-    candidates = "\n".join(f"{n}. {p}" for n, p in enumerate(passages, start=1))
-    return {"candidates": candidates}, dispute_findings_model(tuple(actor_mentions(passages)))
+    candidates = "\n".join(f"{n}. {' '.join(p)}" for n, p in enumerate(passages, start=1))
+    return {"candidates": candidates}, dispute_findings_model(tuple(actor_mentions(passages, article)))
 
 
 class Strategy(ABC):
@@ -73,7 +73,7 @@ class Strategy(ABC):
     drafts: ClassVar[dict[str, type[ItemDraft]]]
 
     @abstractmethod
-    def combine(self, answers: dict[str, BaseModel]) -> ArticleSummary:
+    def combine(self, answers: dict[str, BaseModel], article: str) -> ArticleSummary:
         """Build the summary from each pass's validated answer; evidence is located afterwards."""
 
 
@@ -83,7 +83,7 @@ class SingleCall(Strategy):
     passes = (Pass("summary", ArticleSummaryDraft),)
     drafts: ClassVar[dict[str, type[ItemDraft]]] = {**MEETING_DRAFTS, "disputed_claims": ClaimDraft}
 
-    def combine(self, answers: dict[str, BaseModel]) -> ArticleSummary:
+    def combine(self, answers: dict[str, BaseModel], article: str) -> ArticleSummary:
         return summary_from_answers(answers["summary"])
 
 
@@ -93,11 +93,16 @@ class FocusedPasses(Strategy):
     passes = (Pass("meeting", MeetingFacts), Pass("disputes", DisputeFindings, _dispute_request))
     drafts: ClassVar[dict[str, type[ItemDraft]]] = {**MEETING_DRAFTS, "disputed_claims": DisputeFinding}
 
-    def combine(self, answers: dict[str, BaseModel]) -> ArticleSummary:
+    def combine(self, answers: dict[str, BaseModel], article: str) -> ArticleSummary:
         meeting = MeetingFacts.model_validate(answers["meeting"].model_dump())
         found = answers.get("disputes")  # skipped when no sentence carries a denial
         disputes = DisputeFindings.model_validate(found.model_dump()) if found else DisputeFindings(disputed_claims=[])
-        return tidy(summary_from_answers(meeting, disputes.disputed_claims))
+        summary = summary_from_answers(meeting, disputes.disputed_claims)
+        passages = dispute_passages(article)
+        actors = actor_mentions(passages, article)
+        cues = [role_cues(passage, actors) for passage in passages]
+        claims = align_roles(summary.disputed_claims, passages, cues)
+        return tidy(summary.model_copy(update={"disputed_claims": claims}))
 
 
 STRATEGIES: dict[str, Strategy] = {s.name: s for s in (FocusedPasses(), SingleCall())}

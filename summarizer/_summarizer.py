@@ -179,7 +179,7 @@ class Summarizer:
             request = self._pass_request(backend, step, text, log)
             if request is not None:
                 answers[step.name] = self._call(backend, log, request)
-        summary = self.strategy.combine(answers)
+        summary = self.strategy.combine(answers, text)
         request = self._evidence_request(backend, summary, text, log)
         if request is not None:
             summary = _with_quotes(summary, self._call(backend, log, request))
@@ -198,7 +198,7 @@ class Summarizer:
             request = self._pass_request(backend, step, text, log)
             if request is not None:
                 answers[step.name] = await self._acall(backend, log, request)
-        summary = self.strategy.combine(answers)
+        summary = self.strategy.combine(answers, text)
         request = self._evidence_request(backend, summary, text, log)
         if request is not None:
             summary = _with_quotes(summary, await self._acall(backend, log, request))

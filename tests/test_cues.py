@@ -1,5 +1,5 @@
 from summarizer import Settings, Summarizer
-from summarizer._cues import actor_mentions, dispute_passages
+from summarizer._cues import actor_mentions, dispute_passages, role_cues
 from summarizer.testing import FunctionBackend, answer_from_summary
 from tests.conftest import ARTICLE, summary_dict
 
@@ -9,7 +9,9 @@ def test_denial_sentences_come_with_the_sentence_before():
         "Envoys met on Monday. Local media said a truce was agreed. "
         "The ministry denied the report. Talks resume next week."
     )
-    assert dispute_passages(article) == ["Local media said a truce was agreed. The ministry denied the report."]
+    assert [" ".join(p) for p in dispute_passages(article)] == [
+        "Local media said a truce was agreed. The ministry denied the report."
+    ]
 
 
 def test_a_report_and_the_denials_after_it_are_one_passage():
@@ -17,7 +19,7 @@ def test_a_report_and_the_denials_after_it_are_one_passage():
         "Envoys met on Monday. Local media said a truce was agreed. The ministry denied the report. "
         "It called it disinformation. Talks resume next week. Trade rose. The army rejected a new demand."
     )
-    assert dispute_passages(article) == [
+    assert [" ".join(p) for p in dispute_passages(article)] == [
         "Local media said a truce was agreed. The ministry denied the report. It called it disinformation.",
         "Trade rose. The army rejected a new demand.",
     ]
@@ -25,16 +27,17 @@ def test_a_report_and_the_denials_after_it_are_one_passage():
 
 def test_an_abbreviation_does_not_end_a_sentence():
     article = "The U.S. military said the drone was over the sea. Reports that it was over land are false."
-    assert dispute_passages(article) == [article]
+    assert [" ".join(p) for p in dispute_passages(article)] == [article]
 
 
 def test_actors_are_the_names_and_bodies_a_passage_mentions():
     passages = [
-        "On Sunday the confederation said the Valley Council had agreed. Zoë Łukasiewicz-Peña denied this.",
-        "The Northland foreign ministry rejected the Southland press's report about the Republic of Eastmark.",
-        "Officials in Kigali deny what the DRC says, said the U.S. military's spokesman.",
+        ("On Sunday the confederation said the Valley Council had agreed.", "Zoë Łukasiewicz-Peña denied this."),
+        ("The Northland foreign ministry rejected the Southland press's report about the Republic of Eastmark.",),
+        ("Officials in Kigali deny what the DRC says, said the U.S. military's spokesman.",),
     ]
-    assert actor_mentions(passages) == [
+    article = " ".join(" ".join(p) for p in passages)
+    assert actor_mentions(passages, article) == [
         "confederation",
         "Valley Council",
         "Zoë Łukasiewicz-Peña",
@@ -83,3 +86,16 @@ def test_disputes_pass_sees_the_denial_passages():
         "Northland",
     ]
     assert result.summary.disputed_claims[0].disputed_by == ["Northland ministry"]
+
+
+def test_the_wording_casts_claimants_and_deniers():
+    article = (
+        "The talks ended on Monday. Southland's foreign ministry accused Northland of moving troops. "
+        "Northland, denying the Southland charges, blamed the weather. "
+        '"Reports that our ships left port are false," said Admiral Kira Vosk, a navy spokeswoman.'
+    )
+    passages = dispute_passages(article)
+    actors = actor_mentions(passages, article)
+    cues = [role_cues(passage, actors) for passage in passages]
+    assert [sorted(c.claimants) for c in cues] == [["Southland", "Southland's foreign ministry"]]
+    assert [sorted(c.deniers) for c in cues] == [["Admiral Kira Vosk", "Northland"]]

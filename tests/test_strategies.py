@@ -1,5 +1,7 @@
 from summarizer import ArticleSummary, DropReason, Settings, Summarizer
-from summarizer._postprocess import tidy
+from summarizer._cues import RoleCues
+from summarizer._postprocess import align_roles, tidy
+from summarizer._schema import DisputedClaim
 from summarizer._strategies import STRATEGIES
 from summarizer.testing import FunctionBackend, answer_from_summary
 from tests.conftest import ARTICLE, quote, summary_dict
@@ -93,3 +95,35 @@ def test_tidy_untangles_a_claimant_who_is_also_the_disputer():
 def test_tidy_is_idempotent():
     once = tidy(summary())
     assert tidy(once) == once
+
+
+def _claim(claimed_by, disputed_by, text="Northland moved troops to the border."):
+    return DisputedClaim(claim=text, claimed_by=claimed_by, disputed_by=disputed_by, stance="denied")
+
+
+_PASSAGES = [
+    ("Southland's foreign ministry accused Northland of moving troops to the border.", "Northland denied it."),
+]
+_CUES = [RoleCues(claimants=frozenset({"Southland"}), deniers=frozenset({"Northland"}))]
+
+
+def test_roles_the_wording_contradicts_are_swapped():
+    (claim,) = align_roles([_claim(["Northland"], ["Southland"])], _PASSAGES, _CUES)
+    assert (claim.claimed_by, claim.disputed_by) == (["Southland"], ["Northland"])
+
+
+def test_a_side_named_on_both_sides_stays_where_the_wording_puts_it():
+    (claim,) = align_roles([_claim(["Northland", "Southland"], ["Northland", "Southland"])], _PASSAGES, _CUES)
+    assert (claim.claimed_by, claim.disputed_by) == (["Southland"], ["Northland"])
+
+
+def test_a_claimant_the_wording_never_casts_gives_way_to_the_one_it_does():
+    (claim,) = align_roles([_claim(["Border Agency"], ["Northland"])], _PASSAGES, _CUES)
+    assert claim.claimed_by == ["Southland"]
+
+
+def test_answers_the_wording_agrees_with_are_kept():
+    answer = _claim(["Southland", "Border Agency"], ["Northland"])
+    assert align_roles([answer], _PASSAGES, _CUES) == [answer]
+    elsewhere = [("The weather was fine.",)]
+    assert align_roles([answer], elsewhere, [RoleCues(frozenset(), frozenset())]) == [answer]
