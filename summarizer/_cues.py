@@ -58,7 +58,7 @@ def dispute_passages(article: str, *, limit: int = 6) -> list[tuple[str, ...]]:
 
 _TOKEN = re.compile(r"[\w’'.\-]+|[^\w\s]")
 # Lower-case words that join the capitalised words of one name ("Forces for the Liberation of ...").
-_JOINERS = frozenset("of the for de del da do dos du al bin van von la le".split())
+_JOINERS = frozenset("of the for de del der den da do dos das du di el al bin ibn van von la le y".split())
 # Lower-case nouns that name a body after a capitalised word ("Azerbaijani press", "Artsakh foreign ministry")
 # or on their own after "the" ("the council").
 _BODIES = frozenset(

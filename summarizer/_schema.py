@@ -324,7 +324,8 @@ class DisputeFinding(ItemDraft):
     field = "disputed_claims"
     claim: str = Field(
         description="The statement, report, accusation or demand that is denied, as one short neutral sentence.",
-        json_schema_extra=_bounded(160),
+        # The 1.5B often copies the passage's opening sentence: a tighter cap cuts off the words that matter.
+        json_schema_extra=_bounded(240),
     )
     claimant: list[str] = Field(min_length=1, max_length=2, description="Who made, reported or demanded the claim.")
     denier: list[str] = Field(
