@@ -63,7 +63,7 @@ schemas: install
 test: lint typecheck browser
 	SUMMARIZER_WHEELHOUSE=$(WHEELHOUSE) $(BIN)/pytest
 
-# Live eval on the embedded model; fails if macro-F1 drops more than 0.02 below the baseline.
+# Live eval on the embedded model; fails if macro-F1 or claims-strict F1 drops more than 0.02 below the baseline.
 eval-gate: install
 	$(BIN)/summarize eval $(EVAL_CASES) --out $(EVAL_OUT) --baseline evals/baseline.json --progress
 

@@ -262,9 +262,13 @@ def eval_command(
     ] = None,
     baseline: Annotated[
         Path | None,
-        typer.Option(help="Fail (exit 1) if macro-F1 falls more than --tolerance below this baseline file."),
+        typer.Option(
+            help="Fail (exit 1) if macro-F1 or claims-strict F1 falls more than --tolerance below this baseline file."
+        ),
     ] = None,
-    tolerance: Annotated[float, typer.Option(help="Allowed drop below the baseline's macro-F1.")] = 0.02,
+    tolerance: Annotated[
+        float, typer.Option(help="Allowed drop below the baseline's macro-F1 and claims-strict F1.")
+    ] = 0.02,
     model: ModelOption = None,
     model_path: ModelPathOption = None,
     strategy: StrategyOption = None,

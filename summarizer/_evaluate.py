@@ -203,6 +203,10 @@ def markdown_table(report: EvalReport) -> str:
     return "\n".join(lines) + "\n\n" + "; ".join(tail) + "\n"
 
 
+# Fields with a target of their own besides the macro-F1: who claims and who denies is the hardest part.
+_GUARDED_FIELDS = ("claims_strict",)
+
+
 def baseline_problems(report: EvalReport, baseline_path: Path, tolerance: float) -> list[str]:
     """Why ``report`` fails the gate set by the baseline file (empty when it passes)."""
     try:
@@ -215,6 +219,13 @@ def baseline_problems(report: EvalReport, baseline_path: Path, tolerance: float)
         problems.append(
             f"macro-F1 {report.macro_f1:.3f} is below the baseline {baseline['macro_f1']:.3f} minus {tolerance}"
         )
+    guarded = baseline.get("fields", {}) if isinstance(baseline.get("fields"), dict) else {}
+    for field in _GUARDED_FIELDS:
+        if field in guarded and report.fields[field].f1 < float(guarded[field]) - tolerance:
+            problems.append(
+                f"{field} F1 {report.fields[field].f1:.3f} is below the baseline {float(guarded[field]):.3f} "
+                f"minus {tolerance}"
+            )
     if report.errors:
         failed = ", ".join(c.id for c in report.cases if c.error)
         problems.append(f"{report.errors} case(s) failed: {failed}")

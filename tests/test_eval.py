@@ -107,6 +107,15 @@ def test_baseline_gate(case_dir, monkeypatch, tmp_path):
     assert "below the baseline" in failing.stderr
     passing = CliRunner().invoke(app, ["eval", "--cases", str(case_dir), "--out", str(out), "--baseline", str(low)])
     assert passing.exit_code == 0, passing.output
+    # Now without the disputed claim: claims-strict falls to 0 while the macro-F1 stays above 0.10.
+    backend = FunctionBackend(answer_from_summary(summary_dict(mediators=[], topics=[], disputed_claims=[])))
+    monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
+    strict = tmp_path / "strict.json"
+    strict.write_text(json.dumps({"macro_f1": 0.10, "fields": {"claims_strict": 0.5, "topics": 0.99}}))
+    failing = CliRunner().invoke(app, ["eval", "--cases", str(case_dir), "--out", str(out), "--baseline", str(strict)])
+    assert failing.exit_code == 1
+    assert "claims_strict F1" in failing.stderr
+    assert "topics" not in failing.stderr  # only the macro-F1 and claims-strict are gated
 
 
 def test_a_failing_case_fails_the_run_but_not_the_others(case_dir, monkeypatch, tmp_path):
