@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from summarizer import ArticleSummary, ArticleTooLongError, Settings, Summarizer
+from summarizer._cues import actor_mentions, dispute_passages
 from summarizer._names import fold
 from summarizer._render import OutputFormat, render
 from summarizer._schema import ITEM_FIELDS
@@ -50,6 +51,17 @@ def test_seed_article_names_the_russian_peacekeepers_as_mediator(seed_result):
     assert "peacekeep" in mediators
     assert seed_result.meta.attempts >= 1
     assert seed_result.meta.prompt_tokens > 500
+
+
+def test_seed_claims_name_only_actors_of_its_denial_passages(seed_result):
+    article = SEED.read_text(encoding="utf-8")
+    actors = set(actor_mentions(dispute_passages(article), article))
+    claims = seed_result.summary.disputed_claims
+    assert claims, "the seed's foreign ministry denies Azerbaijani reports"
+    for claim in claims:
+        assert set(claim.claimed_by) | set(claim.disputed_by) <= actors  # the grammar allowed nothing else
+    # The wording ("the Artsakh foreign ministry denied those reports") decides the sides.
+    assert any("Artsakh" in " ".join(c.disputed_by) and "Azerbaijan" in " ".join(c.claimed_by) for c in claims)
 
 
 def test_seed_summary_is_grounded_and_its_report_shows_the_spans(seed_result, tmp_path):

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from summarizer import EMBEDDED_MODELS, ArticleSummary, OpenAIBackend, Settings, StructuredMode, Summarizer
+from summarizer._cues import actor_mentions, dispute_passages
 from summarizer._embedded import ensure_model_file
 from summarizer.testing import llama_server
 from tests.conftest import ROOT, SEED
@@ -44,6 +45,11 @@ def test_cli_against_the_server(server_url, tmp_path):
     assert meta["model"] == "local"  # the server's only model, found without --model
     summary = ArticleSummary.model_validate(document)
     assert any("russia" in m.name.lower() for m in summary.mediators)
+    # The server's grammar holds claimants and deniers to the actors of the denial passages too.
+    article = SEED.read_text(encoding="utf-8")
+    actors = set(actor_mentions(dispute_passages(article), article))
+    assert summary.disputed_claims
+    assert all(set(c.claimed_by) | set(c.disputed_by) <= actors for c in summary.disputed_claims)
 
 
 def test_async_library_path_against_the_server(server_url):
