@@ -16,6 +16,7 @@ mentions them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = ["RoleCues", "actor_mentions", "dispute_passages", "role_cues"]
@@ -91,7 +92,7 @@ def _capitalised(token: str) -> bool:
     return bool(token) and token[0].isupper() and token not in _NOT_ACTORS
 
 
-def actor_mentions(passages: list[tuple[str, ...]], article: str) -> list[str]:
+def actor_mentions(passages: Sequence[tuple[str, ...]], article: str) -> list[str]:
     """The actors the passages name, in order of first mention, each once, spelled as the article does.
 
     A capitalised word that starts a sentence counts only if the article also
@@ -181,7 +182,7 @@ class RoleCues:
     deniers: frozenset[str]
 
 
-def role_cues(passage: tuple[str, ...], actors: list[str]) -> RoleCues:
+def role_cues(passage: tuple[str, ...], actors: Sequence[str]) -> RoleCues:
     """Which of ``actors`` the passage's wording casts as claimant or denier."""
     claimants: set[str] = set()
     deniers: set[str] = set()

@@ -121,11 +121,7 @@ def _dedupe(
 
 def _untangle(claim: DisputedClaim) -> DisputedClaim:
     """Nobody disputes their own claim: drop claimants who are also listed as disputers, under any spelling."""
-    claimed_by = [
-        name
-        for name in claim.claimed_by
-        if not any(name_matches(name, [other]) or name_matches(other, [name]) for other in claim.disputed_by)
-    ]
+    claimed_by = [name for name in claim.claimed_by if not any(_same_actor(name, o) for o in claim.disputed_by)]
     return claim.model_copy(update={"claimed_by": claimed_by})
 
 
@@ -155,7 +151,7 @@ def align_roles(
 
 def _align(claim: DisputedClaim, claimants: set[str], deniers: set[str]) -> DisputedClaim:
     def cast(names: list[str], role: set[str]) -> list[str]:
-        return [n for n in names if any(name_matches(n, [r]) or name_matches(r, [n]) for r in role)]
+        return [n for n in names if any(_same_actor(n, r) for r in role)]
 
     claimed_by, disputed_by = list(claim.claimed_by), list(claim.disputed_by)
     for name in [n for n in claimed_by if n in disputed_by]:  # one side named twice: the wording decides which
@@ -171,6 +167,11 @@ def _align(claim: DisputedClaim, claimants: set[str], deniers: set[str]) -> Disp
     if deniers and not cast(disputed_by, deniers) and not cast(disputed_by, claimants):
         disputed_by = sorted(deniers)[:4]
     return claim.model_copy(update={"claimed_by": claimed_by, "disputed_by": disputed_by})
+
+
+def _same_actor(one: str, other: str) -> bool:
+    """One actor under two spellings, either way round ("Artsakh foreign ministry" and "Artsakh")."""
+    return name_matches(one, [other]) or name_matches(other, [one])
 
 
 def _content_words(text: str) -> set[str]:

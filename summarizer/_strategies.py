@@ -16,6 +16,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar
 
 from pydantic import BaseModel
@@ -56,12 +57,19 @@ class Pass:
         return self.prepare(article) if self.prepare else ({}, self.response_model)
 
 
-def _dispute_request(article: str) -> tuple[dict[str, str], type[BaseModel]] | None:
+@lru_cache(maxsize=8)
+def _dispute_reading(article: str) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
+    """The article's denial passages and the actors they name: asked for by the pass, used again to combine."""
     passages = dispute_passages(article)
+    return tuple(passages), tuple(actor_mentions(passages, article))
+
+
+def _dispute_request(article: str) -> tuple[dict[str, str], type[BaseModel]] | None:
+    passages, actors = _dispute_reading(article)
     if not passages:
         return None
     candidates = "\n".join(f"{n}. {' '.join(p)}" for n, p in enumerate(passages, start=1))
-    return {"candidates": candidates}, dispute_findings_model(tuple(actor_mentions(passages, article)))
+    return {"candidates": candidates}, dispute_findings_model(actors)
 
 
 class Strategy(ABC):
@@ -98,8 +106,7 @@ class FocusedPasses(Strategy):
         found = answers.get("disputes")  # skipped when no sentence carries a denial
         disputes = DisputeFindings.model_validate(found.model_dump()) if found else DisputeFindings(disputed_claims=[])
         summary = summary_from_answers(meeting, disputes.disputed_claims)
-        passages = dispute_passages(article)
-        actors = actor_mentions(passages, article)
+        passages, actors = _dispute_reading(article)
         cues = [role_cues(passage, actors) for passage in passages]
         claims = align_roles(summary.disputed_claims, passages, cues)
         return tidy(summary.model_copy(update={"disputed_claims": claims}))
