@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["RoleCues", "actor_mentions", "dispute_passages", "role_cues"]
+__all__ = ["RoleCues", "actor_mentions", "dispute_passages", "meeting_people", "role_cues"]
 
 _CUES = re.compile(
     r"\b(?:den(?:y|ies|ied|ying|ial|ials)|reject(?:s|ed|ing|ion)?|refut(?:e|es|ed|ing|ation)|"
@@ -30,8 +30,12 @@ _CUES = re.compile(
     re.IGNORECASE,
 )
 # A sentence ends at . ! or ? (optionally followed by a closing quote) before whitespace and a word that
-# does not start in lower case ("the U.S. military" is one sentence), or at a line break.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’]?\s+(?![a-z])|\n+")
+# does not start in lower case ("the U.S. military" is one sentence), or at a line break; a title's
+# abbreviation ("Dr. Marek Volta") does not end one.
+_TITLE_ABBREVIATIONS = "Dr Mr Mrs Ms Mgr Prof Gen Col Lt Capt Sgt Gov Sen Rep Rev St Jr Sr Amb Adm Maj Cmdr".split()
+_SENTENCE_END = re.compile(
+    "".join(rf"(?<!\b{a}\.)" for a in _TITLE_ABBREVIATIONS) + r"(?<=[.!?])[\"'”’]?\s+(?![a-z])|\n+"
+)
 
 
 def _sentences(text: str) -> list[str]:
@@ -130,7 +134,7 @@ def _capitalised_elsewhere(word: str, article: str) -> bool:
     return re.search(rf"(?<![.!?\n“\"]\s)(?<!^)\b{re.escape(word)}\b", article, re.MULTILINE) is not None
 
 
-def _name_end(tokens: list[str], start: int) -> int:
+def _name_end(tokens: list[str], start: int, joiners: frozenset[str] = _JOINERS) -> int:
     """The index after the capitalised name starting at ``start``, joiners included ("Republic of Artsakh")."""
     end = start + 1
     while end < len(tokens):
@@ -138,7 +142,7 @@ def _name_end(tokens: list[str], start: int) -> int:
             end += 1
             continue
         after = end
-        while after < len(tokens) and tokens[after] in _JOINERS:
+        while after < len(tokens) and tokens[after] in joiners:
             after += 1
         if after > end and after < len(tokens) and _capitalised(tokens[after]):
             end = after + 1
@@ -199,3 +203,162 @@ def role_cues(passage: tuple[str, ...], actors: Sequence[str]) -> RoleCues:
             if says(_DENIER_PATTERNS) or (denial and says(_SPEAKER_PATTERNS)):
                 deniers.add(actor)
     return RoleCues(frozenset(claimants), frozenset(deniers))
+
+
+# Who took part in a meeting, by the wording news copy uses for it: "a delegation headed by X", "X met
+# with Y", "X received the delegation in the presence of Y", "the council was represented by X".
+# A person's name joins its words with these ("Mohammed bin Salman"), never with "of" or "the".
+_NAME_JOINERS = _JOINERS - {"of", "the", "for"}
+# A name right after these is a place ("met in Port Alba").
+_PLACE_PREPOSITIONS = frozenset("in at near from to into outside inside".split())
+# Capitalised words that are a title or rank, not part of the name they precede ("Foreign Minister X").
+_TITLES = frozenset(
+    (
+        "President Vice Prime Minister Ministers Foreign Secretary General Deputy Chief Special Envoy Presidential "
+        "Ambassador Dr Mr Mrs Ms Mgr Sheikh King Queen Prince Princess Emir Sultan Crown Captain Colonel General "
+        "Commander Chairman Chairwoman Chair Speaker Senator Governor Mayor Director Head Leader Chancellor "
+        "Premier Representative Adviser Advisor Spokesman Spokeswoman Spokesperson Bishop Pope Cardinal Rabbi "
+        "Imam Judge Justice Lieutenant Major Admiral Marshal Sergeant Navy Army Interior Defence Defense State "
+        "National Security Top Senior Acting Former Assistant Counselor Minister-Counselor Delegate Negotiator"
+    ).split()
+)
+# Capitalised words that make a run of names an organisation or a place rather than a person.
+_NOT_PERSON_WORDS = frozenset(
+    (
+        "States Union Republic Kingdom Nations Council Ministry Assembly Community Forces Front Party Agency "
+        "Service News TV Organization Organisation Committee Command Army Emirates Arabia Court Corridor Sea "
+        "River Valley Island Islands Centre Center Summit Department Office House Government Authority Bank "
+        "University Company Corporation Group Movement Coalition Alliance Confederation Federation Parliament "
+        "Congress Senate Embassy Press Media Post Times Agency Radio Television Airport Square Palace Hall Street "
+        "East West North South Middle Gulf Strait Province Region District City County Conference Talks Forum"
+    ).split()
+)
+# Lower-case nouns after a capitalised run that make it a modifier ("Hamas Gaza chief", "Saudi delegations").
+_ROLE_NOUNS = _BODIES | frozenset(
+    (
+        "chief head minister envoy negotiator negotiators delegate delegates president counterpart counterparts "
+        "diplomat diplomats ambassador leaders secretary commander official officials team teams talks delegations "
+        "ministries governments"
+    ).split()
+)
+# A name after one of these took part, if it comes within so many words: "headed by X", "met with the head
+# of the agency, X", "in the presence of X", "hosted X"; the looser the cue, the closer the name must be.
+_AFTER_CUES = tuple(
+    (re.compile(pattern), reach)
+    for pattern, reach in (
+        (r"\b(?:headed|led|chaired|represented|accompanied|joined|attended) by\b", 10),
+        (r"\b(?:meet|meets|met|meeting|talks|negotiations|negotiated|negotiating) with\b", 12),
+        (r"\bin the presence of\b", 12),
+        (r"\b(?:head|leader|chief) of the (?:[\w-]+ ){0,2}(?:delegation|team|side) (?:was|is)\b", 12),
+        (r"\b(?:met|meets|hosted|received|receives)\b(?! with)", 3),
+        (r"\bpresent (?:was|were)\b", 4),
+    )
+)
+# A name before one of these took part: "X met", "X and Y held talks", "X, the head of ..., received".
+# Not "X hosted": a host is as often the mediator.
+_BEFORE_CUES = re.compile(
+    r"\b(?:met|meets|(?:held|holds|hold) (?:talks|negotiations)|received|receives|"
+    r"(?:also )?represented|(?:headed|led|heads|leads) the (?:[\w-]+ ){0,2}(?:delegation|team|talks|side))\b"
+)
+# Where a clause ends, so "said" or "as" keeps a cue from reaching a name in another clause.
+_CLAUSE_WORDS = frozenset("said says told as when while after before that which who where because :; — –".split())
+
+
+def meeting_people(article: str) -> list[str]:
+    """People the article's wording puts in a meeting, in order of first mention, by their fullest name."""
+    sentences = _sentences(article)
+    people: dict[str, None] = {}
+    for sentence in sentences:
+        for name in _people_around_cues(sentence):
+            fullest = _fullest(name, sentences)
+            # A lone word ("Mamedov") is a person only if the article gives it as the end of a fuller name.
+            if " " in fullest and not _plural_of_a_word_in(fullest, article):
+                people[fullest] = None
+    return list(people)
+
+
+def _plural_of_a_word_in(name: str, article: str) -> bool:
+    """ "Artsakh Armenians" names a people, not a person: the article also says "Armenian"."""
+    last = name.split()[-1]
+    return last.endswith("s") and re.search(rf"\b{re.escape(last[:-1])}\b", article) is not None
+
+
+def _people_around_cues(sentence: str) -> list[str]:
+    """The people the sentence's meeting cues point at, in the order the sentence names them."""
+    raw = _TOKEN.findall(sentence)
+    tokens = [_bare(t) for t in raw]
+    starts = _token_starts(sentence, raw)
+    runs = _person_runs(tokens)
+    found: set[tuple[int, int, str]] = set()
+    for pattern, reach in _AFTER_CUES:
+        for cue in pattern.finditer(sentence):
+            after = [r for r in runs if starts[r[0]] >= cue.end()]
+            found.update(_named_after(tokens, _first_index_at(starts, cue.end()), after, reach))
+    for cue in _BEFORE_CUES.finditer(sentence):
+        before = [r for r in runs if r[1] <= _first_index_at(starts, cue.start())]
+        found.update(_named_before(tokens, _first_index_at(starts, cue.start()), before))
+    return [name for _, _, name in sorted(found)]
+
+
+def _token_starts(sentence: str, raw: list[str]) -> list[int]:
+    starts, position = [], 0
+    for token in raw:
+        position = sentence.index(token, position)
+        starts.append(position)
+        position += len(token)
+    return starts
+
+
+def _first_index_at(starts: list[int], offset: int) -> int:
+    return next((i for i, start in enumerate(starts) if start >= offset), len(starts))
+
+
+def _named_after(
+    tokens: list[str], cue_index: int, runs: list[tuple[int, int, str]], reach: int
+) -> list[tuple[int, int, str]]:
+    """The first name within ``reach`` words after the cue, and any joined to it by "and", in the same clause."""
+    names: list[tuple[int, int, str]] = []
+    position, limit = cue_index, cue_index + reach
+    for start, end, name in runs:
+        gap = tokens[position:start]
+        if start >= limit or any(t.lower() in _CLAUSE_WORDS for t in gap) or (names and "and" not in gap):
+            break
+        names.append((start, end, name))
+        position, limit = end, end + 6
+    return names
+
+
+def _named_before(tokens: list[str], cue_index: int, runs: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Every name between the start of the cue's clause and the cue."""
+    boundary = max((i for i in range(cue_index) if tokens[i].lower() in _CLAUSE_WORDS), default=-1)
+    return [run for run in runs if run[0] > boundary]
+
+
+def _person_runs(tokens: list[str]) -> list[tuple[int, int, str]]:
+    """(start, end, name) of each capitalised run that reads as a person's name, titles stripped."""
+    runs = []
+    index = 0
+    while index < len(tokens):
+        if not (_capitalised(tokens[index]) or tokens[index] in ("Dr", "Mr", "Ms", "Mrs")):
+            index += 1
+            continue
+        end = _name_end(tokens, index, _NAME_JOINERS)
+        run = tokens[index:end]
+        titled = [i for i, token in enumerate(run) if token in _TITLES]
+        name = run[titled[-1] + 1 :] if titled else run
+        before = tokens[index - 1].lower() if index else ""
+        after = tokens[end].lower() if end < len(tokens) else ""
+        modifier = after in _ROLE_NOUNS or (before == "the" and not titled) or before in _PLACE_PREPOSITIONS
+        if name and not modifier and not any(t in _NOT_PERSON_WORDS or t.isupper() for t in name):
+            runs.append((index + len(run) - len(name), end, " ".join(name)))
+        index = end
+    return runs
+
+
+def _fullest(name: str, sentences: list[str]) -> str:
+    """The first fuller name in the article that ends with ``name`` ("Mamedov" -> "Ramin Mamedov")."""
+    for sentence in sentences:
+        for _, _, other in _person_runs([_bare(t) for t in _TOKEN.findall(sentence)]):
+            if other.endswith(" " + name):
+                return other
+    return name

@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
-from ._names import contains_words, fold, normalize
+from ._names import contains_words, fold, name_matches, normalize
 from ._schema import (
     GROUNDING_REASONS,
     ITEM_FIELDS,
@@ -324,8 +324,11 @@ class Grounding:
         for field, replacements in corrections.items():
             items = list(updates.get(field, self.summary.items(field)))
             positions = [u.index for u in self.ungrounded if u.field == field]
+            kept = [item for index, item in enumerate(items) if index not in positions]
             for position, replacement in zip(positions, replacements, strict=False):
-                items[position] = replacement
+                # A correction that names someone already listed is no correction: the item stays ungrounded.
+                if not _names_one_of(replacement, kept):
+                    items[position] = replacement
             updates[field] = items
         self.summary, self.ungrounded = self._check(self.summary.model_copy(update=updates))
 
@@ -410,3 +413,10 @@ def grounding_counts(summary: ArticleSummary) -> GroundingCounts:
                 names += 1
                 missing_names += entry.reason is DropReason.name_not_in_article
     return GroundingCounts(items, grounded, names, missing_names)
+
+
+def _names_one_of(item: BaseModel, others: list[BaseModel]) -> bool:
+    """Whether ``item`` names the same person or side as one of ``others``."""
+    name = getattr(item, "name", None)
+    names = [other_name for other in others if (other_name := getattr(other, "name", None))]
+    return name is not None and any(name_matches(name, [other]) for other in names)

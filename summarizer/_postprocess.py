@@ -3,8 +3,10 @@
 Small models repeat an entity under two spellings, list a delegation or a
 country as a "person", put the mediator among the participants, or give a
 dispute with only one side. Each rule here is generic (no names or phrases
-from any article) and only ever removes or merges items; every removal is
-listed in the summary's ``dropped`` with its reason.
+from any article). ``tidy`` only ever removes or merges items, and lists every
+removal in the summary's ``dropped`` with its reason; ``add_participants`` and
+``align_roles`` take the article's own wording (read in ``_cues``) over the
+model's answer.
 """
 
 from __future__ import annotations
@@ -16,9 +18,16 @@ from pydantic import BaseModel
 
 from ._cues import RoleCues
 from ._names import contains_words, name_matches, normalize
-from ._schema import ArticleSummary, DisputedClaim, DroppedItem, DropReason
+from ._schema import (
+    MAX_PEOPLE,
+    ArticleSummary,
+    DisputedClaim,
+    DroppedItem,
+    DropReason,
+    Participant,
+)
 
-__all__ = ["align_roles", "tidy"]
+__all__ = ["add_participants", "align_roles", "tidy"]
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -167,6 +176,22 @@ def _align(claim: DisputedClaim, claimants: set[str], deniers: set[str]) -> Disp
     if deniers and not cast(disputed_by, deniers) and not cast(disputed_by, claimants):
         disputed_by = sorted(deniers)[:4]
     return claim.model_copy(update={"claimed_by": claimed_by, "disputed_by": disputed_by})
+
+
+def add_participants(summary: ArticleSummary, people: Sequence[str]) -> ArticleSummary:
+    """Add the people the article's wording puts in the meeting ("a delegation headed by X") whom the model left out.
+
+    A small model lists "the Hamas delegation" and leaves out who headed it, or
+    names the spokesperson it quotes rather than who met; the wording is read
+    by code. ``tidy`` afterwards drops any who are also a side or the mediator.
+    """
+    participants = list(summary.participants)
+    for name in people:
+        if len(participants) >= MAX_PEOPLE:
+            break
+        if not any(_same_actor(name, p.name) for p in participants):
+            participants.append(Participant(name=name, role=None, side=None))
+    return summary.model_copy(update={"participants": participants})
 
 
 def _same_actor(one: str, other: str) -> bool:

@@ -43,8 +43,8 @@ __all__ = [
 # Bump when a change to the models changes what a consumer reads.
 SCHEMA_VERSION = "2"
 
-_MAX_PEOPLE = 12
-_MAX_ITEMS = 8
+MAX_PEOPLE = 12
+MAX_ITEMS = 8
 
 
 class _Strict(BaseModel):
@@ -204,24 +204,24 @@ class ArticleSummary(_Strict):
     summary: str = Field(description="One to three neutral sentences saying what happened.")
     meeting: Meeting = Field(description="When and where the meeting took place.")
     parties: list[Party] = Field(
-        max_length=_MAX_ITEMS,
+        max_length=MAX_ITEMS,
         description="The sides that met: each state, government or movement that sent people to the meeting.",
     )
     participants: list[Participant] = Field(
-        max_length=_MAX_PEOPLE,
+        max_length=MAX_PEOPLE,
         description="Named people who took part in the meeting. Not spokespeople or officials who only "
         "commented on it, not the mediators, not people merely quoted.",
     )
     mediators: list[Mediator] = Field(
-        max_length=_MAX_ITEMS,
+        max_length=MAX_ITEMS,
         description="The third party that mediated, hosted or facilitated the meeting, if any.",
     )
     topics: list[Topic] = Field(
-        max_length=_MAX_ITEMS,
+        max_length=MAX_ITEMS,
         description="Concrete subjects the article says were discussed or negotiated.",
     )
     disputed_claims: list[DisputedClaim] = Field(
-        max_length=_MAX_ITEMS,
+        max_length=MAX_ITEMS,
         description="Claims one actor made that another actor denied, rejected or contested in the article.",
     )
     dropped: list[DroppedItem] = Field(
@@ -364,7 +364,7 @@ class MeetingFacts(_Strict):
 
 class DisputeFindings(_Strict):
     disputed_claims: list[DisputeFinding] = Field(
-        max_length=_MAX_ITEMS,
+        max_length=MAX_ITEMS,
         description="Every claim in the article that another actor denies, rejects or contests; empty if none.",
     )
 

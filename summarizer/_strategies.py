@@ -21,9 +21,9 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 
-from ._cues import actor_mentions, dispute_passages, role_cues
+from ._cues import actor_mentions, dispute_passages, meeting_people, role_cues
 from ._exceptions import ConfigurationError
-from ._postprocess import align_roles, tidy
+from ._postprocess import add_participants, align_roles, tidy
 from ._schema import (
     MEETING_DRAFTS,
     ArticleSummary,
@@ -109,6 +109,7 @@ class FocusedPasses(Strategy):
         passages, actors = _dispute_reading(article)
         cues = [role_cues(passage, actors) for passage in passages]
         claims = align_roles(summary.disputed_claims, passages, cues)
+        summary = add_participants(summary, meeting_people(article))
         return tidy(summary.model_copy(update={"disputed_claims": claims}))
 
 

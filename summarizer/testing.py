@@ -7,8 +7,10 @@ each answer from the request. Both record every request they receive.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -177,15 +179,28 @@ def answer_from_summary(document: dict[str, Any]) -> Callable[[list[dict[str, An
             items = dict(parts["ArticleSummaryDraft"])
             if "QuotedDisputeFinding" in schema.get("$defs", {}):
                 items.update(parts["_findings_quoted"])
-            named = {field: [i for i in items[field] if _headline(i) in asked] for field in schema["properties"]}
             if name == "EvidenceQuotes":
-                return {field: [i["evidence"] for i in found] for field, found in named.items()}
-            return named
+                return {field: _quotes_asked(items[field], field, asked) for field in schema["properties"]}
+            return {field: [i for i in items[field] if _headline(i) in asked] for field in schema["properties"]}
         if name not in parts:
             raise AssertionError(f"answer_from_summary has no answer for a {name} request")
         return parts[name]
 
     return answer
+
+
+def _quotes_asked(items: list[dict[str, Any]], field: str, asked: str) -> list[Any]:
+    """The quote of each item the request lists under ``field``, in its order.
+
+    An item the answer never gave (one the code added, such as a person the
+    article's wording puts in the meeting) is quoted by its own name.
+    """
+    listed = asked.split(f"\n{field}:\n", 1)[1].split(":\n", 1)[0] if f"\n{field}:\n" in asked else ""
+    quotes: list[Any] = []
+    for line in re.findall(r"^\d+\. (.*)$", listed, re.MULTILINE):
+        given = next((i for i in items if line.startswith(_headline(i))), None)
+        quotes.append(given["evidence"] if given else ast.literal_eval(line.split(" (evidence ")[0]))
+    return quotes
 
 
 def _headline(item: dict[str, Any]) -> str:

@@ -64,7 +64,13 @@ def summary_dict(**overrides: Any) -> dict[str, Any]:
             {"name": "Southland", "evidence": quote("Southland's envoy Tomas Rehn")},
         ],
         "participants": [
-            {"name": "Ada Brook", "role": "envoy", "side": "Northland", "evidence": quote("Ada Brook of Northland met")}
+            {
+                "name": "Ada Brook",
+                "role": "envoy",
+                "side": "Northland",
+                "evidence": quote("Ada Brook of Northland met"),
+            },
+            {"name": "Tomas Rehn", "role": "envoy", "side": "Southland", "evidence": quote("envoy Tomas Rehn")},
         ],
         "mediators": [
             {"name": "Island Council", "kind": "organization", "evidence": quote("mediated by the Island Council")}

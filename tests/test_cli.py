@@ -76,7 +76,8 @@ def test_keep_ungrounded_flags_instead_of_dropping(monkeypatch, tmp_path):
     article = tmp_path / "a.txt"
     article.write_text(ARTICLE, encoding="utf-8")
     dropped = json.loads(CliRunner().invoke(app, [str(article), "-q"]).stdout)
-    assert dropped["participants"] == []
+    # The two who met are added from the article's wording ("X met Y"); the invented name is dropped.
+    assert [p["name"] for p in dropped["participants"]] == ["Ada Brook", "Tomas Rehn"]
     assert dropped["dropped"][0]["reason"] == "name_not_in_article"
     kept = json.loads(CliRunner().invoke(app, [str(article), "-q", "--keep-ungrounded"]).stdout)
     assert kept["participants"][0]["evidence"]["problem"] == "name_not_in_article"

@@ -1,5 +1,5 @@
 from summarizer import Settings, Summarizer
-from summarizer._cues import actor_mentions, dispute_passages, role_cues
+from summarizer._cues import actor_mentions, dispute_passages, meeting_people, role_cues
 from summarizer.testing import FunctionBackend, answer_from_summary
 from tests.conftest import ARTICLE, summary_dict
 
@@ -99,3 +99,39 @@ def test_the_wording_casts_claimants_and_deniers():
     cues = [role_cues(passage, actors) for passage in passages]
     assert [sorted(c.claimants) for c in cues] == [["Southland", "Southland's foreign ministry"]]
     assert [sorted(c.deniers) for c in cues] == [["Admiral Kira Vosk", "Northland"]]
+
+
+def test_the_wording_names_who_took_part_in_the_meeting():
+    article = (
+        "A Northland delegation, headed by deputy Northland Coast chief Ada Brook, arrived in Lunden to meet "
+        "with the head of the border agency, Tomas Rehn. "
+        "Kira Vosk, the speaker of the Southland assembly, received the envoys in the presence of her adviser, "
+        "Piet Amsel, and other officials. "
+        "Oskar Lind and his Eastmark counterpart Mara Sol held talks on Friday. "
+        "The council was represented by Dr. Ines Falk. Lind also represented the coast guard."
+    )
+    assert meeting_people(article) == [
+        "Ada Brook",
+        "Tomas Rehn",
+        "Kira Vosk",
+        "Piet Amsel",
+        "Oskar Lind",
+        "Mara Sol",
+        "Ines Falk",
+    ]
+
+
+def test_speakers_places_and_bodies_are_not_meeting_people():
+    article = (
+        "Speaking to reporters, spokesperson Lena Hart said the delegations met in Port Alba. "
+        "The Northland Coast Guard held talks with the United Nations. "
+        "Ministers met on Monday to discuss a proposal by Jon Weir. "
+        "The premier received criticism from opposition leader Sami Roth. "
+        "Accompany Brook was an adviser. The Southland Armenians met in the square."
+    )
+    assert meeting_people(article) == []
+
+
+def test_a_title_abbreviation_does_not_end_a_sentence():
+    article = "Talks were led by Dr. Ines Falk. Mr. Piet Amsel denied it."
+    assert [" ".join(p) for p in dispute_passages(article)] == [article]

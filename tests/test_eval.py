@@ -65,8 +65,8 @@ def test_live_eval_writes_predictions_and_report(case_dir, fake_model, tmp_path)
     assert by_id["talks"]["seconds"] is not None
     assert by_id["talks"]["grounding_rate"] == 1.0
     assert by_id["quiet"]["grounding_rate"] is None  # nothing to ground
-    assert report["grounding"] == {"items": 6, "grounded": 6, "names": 4, "names_not_in_article": 0}
-    assert "grounding rate 1.000 (6/6 items)" in result.stdout
+    assert report["grounding"] == {"items": 7, "grounded": 7, "names": 5, "names_not_in_article": 0}
+    assert "grounding rate 1.000 (7/7 items)" in result.stdout
     # Meeting, disputes and quotes for the talks; the storm has no denial to look at and no item to quote.
     assert len(fake_model.requests) == 4
 

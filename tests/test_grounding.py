@@ -136,7 +136,7 @@ def test_ungrounded_items_are_reasked_once_then_dropped_and_reported():
     assert schema["properties"]["participants"]["minItems"] == schema["properties"]["participants"]["maxItems"] == 1
 
     summary = result.summary
-    assert [p.name for p in summary.participants] == ["Ada Brook"]
+    assert [p.name for p in summary.participants] == ["Ada Brook", "Tomas Rehn"]  # he met her, the article says
     assert summary.topics == []
     assert [(d.field, d.reason) for d in summary.dropped] == [
         ("participants", DropReason.name_not_in_article),
@@ -144,7 +144,7 @@ def test_ungrounded_items_are_reasked_once_then_dropped_and_reported():
     ]
     assert result.meta.regrounded == 2
     counts = grounding_counts(summary)
-    assert (counts.items, counts.grounded, counts.names, counts.names_not_in_article) == (7, 5, 5, 1)
+    assert (counts.items, counts.grounded, counts.names, counts.names_not_in_article) == (8, 6, 6, 1)
 
 
 def test_a_corrected_item_replaces_the_ungrounded_one_in_place():
@@ -163,21 +163,47 @@ def test_a_corrected_item_replaces_the_ungrounded_one_in_place():
             return corrected
         return answers(messages, params)
 
-    result = Summarizer(FunctionBackend(answer), settings=Settings(strategy="focused")).run(ARTICLE)
+    # Worded so that nobody is added from "X met Y": the correction is the only Tomas Rehn.
+    article = ARTICLE.replace(" met ", " wrote to ")
+    result = Summarizer(FunctionBackend(answer), settings=Settings(strategy="focused")).run(article)
     assert [p.name for p in result.summary.participants] == ["Tomas Rehn", "Ada Brook"]
     span = result.summary.participants[0].evidence.span  # type: ignore[union-attr]
-    assert ARTICLE[span[0] : span[1]] == "envoy Tomas Rehn"  # type: ignore[index]
+    assert article[span[0] : span[1]] == "envoy Tomas Rehn"  # type: ignore[index]
     assert result.summary.dropped == []
+
+
+def test_a_correction_that_repeats_a_listed_name_is_not_taken():
+    corrected = {"participants": [{"name": "Ada Brook", "role": None, "side": None, "evidence": "Ada Brook"}]}
+    answers = answer_from_summary(
+        summary_dict(
+            participants=[
+                {"name": "Imaginary Person", "role": None, "side": None, "evidence": {"quote": "Imaginary"}},
+                {"name": "Ada Brook", "role": None, "side": None, "evidence": {"quote": "Ada Brook of Northland"}},
+            ]
+        )
+    )
+
+    def answer(messages, params):
+        if params["response_format"]["json_schema"]["name"] == "Corrections":
+            return corrected
+        return answers(messages, params)
+
+    article = ARTICLE.replace(" met ", " wrote to ")
+    result = Summarizer(FunctionBackend(answer), settings=Settings(strategy="focused")).run(article)
+    assert [p.name for p in result.summary.participants] == ["Ada Brook"]
+    assert [(d.item["name"], d.reason) for d in result.summary.dropped] == [
+        ("Imaginary Person", DropReason.name_not_in_article)
+    ]
 
 
 def test_keep_ungrounded_keeps_the_items_flagged():
     backend = FunctionBackend(answer_from_summary(invented_items()))
     result = Summarizer(backend, settings=Settings(strategy="focused", keep_ungrounded=True)).run(ARTICLE)
     flagged = {p.name: p.evidence.problem for p in result.summary.participants}  # type: ignore[union-attr]
-    assert flagged == {"Ada Brook": None, "Imaginary Person": DropReason.name_not_in_article}
+    assert flagged == {"Ada Brook": None, "Imaginary Person": DropReason.name_not_in_article, "Tomas Rehn": None}
     assert result.summary.topics[0].evidence.problem is DropReason.quote_not_found  # type: ignore[union-attr]
     assert result.summary.dropped == []
-    assert result.meta.grounding_rate == round(5 / 7, 4)
+    assert result.meta.grounding_rate == round(6 / 8, 4)
 
 
 def test_a_grounded_summary_costs_no_extra_call():

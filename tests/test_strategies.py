@@ -1,6 +1,6 @@
 from summarizer import ArticleSummary, DropReason, Settings, Summarizer
 from summarizer._cues import RoleCues
-from summarizer._postprocess import align_roles, tidy
+from summarizer._postprocess import add_participants, align_roles, tidy
 from summarizer._schema import DisputedClaim
 from summarizer._strategies import STRATEGIES
 from summarizer.testing import FunctionBackend, answer_from_summary
@@ -90,6 +90,30 @@ def test_tidy_untangles_a_claimant_who_is_also_the_disputer():
         )
     )
     assert tidied.disputed_claims[0].claimed_by == ["Southland press"]
+
+
+def test_people_the_wording_puts_in_the_meeting_are_added_once():
+    answer = summary(participants=[person("Dr. Ada Brook")], mediators=[])
+    added = add_participants(answer, ["Ada Brook", "Tomas Rehn"])
+    assert [(p.name, p.role, p.side) for p in added.participants] == [
+        ("Dr. Ada Brook", None, None),
+        ("Tomas Rehn", None, None),
+    ]
+
+
+def test_an_added_person_who_is_the_mediator_is_dropped_by_tidy():
+    answer = summary(participants=[], mediators=[{"name": "Piet Amsel", "kind": "person"}])
+    tidied = tidy(add_participants(answer, ["Piet Amsel"]))
+    assert tidied.participants == []
+    assert [d.reason for d in tidied.dropped] == [DropReason.mediator_or_side]
+
+
+def test_the_focused_strategy_adds_the_head_of_a_delegation_the_model_left_out():
+    article = ARTICLE.replace("Ada Brook of Northland met", "A Northland delegation headed by Ada Brook met")
+    answer = summary_dict(participants=[{**person("Tomas Rehn"), "evidence": quote("envoy Tomas Rehn")}])
+    backend = FunctionBackend(answer_from_summary(answer))
+    result = Summarizer(backend, settings=Settings(strategy="focused")).run(article)
+    assert [p.name for p in result.summary.participants] == ["Tomas Rehn", "Ada Brook"]
 
 
 def test_tidy_is_idempotent():
