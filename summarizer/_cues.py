@@ -11,6 +11,12 @@ The actors a passage names (capitalised names, with a trailing "press",
 the disputes pass may answer with: a 1.5B model otherwise names whoever is
 most prominent in the article as the claimant, whether or not the passage
 mentions them.
+
+Meetings and their agendas have a stable vocabulary too ("a delegation headed
+by X", "met with X", "in the presence of X"; "discussed X, Y and Z"): the
+people and subjects it names complete what the model's meeting answer left
+out. Every pattern here is generic English news wording, never a name or
+phrase taken from a particular article.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["RoleCues", "actor_mentions", "dispute_passages", "meeting_people", "role_cues"]
+__all__ = ["RoleCues", "actor_mentions", "dispute_passages", "meeting_people", "role_cues", "topic_phrases"]
 
 _CUES = re.compile(
     r"\b(?:den(?:y|ies|ied|ying|ial|ials)|reject(?:s|ed|ing|ion)?|refut(?:e|es|ed|ing|ation)|"
@@ -362,3 +368,43 @@ def _fullest(name: str, sentences: list[str]) -> str:
             if other.endswith(" " + name):
                 return other
     return name
+
+
+# What was discussed, in the wording news copy uses for it: "discussed X, Y and the Z", "talks focused on
+# X and on Y", "issues were discussed, particularly regarding X, Y, as well as Z". Not "did not discuss".
+_TOPIC_CUES = re.compile(
+    r"\b(?<!not )(?:discuss(?:ed|es|ing)?|focus(?:ed|es|ing)? (?:on|upon)|(?:talks|negotiations) (?:about|over))\b"
+    r"(?P<list>,? (?:particularly|in particular|notably|including|such as|namely|mainly|mostly)(?: regarding| on)?)?"
+)
+# "X was discussed" names its subject before the cue; only a list after it ("..., particularly Y") is read.
+_PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being)(?: \w+ly| also| not)? $")
+# "discussed on Friday", "discussed in public": no subject follows.
+_NO_SUBJECT = re.compile(r"\s*(?:in|on|at|by|for|during|with|until|since|behind|before|after)\b")
+# Where the list of subjects ends: a new clause, an attribution, or punctuation that ends the phrase.
+_TOPICS_END = re.compile(
+    r" and (?=\w+ed )|,? (?:which|who|where|while|when|but|because|after|before|during the (?:meeting|talks))\b"
+    r"|[,;]? (?:the [\w’' ]+ said|said|told|according to)\b|[.“”\"—–(]"
+)
+# Where one subject ends and the next begins: a comma or semicolon, "as well as", or an "and" that starts a new
+# noun phrase ("... and the return of families"); not the "and" inside one ("regional and continental matters").
+_TOPICS_SPLIT = re.compile(
+    r";|,? as well as |, and |, (?!\w+ and\b)|\band (?=(?:the|a|an|on|its|their|further|other)\b)|\band (?=\w+ing\b)"
+)
+_TOPIC_LEAD = re.compile(r"^(?:(?:and|on|both|the|a|an)\s+)+")
+
+
+def topic_phrases(article: str) -> list[str]:
+    """The subjects the article says were discussed, each as the article words it, in order."""
+    phrases: list[str] = []
+    for sentence in _sentences(article):
+        for cue in _TOPIC_CUES.finditer(sentence):
+            rest = sentence[cue.end() :]
+            passive = _PASSIVE.search(sentence[: cue.start()]) is not None
+            if (passive and not cue.group("list")) or (not cue.group("list") and _NO_SUBJECT.match(rest)):
+                continue
+            end = _TOPICS_END.search(rest)
+            for part in _TOPICS_SPLIT.split(rest[: end.start()] if end else rest):
+                phrase = _TOPIC_LEAD.sub("", part.strip(" ,"))
+                if len(phrase) > 3:
+                    phrases.append(phrase)
+    return phrases

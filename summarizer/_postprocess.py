@@ -19,15 +19,18 @@ from pydantic import BaseModel
 from ._cues import RoleCues
 from ._names import contains_words, name_matches, normalize
 from ._schema import (
+    MAX_ITEMS,
     MAX_PEOPLE,
     ArticleSummary,
     DisputedClaim,
     DroppedItem,
     DropReason,
+    Evidence,
     Participant,
+    Topic,
 )
 
-__all__ = ["add_participants", "align_roles", "tidy"]
+__all__ = ["add_participants", "add_topics", "align_roles", "tidy"]
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -192,6 +195,36 @@ def add_participants(summary: ArticleSummary, people: Sequence[str]) -> ArticleS
         if not any(_same_actor(name, p.name) for p in participants):
             participants.append(Participant(name=name, role=None, side=None))
     return summary.model_copy(update={"participants": participants})
+
+
+def add_topics(summary: ArticleSummary, phrases: Sequence[str]) -> ArticleSummary:
+    """Add the subjects the article says were discussed ("discussed X, Y and Z") that no topic already covers.
+
+    A small model gives one broad topic where the article lists several
+    subjects; each listed subject becomes its own topic, quoted in the
+    article's words.
+    """
+    topics = list(summary.topics)
+    for phrase in phrases:
+        if len(topics) >= MAX_ITEMS:
+            break
+        if not any(_same_subject(phrase, t.label) for t in topics):
+            topics.append(Topic(label=phrase, detail=phrase, evidence=Evidence(quote=phrase)))
+    return summary.model_copy(update={"topics": topics})
+
+
+def _same_subject(one: str, other: str) -> bool:
+    """Whether most of the shorter phrase's content words are in the other ("Lachin Corridor")."""
+    words, others = _topic_words(one), _topic_words(other)
+    return bool(words and others) and len(words & others) > min(len(words), len(others)) / 2
+
+
+def _topic_words(text: str) -> set[str]:
+    return _content_words(text) - _LINKING_WORDS
+
+
+# Prepositions and pronouns long enough to pass for content words.
+_LINKING_WORDS = frozenset("with from that this their there about into over under along within which".split())
 
 
 def _same_actor(one: str, other: str) -> bool:

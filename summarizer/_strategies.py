@@ -6,9 +6,10 @@ questions about the same article, the meeting and then the disputes, which
 share the system prompt and the article as a prompt prefix so llama.cpp reads
 the article once. The disputes pass is pointed at the sentences that carry a
 denial cue, and may only name the actors those passages name; it is skipped
-when there are none. The answers are then tidied by
-deterministic post-processing, and the summarizer asks for the items' quotes
-in a last pass over the same prefix.
+when there are none. Code then reads the article's wording to correct and
+complete the answers (who claims and who denies, who met, which subjects were
+discussed), deterministic post-processing tidies them, and the summarizer asks
+for the items' quotes in a last pass over the same prefix.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 
-from ._cues import actor_mentions, dispute_passages, meeting_people, role_cues
+from ._cues import actor_mentions, dispute_passages, meeting_people, role_cues, topic_phrases
 from ._exceptions import ConfigurationError
-from ._postprocess import add_participants, align_roles, tidy
+from ._postprocess import add_participants, add_topics, align_roles, tidy
 from ._schema import (
     MEETING_DRAFTS,
     ArticleSummary,
@@ -97,7 +98,9 @@ class SingleCall(Strategy):
 
 class FocusedPasses(Strategy):
     name = "focused"
-    prompt_version = "focused-v3"
+    # The version names what shapes the answer, prompts and the code that completes them alike: a result
+    # cache keyed on it must not serve answers from before the wording cues.
+    prompt_version = "focused-v4"
     passes = (Pass("meeting", MeetingFacts), Pass("disputes", DisputeFindings, _dispute_request))
     drafts: ClassVar[dict[str, type[ItemDraft]]] = {**MEETING_DRAFTS, "disputed_claims": DisputeFinding}
 
@@ -109,7 +112,7 @@ class FocusedPasses(Strategy):
         passages, actors = _dispute_reading(article)
         cues = [role_cues(passage, actors) for passage in passages]
         claims = align_roles(summary.disputed_claims, passages, cues)
-        summary = add_participants(summary, meeting_people(article))
+        summary = add_topics(add_participants(summary, meeting_people(article)), topic_phrases(article))
         return tidy(summary.model_copy(update={"disputed_claims": claims}))
 
 

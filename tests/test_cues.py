@@ -1,5 +1,5 @@
 from summarizer import Settings, Summarizer
-from summarizer._cues import actor_mentions, dispute_passages, meeting_people, role_cues
+from summarizer._cues import actor_mentions, dispute_passages, meeting_people, role_cues, topic_phrases
 from summarizer.testing import FunctionBackend, answer_from_summary
 from tests.conftest import ARTICLE, summary_dict
 
@@ -135,3 +135,26 @@ def test_speakers_places_and_bodies_are_not_meeting_people():
 def test_a_title_abbreviation_does_not_end_a_sentence():
     article = "Talks were led by Dr. Ines Falk. Mr. Piet Amsel denied it."
     assert [" ".join(p) for p in dispute_passages(article)] == [article]
+
+
+def test_each_subject_the_article_says_was_discussed_is_one_phrase():
+    article = (
+        "Issues of a practical nature were discussed, particularly regarding the reopening of the coast road, "
+        "restoration of the Northland power line, uninterrupted water supply, as well as the activity of the "
+        "Brook mine. The envoys also discussed regional and continental matters, the statement said. "
+        "The talks focused on dam release schedules and on a shared flood warning system. "
+        "They did not discuss the status of the islands."
+    )
+    assert topic_phrases(article) == [
+        "reopening of the coast road",
+        "restoration of the Northland power line",
+        "uninterrupted water supply",
+        "activity of the Brook mine",
+        "regional and continental matters",
+        "dam release schedules",
+        "shared flood warning system",
+    ]
+
+
+def test_a_discussion_without_a_subject_gives_no_topic():
+    assert topic_phrases("The ministers met on Friday. Nothing was discussed in public.") == []

@@ -64,6 +64,18 @@ def test_seed_claims_name_only_actors_of_its_denial_passages(seed_result):
     assert any("Artsakh" in " ".join(c.disputed_by) and "Azerbaijan" in " ".join(c.claimed_by) for c in claims)
 
 
+def test_seed_names_who_met_and_each_subject_listed_as_discussed(seed_result):
+    # "Mamedov ... represented Azerbaijan", "Artsakh authorities were represented by Samvel Sharamanyan";
+    # the spokesperson's list of what was discussed names the power line, the gas supply and the mine.
+    participants = " ".join(p.name for p in seed_result.summary.participants)
+    assert "Ramin Mamedov" in participants
+    assert "Samvel Sharamanyan" in participants
+    topics = [f"{t.label} {t.detail}".lower() for t in seed_result.summary.topics]
+    for subject in ("electricity", "gas", "kashen"):
+        assert sum(subject in t for t in topics) == 1, (subject, topics)
+    assert all(t.evidence is not None and t.evidence.span is not None for t in seed_result.summary.topics)
+
+
 def test_seed_summary_is_grounded_and_its_report_shows_the_spans(seed_result, tmp_path):
     article = SEED.read_text(encoding="utf-8")
     summary = seed_result.summary

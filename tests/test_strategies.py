@@ -1,6 +1,6 @@
 from summarizer import ArticleSummary, DropReason, Settings, Summarizer
 from summarizer._cues import RoleCues
-from summarizer._postprocess import add_participants, align_roles, tidy
+from summarizer._postprocess import add_participants, add_topics, align_roles, tidy
 from summarizer._schema import DisputedClaim
 from summarizer._strategies import STRATEGIES
 from summarizer.testing import FunctionBackend, answer_from_summary
@@ -114,6 +114,15 @@ def test_the_focused_strategy_adds_the_head_of_a_delegation_the_model_left_out()
     backend = FunctionBackend(answer_from_summary(answer))
     result = Summarizer(backend, settings=Settings(strategy="focused")).run(article)
     assert [p.name for p in result.summary.participants] == ["Tomas Rehn", "Ada Brook"]
+
+
+def test_listed_subjects_become_topics_unless_a_topic_covers_them():
+    answer = summary(topics=[{"label": "Coast road", "detail": "Reopening it.", "evidence": None}])
+    added = add_topics(answer, ["reopening of the coast road", "restoration of the power line", "power line"])
+    assert [(t.label, t.evidence.quote if t.evidence else None) for t in added.topics] == [
+        ("Coast road", None),
+        ("restoration of the power line", "restoration of the power line"),
+    ]
 
 
 def test_tidy_is_idempotent():
