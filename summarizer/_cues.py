@@ -221,7 +221,7 @@ _PLACE_PREPOSITIONS = frozenset("in at near from to into outside inside".split()
 _TITLES = frozenset(
     (
         "President Vice Prime Minister Ministers Foreign Secretary General Deputy Chief Special Envoy Presidential "
-        "Ambassador Dr Mr Mrs Ms Mgr Sheikh King Queen Prince Princess Emir Sultan Crown Captain Colonel General "
+        "Ambassador Dr Mr Mrs Ms Mgr Sheikh King Queen Prince Princess Emir Sultan Crown Captain Colonel "
         "Commander Chairman Chairwoman Chair Speaker Senator Governor Mayor Director Head Leader Chancellor "
         "Premier Representative Adviser Advisor Spokesman Spokeswoman Spokesperson Bishop Pope Cardinal Rabbi "
         "Imam Judge Justice Lieutenant Major Admiral Marshal Sergeant Navy Army Interior Defence Defense State "
@@ -235,7 +235,7 @@ _NOT_PERSON_WORDS = frozenset(
         "Service News TV Organization Organisation Committee Command Army Emirates Arabia Court Corridor Sea "
         "River Valley Island Islands Centre Center Summit Department Office House Government Authority Bank "
         "University Company Corporation Group Movement Coalition Alliance Confederation Federation Parliament "
-        "Congress Senate Embassy Press Media Post Times Agency Radio Television Airport Square Palace Hall Street "
+        "Congress Senate Embassy Press Media Post Times Radio Television Airport Square Palace Hall Street "
         "East West North South Middle Gulf Strait Province Region District City County Conference Talks Forum"
     ).split()
 )
@@ -273,10 +273,12 @@ _CLAUSE_WORDS = frozenset("said says told as when while after before that which 
 def meeting_people(article: str) -> list[str]:
     """People the article's wording puts in a meeting, in order of first mention, by their fullest name."""
     sentences = _sentences(article)
+    # Every name the article gives, in order: "Mamedov" is spelled out as the first that ends with it.
+    names = [name for sentence in sentences for _, _, name in _person_runs(_TOKEN.findall(sentence))]
     people: dict[str, None] = {}
     for sentence in sentences:
         for name in _people_around_cues(sentence):
-            fullest = _fullest(name, sentences)
+            fullest = next((other for other in names if other.endswith(" " + name)), name)
             # A lone word ("Mamedov") is a person only if the article gives it as the end of a fuller name.
             if " " in fullest and not _plural_of_a_word_in(fullest, article):
                 people[fullest] = None
@@ -291,10 +293,10 @@ def _plural_of_a_word_in(name: str, article: str) -> bool:
 
 def _people_around_cues(sentence: str) -> list[str]:
     """The people the sentence's meeting cues point at, in the order the sentence names them."""
-    raw = _TOKEN.findall(sentence)
-    tokens = [_bare(t) for t in raw]
-    starts = _token_starts(sentence, raw)
-    runs = _person_runs(tokens)
+    matches = list(_TOKEN.finditer(sentence))
+    tokens = [_bare(m.group()) for m in matches]
+    starts = [m.start() for m in matches]
+    runs = _person_runs([m.group() for m in matches])
     found: set[tuple[int, int, str]] = set()
     for pattern, reach in _AFTER_CUES:
         for cue in pattern.finditer(sentence):
@@ -304,15 +306,6 @@ def _people_around_cues(sentence: str) -> list[str]:
         before = [r for r in runs if r[1] <= _first_index_at(starts, cue.start())]
         found.update(_named_before(tokens, _first_index_at(starts, cue.start()), before))
     return [name for _, _, name in sorted(found)]
-
-
-def _token_starts(sentence: str, raw: list[str]) -> list[int]:
-    starts, position = [], 0
-    for token in raw:
-        position = sentence.index(token, position)
-        starts.append(position)
-        position += len(token)
-    return starts
 
 
 def _first_index_at(starts: list[int], offset: int) -> int:
@@ -340,12 +333,13 @@ def _named_before(tokens: list[str], cue_index: int, runs: list[tuple[int, int, 
     return [run for run in runs if run[0] > boundary]
 
 
-def _person_runs(tokens: list[str]) -> list[tuple[int, int, str]]:
-    """(start, end, name) of each capitalised run that reads as a person's name, titles stripped."""
+def _person_runs(raw: list[str]) -> list[tuple[int, int, str]]:
+    """(start, end, name) of each capitalised run of the tokens that reads as a person's name, titles stripped."""
+    tokens = [_bare(t) for t in raw]
     runs = []
     index = 0
     while index < len(tokens):
-        if not (_capitalised(tokens[index]) or tokens[index] in ("Dr", "Mr", "Ms", "Mrs")):
+        if not (_capitalised(tokens[index]) or tokens[index] in _TITLES):
             index += 1
             continue
         end = _name_end(tokens, index, _NAME_JOINERS)
@@ -359,15 +353,6 @@ def _person_runs(tokens: list[str]) -> list[tuple[int, int, str]]:
             runs.append((index + len(run) - len(name), end, " ".join(name)))
         index = end
     return runs
-
-
-def _fullest(name: str, sentences: list[str]) -> str:
-    """The first fuller name in the article that ends with ``name`` ("Mamedov" -> "Ramin Mamedov")."""
-    for sentence in sentences:
-        for _, _, other in _person_runs([_bare(t) for t in _TOKEN.findall(sentence)]):
-            if other.endswith(" " + name):
-                return other
-    return name
 
 
 # What was discussed, in the wording news copy uses for it: "discussed X, Y and the Z", "talks focused on

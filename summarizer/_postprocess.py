@@ -4,9 +4,9 @@ Small models repeat an entity under two spellings, list a delegation or a
 country as a "person", put the mediator among the participants, or give a
 dispute with only one side. Each rule here is generic (no names or phrases
 from any article). ``tidy`` only ever removes or merges items, and lists every
-removal in the summary's ``dropped`` with its reason; ``add_participants`` and
-``align_roles`` take the article's own wording (read in ``_cues``) over the
-model's answer.
+removal in the summary's ``dropped`` with its reason; ``align_roles``,
+``add_participants`` and ``add_topics`` take the article's own wording (read
+in ``_cues``) over the model's answer or add what it left out.
 """
 
 from __future__ import annotations
