@@ -64,6 +64,9 @@ def tidy(summary: ArticleSummary) -> ArticleSummary:
             removals.drop(
                 "participants", person, DropReason.not_a_person, f"{person.name!r} names a group, not a person"
             )
+        elif not any(character.isupper() for character in person.name):
+            # "a company spokesman" describes someone the article does not name.
+            removals.drop("participants", person, DropReason.not_a_person, f"{person.name!r} is not a name")
         elif any(name_matches(person.name, [other]) for other in side_names):
             removals.drop(
                 "participants", person, DropReason.mediator_or_side, f"{person.name!r} is listed as a side or mediator"

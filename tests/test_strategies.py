@@ -71,6 +71,12 @@ def test_tidy_drops_groups_mediators_and_sides_from_participants():
     ]
 
 
+def test_tidy_drops_a_description_that_names_no_one():
+    tidied = tidy(summary(participants=[person("company spokesman"), person("Ada Brook"), person("Zoë Ødegård")]))
+    assert [p.name for p in tidied.participants] == ["Ada Brook", "Zoë Ødegård"]
+    assert [(d.item["name"], d.reason) for d in tidied.dropped] == [("company spokesman", DropReason.not_a_person)]
+
+
 def test_tidy_keeps_sides_by_their_shortest_name():
     tidied = tidy(summary(parties=[{"name": "Northland delegation"}, {"name": "Northland"}, {"name": "Southland"}]))
     assert [p.name for p in tidied.parties] == ["Northland", "Southland"]
