@@ -2,7 +2,7 @@
 
 import pytest
 
-from summarizer import ArticleSummary, DropReason, MatchKind, Settings, Summarizer, grounding_counts
+from summarizer import ArticleSummary, DropReason, MatchKind, Settings, Summarizer, SummaryResult, grounding_counts
 from summarizer._grounding import ArticleIndex, Grounding, quotable_phrases
 from summarizer._schema import quotes_model
 from summarizer.testing import FunctionBackend, answer_from_summary, model_answers
@@ -147,8 +147,12 @@ def test_ungrounded_items_are_reasked_once_then_dropped_and_reported():
     assert (counts.items, counts.grounded, counts.names, counts.names_not_in_article) == (9, 7, 6, 1)
 
 
-def test_a_corrected_item_replaces_the_ungrounded_one_in_place():
-    corrected = {"participants": [{"name": "Tomas Rehn", "role": None, "side": None, "evidence": "envoy Tomas Rehn"}]}
+# Worded so that nobody is added from "X met Y": a correction's name is the model's alone.
+_UNMET = ARTICLE.replace(" met ", " wrote to ")
+
+
+def _corrected_run(correction: dict[str, object]) -> SummaryResult:
+    """Run on ``_UNMET`` with a model that invents a participant, then answers the re-ask with ``correction``."""
     answers = answer_from_summary(
         summary_dict(
             participants=[
@@ -160,36 +164,22 @@ def test_a_corrected_item_replaces_the_ungrounded_one_in_place():
 
     def answer(messages, params):
         if params["response_format"]["json_schema"]["name"] == "Corrections":
-            return corrected
+            return {"participants": [correction]}
         return answers(messages, params)
 
-    # Worded so that nobody is added from "X met Y": the correction is the only Tomas Rehn.
-    article = ARTICLE.replace(" met ", " wrote to ")
-    result = Summarizer(FunctionBackend(answer), settings=Settings(strategy="focused")).run(article)
+    return Summarizer(FunctionBackend(answer), settings=Settings(strategy="focused")).run(_UNMET)
+
+
+def test_a_corrected_item_replaces_the_ungrounded_one_in_place():
+    result = _corrected_run({"name": "Tomas Rehn", "role": None, "side": None, "evidence": "envoy Tomas Rehn"})
     assert [p.name for p in result.summary.participants] == ["Tomas Rehn", "Ada Brook"]
     span = result.summary.participants[0].evidence.span  # type: ignore[union-attr]
-    assert article[span[0] : span[1]] == "envoy Tomas Rehn"  # type: ignore[index]
+    assert _UNMET[span[0] : span[1]] == "envoy Tomas Rehn"  # type: ignore[index]
     assert result.summary.dropped == []
 
 
 def test_a_correction_that_repeats_a_listed_name_is_not_taken():
-    corrected = {"participants": [{"name": "Ada Brook", "role": None, "side": None, "evidence": "Ada Brook"}]}
-    answers = answer_from_summary(
-        summary_dict(
-            participants=[
-                {"name": "Imaginary Person", "role": None, "side": None, "evidence": {"quote": "Imaginary"}},
-                {"name": "Ada Brook", "role": None, "side": None, "evidence": {"quote": "Ada Brook of Northland"}},
-            ]
-        )
-    )
-
-    def answer(messages, params):
-        if params["response_format"]["json_schema"]["name"] == "Corrections":
-            return corrected
-        return answers(messages, params)
-
-    article = ARTICLE.replace(" met ", " wrote to ")
-    result = Summarizer(FunctionBackend(answer), settings=Settings(strategy="focused")).run(article)
+    result = _corrected_run({"name": "Ada Brook", "role": None, "side": None, "evidence": "Ada Brook"})
     assert [p.name for p in result.summary.participants] == ["Ada Brook"]
     assert [(d.item["name"], d.reason) for d in result.summary.dropped] == [
         ("Imaginary Person", DropReason.name_not_in_article)
