@@ -158,3 +158,16 @@ def test_each_subject_the_article_says_was_discussed_is_one_phrase():
 
 def test_a_discussion_without_a_subject_gives_no_topic():
     assert topic_phrases("The ministers met on Friday. Nothing was discussed in public.") == []
+    assert topic_phrases("The two sides discussed at length on Friday.") == []
+
+
+def test_a_surname_is_spelled_out_as_the_article_first_gives_it():
+    article = "Envoy Oskar Lind arrived on Monday. Lind also represented the coast guard at the talks."
+    assert meeting_people(article) == ["Oskar Lind"]
+    assert meeting_people("Lind also represented the coast guard at the talks.") == []  # a lone word is no name
+
+
+def test_a_people_is_not_a_person():
+    article = "Envoys held talks with Northland Armenians. An Armenian official attended."
+    assert meeting_people(article) == []
+    assert meeting_people("Envoys held talks with Northland Evans.") == ["Northland Evans"]
