@@ -272,12 +272,12 @@ _CLAUSE_WORDS = frozenset("said says told as when while after before that which 
 
 def meeting_people(article: str) -> list[str]:
     """People the article's wording puts in a meeting, in order of first mention, by their fullest name."""
-    sentences = _sentences(article)
+    readings = [_SentenceReading(sentence) for sentence in _sentences(article)]
     # Every name the article gives, in order: "Mamedov" is spelled out as the first that ends with it.
-    names = [name for sentence in sentences for _, _, name in _person_runs(_TOKEN.findall(sentence))]
+    names = [name for reading in readings for _, _, name in reading.runs]
     people: dict[str, None] = {}
-    for sentence in sentences:
-        for name in _people_around_cues(sentence):
+    for reading in readings:
+        for name in reading.people_around_cues():
             fullest = next((other for other in names if other.endswith(" " + name)), name)
             # A lone word ("Mamedov") is a person only if the article gives it as the end of a fuller name.
             if " " in fullest and not _plural_of_a_word_in(fullest, article):
@@ -291,21 +291,28 @@ def _plural_of_a_word_in(name: str, article: str) -> bool:
     return last.endswith("s") and re.search(rf"\b{re.escape(last[:-1])}\b", article) is not None
 
 
-def _people_around_cues(sentence: str) -> list[str]:
-    """The people the sentence's meeting cues point at, in the order the sentence names them."""
-    matches = list(_TOKEN.finditer(sentence))
-    tokens = [_bare(m.group()) for m in matches]
-    starts = [m.start() for m in matches]
-    runs = _person_runs([m.group() for m in matches])
-    found: set[tuple[int, int, str]] = set()
-    for pattern, reach in _AFTER_CUES:
-        for cue in pattern.finditer(sentence):
-            after = [r for r in runs if starts[r[0]] >= cue.end()]
-            found.update(_named_after(tokens, _first_index_at(starts, cue.end()), after, reach))
-    for cue in _BEFORE_CUES.finditer(sentence):
-        before = [r for r in runs if r[1] <= _first_index_at(starts, cue.start())]
-        found.update(_named_before(tokens, _first_index_at(starts, cue.start()), before))
-    return [name for _, _, name in sorted(found)]
+class _SentenceReading:
+    """One sentence's tokens, their offsets and the person names among them, read once."""
+
+    def __init__(self, sentence: str) -> None:
+        matches = list(_TOKEN.finditer(sentence))
+        self.sentence = sentence
+        self.tokens = [_bare(m.group()) for m in matches]
+        self.starts = [m.start() for m in matches]
+        self.runs = _person_runs([m.group() for m in matches])
+
+    def people_around_cues(self) -> list[str]:
+        """The people the sentence's meeting cues point at, in the order the sentence names them."""
+        found: set[tuple[int, int, str]] = set()
+        for pattern, reach in _AFTER_CUES:
+            for cue in pattern.finditer(self.sentence):
+                at = _first_index_at(self.starts, cue.end())
+                after = [r for r in self.runs if r[0] >= at]
+                found.update(_named_after(self.tokens, at, after, reach))
+        for cue in _BEFORE_CUES.finditer(self.sentence):
+            at = _first_index_at(self.starts, cue.start())
+            found.update(_named_before(self.tokens, at, [r for r in self.runs if r[1] <= at]))
+        return [name for _, _, name in sorted(found)]
 
 
 def _first_index_at(starts: list[int], offset: int) -> int:
