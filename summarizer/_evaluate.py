@@ -226,6 +226,17 @@ def baseline_problems(report: EvalReport, baseline_path: Path, tolerance: float)
                 f"{field} F1 {report.fields[field].f1:.3f} is below the baseline {float(guarded[field]):.3f} "
                 f"minus {tolerance}"
             )
+    listed = baseline.get("cases")
+    if isinstance(listed, list):
+        # A baseline describes the cases it was measured on; compared with other cases it means nothing.
+        ran = {c.id for c in report.cases}
+        extra, missing = sorted(ran - set(listed)), sorted(set(listed) - ran)
+        if extra or missing:
+            named = ", ".join(extra[:3] + missing[:3])
+            problems.append(
+                f"the cases are not the baseline's ({len(extra)} not in it, {len(missing)} missing: {named}); "
+                "run the baseline's cases or re-baseline"
+            )
     if report.errors:
         failed = ", ".join(c.id for c in report.cases if c.error)
         problems.append(f"{report.errors} case(s) failed: {failed}")

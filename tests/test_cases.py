@@ -29,7 +29,8 @@ def test_project_cases_load():
 
 @pytest.mark.skipif(not SHARED_DEV.is_dir(), reason="../shared/evals-dev is not present")
 def test_shared_dev_cases_load():
-    assert len(load_cases([SHARED_DEV])) == 7
+    # Every golden file loads: the set grows, so count the files rather than fix a number.
+    assert len(load_cases([SHARED_DEV])) == len(list(SHARED_DEV.glob("*.yaml"))) >= 31
 
 
 @pytest.mark.parametrize(

@@ -116,6 +116,12 @@ def test_baseline_gate(case_dir, monkeypatch, tmp_path):
     assert failing.exit_code == 1
     assert "claims_strict F1" in failing.stderr
     assert "topics" not in failing.stderr  # only the macro-F1 and claims-strict are gated
+    # A baseline measured on other cases does not describe these.
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"macro_f1": 0.10, "cases": ["talks", "gone"]}))
+    failing = CliRunner().invoke(app, ["eval", "--cases", str(case_dir), "--out", str(out), "--baseline", str(other)])
+    assert failing.exit_code == 1
+    assert "not the baseline's (1 not in it, 1 missing: quiet, gone)" in failing.stderr
 
 
 def test_a_failing_case_fails_the_run_but_not_the_others(case_dir, monkeypatch, tmp_path):
