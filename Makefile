@@ -2,12 +2,6 @@
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
-LLAMA_VERSION := 0.3.36
-# llama-cpp-python is source-only on the registry, and a native build dies with
-# SIGSEGV in the AMX kernel on our CPUs. pip's wheel cache ignores CMAKE_ARGS,
-# so we build the wheel ourselves into a folder whose name records the flags.
-LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF
-WHEELHOUSE ?= $(HOME)/.cache/summarizer/wheelhouse/llama-cpp-python-$(LLAMA_VERSION)-ggml-native-off
 SEED := seeds/lachin-corridor-talks-2023-03-01.txt
 
 # The development set lives beside the project, not in it; it is used when present.
@@ -19,18 +13,12 @@ EVAL_OUT ?= eval-out
 
 install: $(VENV)/.installed
 
-$(WHEELHOUSE)/.built:
+# The engine (xllamacpp) comes as a prebuilt wheel: no compiler, no CMake.
+$(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; set PYTHON=/path/to/python3.11" >&2; exit 1; }
-	mkdir -p $(WHEELHOUSE)
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" FORCE_CMAKE=1 $(PYTHON) -m pip wheel --no-cache-dir --no-deps \
-		--wheel-dir $(WHEELHOUSE) llama-cpp-python==$(LLAMA_VERSION)
-	touch $@
-
-$(VENV)/.installed: pyproject.toml $(WHEELHOUSE)/.built
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --no-deps --no-index --find-links $(WHEELHOUSE) llama-cpp-python==$(LLAMA_VERSION)
-	$(BIN)/python -m pip install --quiet --find-links $(WHEELHOUSE) -e '.[dev,small,server]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,small]'
 	$(BIN)/summarize models --assemble
 	touch $@
 
@@ -61,7 +49,7 @@ schemas: install
 	$(BIN)/summarize schema --export schemas
 
 test: lint typecheck browser
-	SUMMARIZER_WHEELHOUSE=$(WHEELHOUSE) $(BIN)/pytest
+	$(BIN)/pytest
 
 # Live eval on the embedded model; fails if macro-F1 or claims-strict F1 drops more than 0.02 below the baseline.
 eval-gate: install

@@ -1,32 +1,32 @@
-"""Throughput against a local llama-cpp-python server at several concurrency levels.
+"""Throughput of the embedded model with 1, 2 and 4 server slots (``--concurrency``).
 
     .venv/bin/python evals/bench_concurrency.py [--articles 4] [--levels 1 2 4] [--model qwen2.5-coder-1.5b]
 
-Starts ``python -m llama_cpp.server`` on a free loopback port with an embedded
-model, summarizes the same articles at each concurrency level, and prints
-articles per minute and the share of wall time spent outside server requests
-(client overhead: prompt building, validation, scheduling). A script, not a
-test: timings depend on the machine.
+For each level, starts the embedded llama.cpp server with that many slots,
+summarizes the same articles that many at a time, and prints articles per
+minute, the throughput relative to one slot, and the share of wall time spent
+outside model requests (client overhead: prompt building, validation,
+scheduling). A script, not a test: timings depend on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 from typing import Any
 
 from openai.types.chat import ChatCompletion
 
-from summarizer import EMBEDDED_MODELS, OpenAIBackend, Settings, Summarizer, SummaryResult
+from summarizer import EMBEDDED_MODELS, EmbeddedBackend, Settings, Summarizer, SummaryResult
 from summarizer._embedded import ensure_model_file
-from summarizer.testing import llama_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class TimedBackend(OpenAIBackend):
-    """Records when each request to the server starts and ends."""
+class TimedBackend(EmbeddedBackend):
+    """Records when each request to the model starts and ends."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,23 +65,22 @@ def main() -> None:
     texts = articles(args.articles)
     model_file = ensure_model_file(EMBEDDED_MODELS[args.model])
     rows = []
-    with llama_server(model_file) as url:
-        backend = TimedBackend("local", base_url=url, concurrency=max(args.levels))
-        _ = backend.structured_mode  # probe once, outside the timings
-        for level in args.levels:
-            backend.intervals.clear()
-            summarizer = Summarizer(backend, settings=Settings())
-            started = time.perf_counter()
-            results = summarizer.run_many(texts, concurrency=level)
-            wall = time.perf_counter() - started
-            ok = sum(isinstance(r, SummaryResult) for r in results)
-            outside = 1 - covered(backend.intervals) / wall
-            rows.append((level, len(texts), ok, wall, 60 * len(texts) / wall, outside))
-    print(f"model {args.model}, {len(texts)} articles, llama-cpp-python server on 127.0.0.1\n")
-    print("| concurrency | articles | ok | wall s | articles/min | wall time outside the server |")
-    print("|---|---|---|---|---|---|")
+    for level in args.levels:
+        backend = TimedBackend(model_file, model_id=args.model, concurrency=level)
+        _ = backend.count_tokens([{"role": "user", "content": "load"}])  # load outside the timings
+        summarizer = Summarizer(backend, settings=Settings(concurrency=level))
+        started = time.perf_counter()
+        results = summarizer.run_many(texts, concurrency=level)
+        wall = time.perf_counter() - started
+        backend.close()
+        ok = sum(isinstance(r, SummaryResult) for r in results)
+        outside = 1 - covered(backend.intervals) / wall
+        rows.append((level, len(texts), ok, wall, 60 * len(texts) / wall, outside))
+    print(f"model {args.model}, {len(texts)} articles, embedded llama.cpp server, {os.cpu_count()} CPUs\n")
+    print("| slots = concurrency | articles | ok | wall s | articles/min | vs 1 slot | wall time outside the model |")
+    print("|---|---|---|---|---|---|---|")
     for level, n, ok, wall, rate, outside in rows:
-        print(f"| {level} | {n} | {ok} | {wall:.1f} | {rate:.2f} | {outside:.2%} |")
+        print(f"| {level} | {n} | {ok} | {wall:.1f} | {rate:.2f} | {rate / rows[0][4]:.2f}x | {outside:.2%} |")
 
 
 if __name__ == "__main__":

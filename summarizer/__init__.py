@@ -21,7 +21,7 @@ from ._exceptions import (
     SummarizerError,
 )
 from ._grounding import GroundingCounts, grounding_counts
-from ._llama import LlamaCppBackend
+from ._llama import EmbeddedBackend
 from ._openai import OpenAIBackend, StructuredMode
 from ._retry import RetryPolicy
 from ._schema import (
@@ -59,12 +59,12 @@ __all__ = [
     "DisputedClaim",
     "DropReason",
     "DroppedItem",
+    "EmbeddedBackend",
     "EmbeddedModel",
     "Evidence",
     "ExtractionError",
     "GoldCase",
     "GroundingCounts",
-    "LlamaCppBackend",
     "MatchKind",
     "Mediator",
     "MediatorKind",

@@ -131,7 +131,7 @@ class BatchRunner:
         self.summarizer = summarizer
         self.results = results
         self.cache = cache
-        self.concurrency = concurrency or summarizer.settings.concurrency
+        self.concurrency = concurrency or summarizer.settings.requests_at_once
         self.progress = progress
         self.tally = BatchTally()
         self._stopping = False

@@ -86,7 +86,7 @@ ApiKeyOption = Annotated[
 ModeOption = Annotated[
     str | None,
     typer.Option(
-        help="How the server enforces the schema: auto, json_schema, json_object_schema, json, md_json. "
+        help="How the server enforces the schema: auto, json_schema, json, md_json. "
         "[env: SUMMARIZER_MODE; default: auto]"
     ),
 ]
@@ -102,7 +102,10 @@ StrategyOption = Annotated[
 ]
 ConcurrencyOption = Annotated[
     int | None,
-    typer.Option(help="Articles in flight at once on a server. [env: SUMMARIZER_CONCURRENCY; default: 4]"),
+    typer.Option(
+        help="Articles in flight at once: requests to a server, or slots of the embedded model. "
+        "[env: SUMMARIZER_CONCURRENCY; default: 4 on a server, 1 embedded]"
+    ),
 ]
 
 

@@ -65,8 +65,9 @@ _MIN_STEM = 4
 
 
 _SENTENCE_ENDS = re.compile(r"(?<=[.!?])[\"'”’]?\s+|\n+")
-# Phrases never span a double quote or backslash: escaped inside a JSON enum, they crashed
-# llama-cpp-python's server (SIGSEGV) while building the grammar.
+# Phrases never span a double quote or backslash. They once crashed llama-cpp-python's grammar
+# builder; llama.cpp's server escapes them (tests/test_engine.py), and the rule stays only because
+# the prompts were tuned with it: lifting it is a quality change to measure, not an engine fix.
 _QUOTE_MARKS = re.compile(r'["“”„\\]')
 _PHRASE_WORDS = 8
 _MIN_PHRASE_WORDS = 3

@@ -4,12 +4,12 @@ Servers differ in how (and whether) they enforce a JSON Schema, so the
 backend speaks one of several structured-output dialects (``StructuredMode``).
 ``auto`` sends one tiny probe that begs for prose under a schema: the first
 dialect whose answer still fits the schema is the one the server enforces.
-This catches servers that reject a dialect (llama-cpp-python's server answers
-500 to ``json_schema``) and ones that silently ignore it.
+This catches servers that reject a dialect and ones that silently ignore it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Callable, Sequence
@@ -22,8 +22,7 @@ import openai
 from openai.types.chat import ChatCompletion
 
 from ._backend import Backend, register_backend
-from ._exceptions import BackendError, ConfigurationError
-from ._llama import grammar_response_format
+from ._exceptions import ArticleTooLongError, BackendError, ConfigurationError
 from ._retry import RetryPolicy, is_transient
 
 __all__ = ["OpenAIBackend", "StructuredMode"]
@@ -41,8 +40,6 @@ class StructuredMode(StrEnum):
     auto = "auto"
     #: ``response_format: {"type": "json_schema", ...}``: OpenAI (strict), vLLM, llama.cpp's C++ server, Ollama >= 0.5.
     json_schema = "json_schema"
-    #: ``response_format: {"type": "json_object", "schema": ...}``: llama-cpp-python's server (compiled to a grammar).
-    json_object_schema = "json_object_schema"
     #: ``response_format: {"type": "json_object"}`` with the schema in the prompt (instructor JSON mode).
     json = "json"
     #: No server support: the schema in the prompt, JSON read from a Markdown block (instructor MD_JSON mode).
@@ -97,9 +94,12 @@ class OpenAIBackend(Backend):
         self._concurrency = max(1, concurrency)
         self._client = client
         self._async_client = async_client
+        self._owns_clients = client is None and async_client is None
         self._options = {"base_url": base_url, "api_key": api_key, "timeout": timeout, "max_retries": 0}
         source = client or async_client
         self.base_url = str(source.base_url) if source is not None else str(base_url)
+        #: How error messages name the server.
+        self.label = self.base_url
 
     # -- identity and capabilities -------------------------------------------------
 
@@ -133,24 +133,39 @@ class OpenAIBackend(Backend):
     @property
     def client(self) -> openai.OpenAI:
         if self._client is None:
-            self._client = openai.OpenAI(**self._client_options(self._async_client))
+            self._client = self._new_client()
         return self._client
 
     @property
     def async_client(self) -> openai.AsyncOpenAI:
         if self._async_client is None:
-            self._async_client = openai.AsyncOpenAI(**self._client_options(self._client))
+            self._async_client = self._new_async_client()
         return self._async_client
+
+    def _new_client(self) -> openai.OpenAI:
+        return openai.OpenAI(**self._client_options(self._async_client))
+
+    def _new_async_client(self) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(**self._client_options(self._client))
 
     def _client_options(self, twin: openai.OpenAI | openai.AsyncOpenAI | None) -> dict[str, Any]:
         if twin is None:
             return dict(self._options)
         return {"base_url": str(twin.base_url), "api_key": twin.api_key, "timeout": twin.timeout, "max_retries": 0}
 
+    def close(self) -> None:
+        """Close the clients this backend made; injected clients belong to the caller."""
+        if self._client is not None and self._owns_clients:
+            self._client.close()
+        self._client = None if self._owns_clients else self._client
+        if self._async_client is not None and self._owns_clients:
+            _close_async(self._async_client)
+        self._async_client = None if self._owns_clients else self._async_client
+
     # -- requests --------------------------------------------------------------------
 
     def chat(self, *, messages: list[dict[str, Any]], **params: Any) -> ChatCompletion:
-        request = self._request(messages, params, self.structured_mode)
+        request = self._request(messages, params)
         attempts = 0
 
         def send() -> ChatCompletion:
@@ -165,7 +180,7 @@ class OpenAIBackend(Backend):
             raise self._error(exc, attempts) from exc
 
     async def achat(self, *, messages: list[dict[str, Any]], **params: Any) -> ChatCompletion:
-        request = self._request(messages, params, self.structured_mode)
+        request = self._request(messages, params)
         attempts = 0
 
         async def send() -> ChatCompletion:
@@ -179,21 +194,14 @@ class OpenAIBackend(Backend):
         except openai.OpenAIError as exc:
             raise self._error(exc, attempts) from exc
 
-    def _request(self, messages: list[dict[str, Any]], params: dict[str, Any], mode: StructuredMode) -> dict[str, Any]:
+    def _request(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
         request = {**params, "messages": messages, "model": self._model}
         response_format = request.get("response_format")
-        if mode is StructuredMode.json_object_schema:
-            # llama-cpp-python's server defaults repeat_penalty to 1.1 where the library uses 1.0;
-            # ask for 1.0 so a server answers as the embedded model does.
-            request["extra_body"] = {**request.get("extra_body", {}), "repeat_penalty": 1.0}
-        if response_format and response_format.get("type") == "json_schema":
-            if mode is StructuredMode.json_object_schema:
-                request["response_format"] = grammar_response_format(response_format)
-            elif _is_openai(self.base_url):
-                request["response_format"] = {
-                    "type": "json_schema",
-                    "json_schema": {**response_format["json_schema"], "strict": True},
-                }
+        if response_format and response_format.get("type") == "json_schema" and _is_openai(self.base_url):
+            request["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {**response_format["json_schema"], "strict": True},
+            }
         return request
 
     def accepts_enum(self, values: Sequence[str]) -> bool:
@@ -209,7 +217,9 @@ class OpenAIBackend(Backend):
         return response
 
     def _error(self, exc: openai.OpenAIError, attempts: int) -> Exception:
-        where = f"{self.base_url} ({self._model})"
+        where = self.label if self.label != self.base_url else f"{self.base_url} ({self._model})"
+        if (too_long := _context_overflow(exc)) is not None:
+            return too_long
         if isinstance(exc, openai.AuthenticationError):
             return ConfigurationError(
                 f"{where} rejected the API key (HTTP 401); set it with: export OPENAI_API_KEY=... (or --api-key)"
@@ -228,12 +238,11 @@ class OpenAIBackend(Backend):
         schema_request = {"name": "Probe", "schema": _PROBE_SCHEMA}
         candidates: list[tuple[StructuredMode, dict[str, Any], Callable[[Any], bool]]] = [
             (StructuredMode.json_schema, {"type": "json_schema", "json_schema": schema_request}, _fits_probe),
-            (StructuredMode.json_object_schema, {"type": "json_schema", "json_schema": schema_request}, _fits_probe),
             (StructuredMode.json, {"type": "json_object"}, _is_json),
         ]
         for mode, response_format, accepts in candidates:
             request = self._request(
-                _PROBE_MESSAGES, {"response_format": response_format, "max_tokens": 24, "temperature": 0.0}, mode
+                _PROBE_MESSAGES, {"response_format": response_format, "max_tokens": 24, "temperature": 0.0}
             )
             try:
                 # Connection trouble is retried as usual; a refusal only means "not this dialect".
@@ -285,13 +294,41 @@ def _is_json(content: Any) -> bool:
     return True
 
 
+def _close_async(client: openai.AsyncOpenAI) -> None:
+    """Close an async client from sync code, in whatever loop state the caller is."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(client.close())
+        return
+    # Inside a running loop a blocking close would deadlock; the client's connections die with it.
+
+
+def _context_overflow(exc: openai.OpenAIError) -> ArticleTooLongError | None:
+    """llama.cpp's answer to a prompt longer than its context, as the error the user can act on."""
+    if not isinstance(exc, openai.BadRequestError) or not isinstance(exc.body, dict):
+        return None
+    body = exc.body.get("error", exc.body)
+    if not isinstance(body, dict) or body.get("type") != "exceed_context_size_error":
+        return None
+    needed, window = body.get("n_prompt_tokens"), body.get("n_ctx")
+    if isinstance(needed, int) and isinstance(window, int):
+        size = f"the prompt needs {needed:,} tokens but the context holds {window:,}"
+    else:
+        size = " ".join(str(body.get("message", "")).split())[:200]
+    return ArticleTooLongError(f"the article is too long for the model: {size}; shorten the article or raise --n-ctx")
+
+
 def _describe(exc: openai.OpenAIError) -> str:
     if isinstance(exc, openai.APITimeoutError):
         return "timed out"
     if isinstance(exc, openai.APIConnectionError):
         return f"cannot connect ({exc.__cause__ or exc})"
     if isinstance(exc, openai.APIStatusError):
-        return f"HTTP {exc.status_code} {' '.join(str(exc.message).split())[:200]}"
+        # The server's own words where its body has them ({"error": {"message": ...}}), else the client's.
+        error = exc.body.get("error", exc.body) if isinstance(exc.body, dict) else None
+        said = error.get("message") if isinstance(error, dict) else None
+        return f"HTTP {exc.status_code} {' '.join(str(said or exc.message).split())[:200]}"
     return " ".join(str(exc).split())[:200]
 
 

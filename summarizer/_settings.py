@@ -19,7 +19,12 @@ __all__ = ["Settings"]
 _ENV_PREFIX = "SUMMARIZER_"
 # Read when SUMMARIZER_API_KEY is not set, as every OpenAI client does.
 _FALLBACK_ENV = {"api_key": "OPENAI_API_KEY"}
-_STRUCTURED_MODES = ("auto", "json_schema", "json_object_schema", "json", "md_json")
+_STRUCTURED_MODES = ("auto", "json_schema", "json", "md_json")
+# Requests at once when --concurrency is not given: a server takes several; the embedded model on a
+# small CPU is fastest with one slot (each slot reads its own whole prompt).
+_SERVER_CONCURRENCY = 4
+_EMBEDDED_CONCURRENCY = 1
+_INT_FIELDS = frozenset({"concurrency"})
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,8 @@ class Settings:
     api_key: str | None = field(default=None, repr=False)
     mode: str = "auto"
     timeout: float = 300.0
-    concurrency: int = 4
+    #: Requests at once; None means 4 against a server, 1 (one slot) on the embedded model.
+    concurrency: int | None = None
     strategy: str = DEFAULT_STRATEGY
     n_ctx: int = 8192
     max_tokens: int = 1024
@@ -61,7 +67,8 @@ class Settings:
                 for env_name in (_ENV_PREFIX + f.name.upper(), _FALLBACK_ENV.get(f.name)):
                     raw = environ.get(env_name) if env_name else None
                     if raw:
-                        value = _parse(f.name, env_name or "", raw, type(f.default))
+                        kind = int if f.name in _INT_FIELDS else type(f.default)
+                        value = _parse(f.name, env_name or "", raw, kind)
                         break
             if value is not None:
                 values[f.name] = value
@@ -78,7 +85,7 @@ class Settings:
             raise ConfigurationError(f"max_reasks cannot be negative, got {self.max_reasks}")
         if self.timeout <= 0:
             raise ConfigurationError(f"timeout must be positive, got {self.timeout}")
-        if self.concurrency < 1:
+        if self.concurrency is not None and self.concurrency < 1:
             raise ConfigurationError(f"concurrency must be at least 1, got {self.concurrency}")
         get_strategy(self.strategy)
         if self.mode not in _STRUCTURED_MODES:
@@ -92,6 +99,13 @@ class Settings:
             check_gguf(Path(self.model_path).expanduser())
         else:
             get_embedded_model(self.model or DEFAULT_MODEL)
+
+    @property
+    def requests_at_once(self) -> int:
+        """``concurrency`` as given, else the default for this kind of backend."""
+        if self.concurrency is not None:
+            return self.concurrency
+        return _SERVER_CONCURRENCY if self.base_url is not None else _EMBEDDED_CONCURRENCY
 
     @property
     def model_label(self) -> str:
@@ -128,9 +142,9 @@ class Settings:
                 api_key=self.api_key,
                 timeout=self.timeout,
                 mode=self.mode,
-                concurrency=self.concurrency,
+                concurrency=self.requests_at_once,
             )
-        from ._llama import LlamaCppBackend
+        from ._llama import EmbeddedBackend
 
         if self.model_path is not None:
             path = Path(self.model_path).expanduser()
@@ -139,7 +153,9 @@ class Settings:
             embedded = get_embedded_model(self.model or DEFAULT_MODEL)
             path = ensure_model_file(embedded, progress=progress)
             model_id = embedded.name
-        return LlamaCppBackend(path, model_id=model_id, n_ctx=self.n_ctx, seed=self.seed)
+        return EmbeddedBackend(
+            path, model_id=model_id, n_ctx=self.n_ctx, seed=self.seed, concurrency=self.requests_at_once
+        )
 
 
 def _only_served_model(base_url: str, api_key: str | None, timeout: float) -> str:

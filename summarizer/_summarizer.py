@@ -44,6 +44,9 @@ class RunMeta(BaseModel):
     prompt_version: str
     schema_version: str
     prompt_tokens: int
+    #: Of ``prompt_tokens``, those the server reused from its prompt cache instead of reading
+    #: (``usage.prompt_tokens_details.cached_tokens``): the passes' shared system prompt and article.
+    cached_prompt_tokens: int = 0
     completion_tokens: int
     #: Model calls, over every pass and re-ask.
     attempts: int
@@ -92,6 +95,7 @@ class _CallLog:
     attempts: int = 0
     regrounded: int = 0
     prompt_tokens: int = 0
+    cached_prompt_tokens: int = 0
     completion_tokens: int = 0
 
     def trim(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -108,6 +112,8 @@ class _CallLog:
         if response.usage is not None:
             self.prompt_tokens += response.usage.prompt_tokens
             self.completion_tokens += response.usage.completion_tokens
+            details = response.usage.prompt_tokens_details
+            self.cached_prompt_tokens += (details.cached_tokens or 0) if details is not None else 0
         return response
 
 
@@ -227,7 +233,7 @@ class Summarizer:
         serve them at once (a server), one after another where it cannot (the
         embedded model).
         """
-        limit = min(concurrency or self.settings.concurrency, self.backend.max_concurrency)
+        limit = min(concurrency or self.settings.requests_at_once, self.backend.max_concurrency)
         return asyncio.run(self._run_many(list(texts), max(1, limit)))
 
     async def _run_many(self, texts: list[str], limit: int) -> list[SummaryResult | SummaryFailure]:
@@ -330,6 +336,7 @@ class Summarizer:
             prompt_version=self.prompts.version,
             schema_version=SCHEMA_VERSION,
             prompt_tokens=log.prompt_tokens,
+            cached_prompt_tokens=log.cached_prompt_tokens,
             completion_tokens=log.completion_tokens,
             attempts=log.attempts,
             regrounded=log.regrounded,

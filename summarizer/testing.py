@@ -12,11 +12,7 @@ import contextlib
 import json
 import re
 import socket
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +20,8 @@ from typing import Any
 from openai.types.chat import ChatCompletion
 
 from . import _retry
-from ._backend import Backend, register_backend
+from ._backend import Backend, allow_model_calls, register_backend
+from ._llama import LlamaServer
 
 __all__ = [
     "FunctionBackend",
@@ -223,10 +220,6 @@ def instant_retries() -> Iterator[list[float]]:
         _retry._sleep_impl, _retry._async_sleep_impl = saved
 
 
-def _tail(path: str, limit: int = 3000) -> str:
-    return Path(path).read_text(encoding="utf-8", errors="replace")[-limit:]
-
-
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket() as s:
@@ -235,45 +228,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def llama_server(model_path: Path, *, n_ctx: int = 8192, startup_timeout: float = 180.0) -> Iterator[str]:
-    """Yield the server's base URL (``http://127.0.0.1:PORT/v1``) once it answers; stop it afterwards."""
-    port = free_port()
-    command = [
-        sys.executable, "-m", "llama_cpp.server",
-        "--model", str(model_path),
-        "--model_alias", "local",
-        "--host", "127.0.0.1",
-        "--port", str(port),
-        "--n_ctx", str(n_ctx),
-        "--verbose", "False",
-    ]  # fmt: skip
-    # The server's log goes to a file: a pipe nobody reads fills up and stalls the server.
-    log = tempfile.NamedTemporaryFile(prefix="llama-server-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
-    base_url = f"http://127.0.0.1:{port}/v1"
+def llama_server(model_path: Path, *, alias: str = "local", n_ctx: int = 8192) -> Iterator[LlamaServer]:
+    """llama.cpp's HTTP server (``llama-server``, run by xllamacpp) with ``model_path`` on 127.0.0.1.
+
+    Yields the running server: ``.base_url`` (``http://127.0.0.1:PORT/v1``) and
+    ``.api_key``, which every request must carry. Stopped on exit.
+    """
+    server = LlamaServer(model_path, alias=alias, n_ctx=n_ctx)
+    with allow_model_calls():
+        server.start()
     try:
-        deadline = time.monotonic() + startup_timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited with {process.returncode}: {_tail(log.name)}")
-            try:
-                with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"llama_cpp.server did not answer within {startup_timeout:.0f} s")
-            time.sleep(0.5)
-        yield base_url
-        if process.poll() is not None:
-            raise RuntimeError(f"llama_cpp.server died with {process.returncode}: {_tail(log.name)}")
+        yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-        Path(log.name).unlink(missing_ok=True)
+        server.close()

@@ -1,56 +1,132 @@
+"""The embedded backend's plumbing: openai client -> in-process transport -> llama.cpp's chat handler.
+
+A recording stand-in for ``xllamacpp.Server`` takes the place of the engine
+here; tests marked ``model`` (test_model.py, test_server.py) run the real one.
+"""
+
+import asyncio
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from summarizer import ConfigurationError, LlamaCppBackend, ModelCallsBlockedError
-from summarizer._llama import check_gguf, grammar_response_format
-from summarizer.testing import completion
+from summarizer import (
+    ArticleTooLongError,
+    BackendError,
+    ConfigurationError,
+    EmbeddedBackend,
+    ModelCallsBlockedError,
+    Settings,
+    Summarizer,
+)
+from summarizer._llama import check_gguf
+from tests.conftest import ARTICLE, answer_dict
 
 SCHEMA = {"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]}
 
 
-def test_json_schema_request_becomes_a_grammar_request():
-    request = {"type": "json_schema", "json_schema": {"name": "S", "schema": SCHEMA}}
-    assert grammar_response_format(request) == {"type": "json_object", "schema": SCHEMA}
+class RecordingEngine:
+    """Answers like xllamacpp.Server.handle_chat_completions: a dict, errors as {"error": {...}}."""
+
+    def __init__(self, *answers: dict[str, Any]) -> None:
+        self.answers = list(answers)
+        self.requests: list[dict[str, Any]] = []
+
+    def handle_chat_completions(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.requests.append(request)
+        return self.answers.pop(0)
 
 
-def test_other_formats_pass_through_or_fail_clearly():
-    assert grammar_response_format(None) is None
-    assert grammar_response_format({"type": "json_object"}) == {"type": "json_object"}
-    with pytest.raises(ConfigurationError, match="unsupported"):
-        grammar_response_format({"type": "xml"})
+def chat_answer(content: str) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "m",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8},
+    }
 
 
-class RecordingLlama:
-    def __init__(self):
-        self.calls = []
-
-    def create_chat_completion_openai_v1(self, **kwargs):
-        self.calls.append(kwargs)
-        return completion('{"x": 1}')
+def backend_with(engine: RecordingEngine, tmp_path: Path) -> EmbeddedBackend:
+    backend = EmbeddedBackend(tmp_path / "m.gguf", model_id="m", seed=3)
+    backend.server._server = engine
+    backend.server.count_prompt_tokens = lambda messages: 10  # type: ignore[method-assign]
+    return backend
 
 
-def test_chat_sends_the_schema_to_the_sampler(tmp_path):
-    backend = LlamaCppBackend(tmp_path / "m.gguf", seed=3)
-    llama = RecordingLlama()
-    backend._llama = llama  # type: ignore[assignment]
-    backend.chat(
+def test_the_schema_reaches_the_engine_as_a_compact_json_grammar(tmp_path):
+    engine = RecordingEngine(chat_answer('{"x": 1}'))
+    backend = backend_with(engine, tmp_path)
+    response = backend.chat(
         messages=[{"role": "user", "content": "hi"}],
-        model="ignored",
         response_format={"type": "json_schema", "json_schema": {"name": "S", "schema": SCHEMA}},
         temperature=0.0,
+        seed=3,
     )
-    (call,) = llama.calls
-    assert call["response_format"] == {"type": "json_object", "schema": SCHEMA}
-    assert call["seed"] == 3
-    assert "model" not in call
+    assert response.choices[0].message.content == '{"x": 1}'
+    (request,) = engine.requests
+    assert "response_format" not in request
+    head, schema = request["grammar"].split("start: %json ", 1)
+    assert head == "%llguidance {}\n"
+    assert json.loads(schema) == {
+        **SCHEMA,
+        "x-guidance": {"whitespace_flexible": False, "key_separator": ": ", "item_separator": ", "},
+    }
+    assert request["model"] == "m"
+    assert request["seed"] == 3
+
+
+def test_a_whole_summary_goes_through_the_async_client_too(tmp_path):
+    engine = RecordingEngine(chat_answer(json.dumps(answer_dict())))
+    backend = backend_with(engine, tmp_path)
+    result = asyncio.run(Summarizer(backend, settings=Settings(strategy="single")).arun(ARTICLE))
+    assert result.summary.mediators[0].name == "Island Council"
+    assert result.meta.backend == "embedded"
+    assert result.meta.prompt_tokens == 5
+
+
+def test_context_overflow_from_the_engine_is_article_too_long(tmp_path):
+    overflow = {
+        "error": {
+            "code": 400,
+            "type": "exceed_context_size_error",
+            "message": "request (9000 tokens) exceeds the available context size (8192 tokens)",
+            "n_prompt_tokens": 9000,
+            "n_ctx": 8192,
+        }
+    }
+    engine = RecordingEngine(overflow)
+    with pytest.raises(ArticleTooLongError, match="9,000 tokens"):
+        backend_with(engine, tmp_path).chat(messages=[{"role": "user", "content": "hi"}])
+    assert len(engine.requests) == 1  # a refusal is not retried
+
+
+def test_a_failing_engine_is_a_one_line_backend_error_naming_the_embedded_model(tmp_path):
+    failure = {"error": {"code": 400, "type": "invalid_request_error", "message": "failed to parse grammar"}}
+    engine = RecordingEngine(failure)
+    with pytest.raises(BackendError, match=r"the embedded model \(m\).*HTTP 400 failed to parse grammar"):
+        backend_with(engine, tmp_path).chat(messages=[{"role": "user", "content": "hi"}])
+
+
+def test_models_route_names_the_alias(tmp_path):
+    backend = backend_with(RecordingEngine(), tmp_path)
+    assert [m.id for m in backend.client.models.list()] == ["m"]
 
 
 def test_loading_is_blocked_in_unit_tests(tmp_path):
     path = tmp_path / "m.gguf"
     path.write_bytes(b"GGUF" + b"\0" * 16)
     with pytest.raises(ModelCallsBlockedError, match="blocked"):
-        LlamaCppBackend(path).chat(messages=[{"role": "user", "content": "hi"}])
+        EmbeddedBackend(path).chat(messages=[{"role": "user", "content": "hi"}])
+
+
+def test_embedded_concurrency_defaults_to_one_slot_and_follows_the_setting():
+    assert Settings().requests_at_once == 1
+    assert Settings(base_url="http://127.0.0.1:1/v1").requests_at_once == 4
+    assert Settings(concurrency=3).requests_at_once == 3
+    assert Settings.resolve({"SUMMARIZER_CONCURRENCY": "2"}).requests_at_once == 2
 
 
 def test_check_gguf_errors(tmp_path: Path):

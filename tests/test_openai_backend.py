@@ -7,7 +7,15 @@ import threading
 import openai
 import pytest
 
-from summarizer import BackendError, ConfigurationError, ExtractionError, Settings, Summarizer, summarize_many
+from summarizer import (
+    ArticleTooLongError,
+    BackendError,
+    ConfigurationError,
+    ExtractionError,
+    Settings,
+    Summarizer,
+    summarize_many,
+)
 from summarizer._openai import OpenAIBackend, StructuredMode
 from summarizer._retry import RetryPolicy
 from summarizer._summarizer import SummaryFailure, SummaryResult
@@ -111,31 +119,48 @@ def test_openai_without_a_key_is_a_one_line_configuration_error():
 def test_openai_requests_strict_schemas():
     backend = OpenAIBackend("gpt-4o-mini", api_key="sk-test", mode="json_schema")
     request = backend._request(
-        [], {"response_format": {"type": "json_schema", "json_schema": {"name": "S", "schema": {}}}}, backend._mode
+        [], {"response_format": {"type": "json_schema", "json_schema": {"name": "S", "schema": {}}}}
     )
     assert request["response_format"]["json_schema"]["strict"] is True
 
 
-def test_auto_mode_falls_back_to_json_object_schema_for_llama_cpp_python():
-    """llama-cpp-python's server answers 500 to json_schema and enforces json_object + schema."""
+def test_auto_mode_falls_back_to_json_mode_when_json_schema_is_refused():
+    """A server that answers 500 to json_schema but keeps to JSON in json_object mode: schema in the prompt."""
 
     def handler(request):
         response_format = request.get("response_format") or {}
         if response_format.get("type") == "json_schema":
             return Reply(status=500, body={"error": {"message": "unsupported"}})
-        if "schema" in response_format:
-            properties = response_format["schema"]["properties"]
-            return ok({"answer": "yes"} if "answer" in properties else answer_dict())
+        if response_format.get("type") == "json_object":
+            system = request["messages"][0]["content"]
+            return ok(answer_dict() if "summary" in system else {"answer": "yes"})
         return ok("A poem about rain.")
 
     with serve(handler) as server:
         backend = OpenAIBackend("fake-model", base_url=server.base_url)
         result = Summarizer(backend, settings=Settings(strategy="single")).run(ARTICLE)
-    assert backend.structured_mode is StructuredMode.json_object_schema
+    assert backend.structured_mode is StructuredMode.json
     assert result.summary.mediators[0].name == "Island Council"
-    assert server.requests[-1]["response_format"]["type"] == "json_object"
-    assert "schema" in server.requests[-1]["response_format"]
-    assert server.requests[-1]["repeat_penalty"] == 1.0  # the library's default, not the server's 1.1
+    assert server.requests[-1]["response_format"] == {"type": "json_object"}
+
+
+def test_llama_cpp_context_overflow_is_an_article_too_long_error():
+    """llama-server's 400 for a prompt longer than its context names both sizes and the fix; no retry."""
+    body = {
+        "error": {
+            "code": 400,
+            "message": "request (9412 tokens) exceeds the available context size (8192 tokens), try increasing it",
+            "type": "exceed_context_size_error",
+            "n_prompt_tokens": 9412,
+            "n_ctx": 8192,
+        }
+    }
+    with (
+        serve(lambda request: Reply(status=400, body=body)) as server,
+        pytest.raises(ArticleTooLongError, match=r"needs 9,412 tokens but the context holds 8,192.*--n-ctx"),
+    ):
+        Summarizer(backend_for(server.base_url), settings=Settings(strategy="single")).run(ARTICLE)
+    assert len(server.requests) == 1
 
 
 def test_auto_mode_detects_a_server_that_silently_ignores_the_schema():

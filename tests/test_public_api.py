@@ -23,7 +23,7 @@ EXPECTED_PUBLIC = {
     "EmbeddedModel",
     "ExtractionError",
     "GoldCase",
-    "LlamaCppBackend",
+    "EmbeddedBackend",
     "Mediator",
     "MediatorKind",
     "Meeting",
@@ -77,4 +77,4 @@ def test_every_error_derives_from_summarizer_error():
 def test_testing_module_registers_the_mock_backend():
     importlib.import_module("summarizer.testing")
     assert "mock" in summarizer.backend_names()
-    assert "llama-cpp" in summarizer.backend_names()
+    assert "embedded" in summarizer.backend_names()

@@ -1,10 +1,13 @@
-"""The real llama-cpp-python server with the embedded model, driven by the real openai client."""
+"""llama.cpp's own HTTP server (llama-server, run by xllamacpp) with the embedded model, driven by the real client."""
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 
+import httpx2
+import psutil
 import pytest
 
 from summarizer import EMBEDDED_MODELS, ArticleSummary, OpenAIBackend, Settings, StructuredMode, Summarizer
@@ -19,20 +22,30 @@ SHORT_ARTICLE = ROOT / "evals" / "articles" / "edge-direct-talks-fisheries.txt"
 
 
 @pytest.fixture(scope="module")
-def server_url():
+def server():
     model = ensure_model_file(EMBEDDED_MODELS["qwen2.5-coder-1.5b"])
-    with llama_server(model) as url:
-        yield url
+    with llama_server(model) as running:
+        yield running
 
 
-def test_auto_mode_finds_the_grammar_dialect(server_url):
-    backend = OpenAIBackend("local", base_url=server_url)
-    assert backend.structured_mode is StructuredMode.json_object_schema
+def test_auto_mode_finds_the_json_schema_dialect(server):
+    backend = OpenAIBackend("local", base_url=server.base_url, api_key=server.api_key)
+    assert backend.structured_mode is StructuredMode.json_schema
 
 
-def test_cli_against_the_server(server_url, tmp_path):
+def test_listener_is_on_loopback_only_and_wants_the_key(server):
+    listening = [c for c in psutil.Process(os.getpid()).net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+    assert listening, "the server's HTTP listener"
+    assert {c.laddr.ip for c in listening} <= {"127.0.0.1", "::1"}
+    assert httpx2.get(f"{server.base_url}/models", timeout=10).status_code == 401
+    keyed = httpx2.get(f"{server.base_url}/models", headers={"Authorization": f"Bearer {server.api_key}"}, timeout=10)
+    assert keyed.status_code == 200
+
+
+def test_cli_against_the_server(server, tmp_path):
+    command = [sys.executable, "-m", "summarizer", str(SEED), "--meta", "--base-url", server.base_url]
     proc = subprocess.run(
-        [sys.executable, "-m", "summarizer", str(SEED), "--base-url", server_url, "--meta"],
+        [*command, "--api-key", server.api_key],
         capture_output=True,
         cwd=tmp_path,
         timeout=900,
@@ -52,15 +65,15 @@ def test_cli_against_the_server(server_url, tmp_path):
     assert all(set(c.claimed_by) | set(c.disputed_by) <= actors for c in summary.disputed_claims)
 
 
-def test_async_library_path_against_the_server(server_url):
-    backend = OpenAIBackend("local", base_url=server_url)
+def test_async_library_path_against_the_server(server):
+    backend = OpenAIBackend("local", base_url=server.base_url, api_key=server.api_key)
     summarizer = Summarizer(backend, settings=Settings())
     result = asyncio.run(summarizer.arun(SHORT_ARTICLE.read_text(encoding="utf-8")))
     assert result.meta.prompt_tokens > 200
     assert {p.name for p in result.summary.participants} & {"Ingrid Solberg", "Tomas Rehn"}
 
 
-def test_batch_against_the_server_at_concurrency_2(server_url, tmp_path):
+def test_batch_against_the_server_at_concurrency_2(server, tmp_path):
     folder = tmp_path / "corpus"
     folder.mkdir()
     for name in ("edge-direct-talks-fisheries", "edge-no-meeting-harbour-strike"):
@@ -68,7 +81,8 @@ def test_batch_against_the_server_at_concurrency_2(server_url, tmp_path):
     (folder / "blank.txt").write_text(" \n", encoding="utf-8")
     out = tmp_path / "results.jsonl"
     command = [sys.executable, "-m", "summarizer", "batch", str(folder), "--out", str(out)]
-    command += ["--base-url", server_url, "--concurrency", "2", "--no-cache", "--progress"]
+    command += ["--base-url", server.base_url, "--api-key", server.api_key]
+    command += ["--concurrency", "2", "--no-cache", "--progress"]
     proc = subprocess.run(command, capture_output=True, cwd=tmp_path, timeout=900, check=False)
     assert proc.returncode == 1, proc.stderr.decode()  # the blank article is a failed record
     records = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
