@@ -34,7 +34,7 @@ __all__ = [
 class Backend(ABC):
     """A chat model that can be asked for schema-constrained JSON."""
 
-    #: Registry name, e.g. ``"llama-cpp"``.
+    #: Registry name, e.g. ``"embedded"``.
     name: str = "backend"
 
     @property
@@ -49,7 +49,7 @@ class Backend(ABC):
 
     @property
     def max_concurrency(self) -> int:
-        """Requests worth running at once; an in-process model answers one at a time."""
+        """Requests worth running at once (a server's limit, or the embedded model's slots)."""
         return 1
 
     def accepts_enum(self, values: Sequence[str]) -> bool:
@@ -81,6 +81,12 @@ class Backend(ABC):
     async def achat(self, *, messages: list[dict[str, Any]], **params: Any) -> ChatCompletion:
         """Async ``chat``; by default the blocking call runs in a worker thread."""
         return await asyncio.to_thread(lambda: self.chat(messages=messages, **params))
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook
+        """Release what async calls hold that belongs to the running event loop (pooled connections).
+
+        Called at the end of the loop that made the calls; the backend stays usable.
+        """
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the model's resources."""

@@ -156,6 +156,8 @@ class BatchRunner:
         finally:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signal.SIGINT)
+            if self.summarizer.backend_started:
+                await self.summarizer.backend.aclose()
         return self.tally
 
     async def _run(self, records: list[InputRecord]) -> None:

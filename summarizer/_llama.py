@@ -27,11 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 import httpx2 as httpx  # the HTTP library of openai>=3
 import openai
+from openai.types.chat import ChatCompletion
 
 from ._backend import check_model_calls_allowed, register_backend
 from ._embedded import check_gguf
 from ._exceptions import BackendError
 from ._openai import OpenAIBackend, StructuredMode
+from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
     import xllamacpp
@@ -79,7 +81,7 @@ class LlamaServer:
         self.alias = alias or self.model_path.name
         self.n_ctx = n_ctx
         self.n_parallel = max(1, n_parallel)
-        self.n_threads = n_threads or os.cpu_count() or 1
+        self.n_threads = n_threads or _usable_cores()
         self.seed = seed
         #: Required by the HTTP listener; known only to this process.
         self.api_key = secrets.token_urlsafe(32)
@@ -87,7 +89,13 @@ class LlamaServer:
         self._lock = threading.Lock()
 
     def start(self) -> xllamacpp.Server:
-        """Load the model and start the server, once; later calls return the running server."""
+        """Load the model and start the server, once; later calls return the running server.
+
+        Raises ``ModelCallsBlockedError`` while model calls are blocked (tests),
+        ``ConfigurationError`` for a file that is not a GGUF model, and
+        ``BackendError`` when llama.cpp cannot load it. After ``close()`` the
+        next call loads the model again.
+        """
         with self._lock:
             if self._server is None:
                 check_model_calls_allowed(f"loading {self.model_path}")
@@ -126,6 +134,7 @@ class LlamaServer:
 
     @property
     def running(self) -> bool:
+        """Whether the model is loaded and the server started."""
         return self._server is not None
 
     @property
@@ -144,7 +153,12 @@ class LlamaServer:
                 return 400, _error(400, "invalid_request_error", "the request body is not JSON")
             if not isinstance(request, dict):
                 return 400, _error(400, "invalid_request_error", "the request body is not a JSON object")
-            answer = server.handle_chat_completions(request)
+            try:
+                answer = server.handle_chat_completions(request)
+            except Exception as exc:  # C++ errors surface as any kind of Python exception
+                # A request the engine cannot take (a grammar it cannot parse, say) fails the same way each
+                # time: an answer, not an exception the client would take for a dropped connection and resend.
+                return 400, _error(400, "invalid_request_error", f"llama.cpp: {' '.join(str(exc).split())[:300]}")
             if not isinstance(answer, dict):
                 return 500, _error(500, "server_error", "llama.cpp returned no JSON object")
             error = answer.get("error")
@@ -162,6 +176,7 @@ class LlamaServer:
 
         xllamacpp exposes only the chat handler in process, so this asks the
         loopback listener (``/apply-template``, then ``/tokenize``), with the key.
+        Starts the server; raises ``BackendError`` if the listener does not answer.
         """
         root = self.base_url.removesuffix("/v1")
         headers = {"Authorization": f"Bearer {self.api_key}"}
@@ -174,13 +189,18 @@ class LlamaServer:
         return len(tokens)
 
     def transport(self) -> httpx.BaseTransport:
+        """An httpx transport for ``openai.OpenAI(http_client=httpx2.Client(transport=...))``: answers in process."""
         return _Transport(self)
 
     def async_transport(self) -> httpx.AsyncBaseTransport:
+        """The same for ``openai.AsyncOpenAI``; each request runs in a worker thread."""
         return _AsyncTransport(self)
 
     def close(self) -> None:
-        """Stop the server and its HTTP listener, and free the model."""
+        """Stop the server and its HTTP listener, and free the model.
+
+        A request still being answered keeps the server alive until it returns.
+        """
         with self._lock:
             server, self._server = self._server, None
         del server  # the C++ destructor stops the listener and joins the server's thread
@@ -222,8 +242,12 @@ class _AsyncTransport(httpx.AsyncBaseTransport):
 class EmbeddedBackend(OpenAIBackend):
     """A local GGUF model behind the ``openai`` client, answered by llama.cpp in this process.
 
-    The model loads on first use. ``concurrency`` opens that many server
-    slots; on a 2-core CPU one slot is fastest (see the README).
+    The model loads on first use (``BackendError`` if llama.cpp cannot load it).
+    ``n_ctx`` is the context of one request in tokens, prompt plus answer.
+    ``concurrency`` opens that many server slots, each with its own ``n_ctx``
+    of KV cache (about 28 KiB per token for the 1.5B model); on a 2-core CPU
+    one slot is fastest (see the README). Requests are not retried: nothing
+    travels over a network that could drop them.
     """
 
     name = "embedded"
@@ -247,6 +271,7 @@ class EmbeddedBackend(OpenAIBackend):
             api_key=self.server.api_key,
             mode=StructuredMode.json_schema,  # llama-server enforces it; no probe needed
             concurrency=concurrency,
+            retry=RetryPolicy(max_attempts=1),
         )
         self.label = f"the embedded model ({self.server.alias})"
 
@@ -257,7 +282,7 @@ class EmbeddedBackend(OpenAIBackend):
     def _request(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
         request = super()._request(messages, params)
         response_format = request.get("response_format") or {}
-        if response_format.get("type") == "json_schema":
+        if response_format.get("type") == "json_schema" and "schema" in response_format.get("json_schema", {}):
             # Output tokens are most of the time here: the same schema, enforced as compact JSON.
             del request["response_format"]
             grammar = compact_json_grammar(response_format["json_schema"]["schema"])
@@ -290,9 +315,22 @@ class EmbeddedBackend(OpenAIBackend):
             http_client=httpx.AsyncClient(transport=self.server.async_transport()),
         )
 
+    async def achat(self, *, messages: list[dict[str, Any]], **params: Any) -> ChatCompletion:
+        # Loading takes seconds: in a worker thread, so the event loop (and Ctrl-C) stays responsive.
+        await asyncio.to_thread(self.server.start)
+        return await super().achat(messages=messages, **params)
+
     def close(self) -> None:
         super().close()
         self.server.close()
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity), which a container can set below the machine's."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 register_backend("embedded", EmbeddedBackend)

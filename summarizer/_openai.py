@@ -9,7 +9,6 @@ This catches servers that reject a dialect and ones that silently ignore it.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 from collections.abc import Callable, Sequence
@@ -153,14 +152,25 @@ class OpenAIBackend(Backend):
             return dict(self._options)
         return {"base_url": str(twin.base_url), "api_key": twin.api_key, "timeout": twin.timeout, "max_retries": 0}
 
-    def close(self) -> None:
-        """Close the clients this backend made; injected clients belong to the caller."""
-        if self._client is not None and self._owns_clients:
-            self._client.close()
-        self._client = None if self._owns_clients else self._client
+    async def aclose(self) -> None:
+        """Close the async client this backend made, inside the loop its connections belong to.
+
+        A later async call makes a new one; an injected client belongs to the caller.
+        """
         if self._async_client is not None and self._owns_clients:
-            _close_async(self._async_client)
-        self._async_client = None if self._owns_clients else self._async_client
+            client, self._async_client = self._async_client, None
+            await client.close()
+
+    def close(self) -> None:
+        """Close the sync client this backend made; injected clients belong to the caller.
+
+        An async client still open here is dropped, not closed: its connections belong
+        to an event loop that may be gone (``aclose`` is the way to close it).
+        """
+        if self._owns_clients:
+            if self._client is not None:
+                self._client.close()
+            self._client = self._async_client = None
 
     # -- requests --------------------------------------------------------------------
 
@@ -292,16 +302,6 @@ def _is_json(content: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
-
-
-def _close_async(client: openai.AsyncOpenAI) -> None:
-    """Close an async client from sync code, in whatever loop state the caller is."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        asyncio.run(client.close())
-        return
-    # Inside a running loop a blocking close would deadlock; the client's connections die with it.
 
 
 def _context_overflow(exc: openai.OpenAIError) -> ArticleTooLongError | None:

@@ -158,6 +158,11 @@ class Summarizer:
         }
 
     @property
+    def backend_started(self) -> bool:
+        """Whether the backend exists yet (reading ``backend`` creates it, loading a model)."""
+        return self._backend is not None
+
+    @property
     def backend(self) -> Backend:
         if self._backend is None:
             self._backend = self.settings.create_backend(progress=self._progress)
@@ -229,9 +234,8 @@ class Summarizer:
     def run_many(self, texts: Iterable[str], *, concurrency: int | None = None) -> list[SummaryResult | SummaryFailure]:
         """Summarize many articles, in input order; one article's failure does not stop the others.
 
-        Requests run concurrently up to ``concurrency`` where the backend can
-        serve them at once (a server), one after another where it cannot (the
-        embedded model).
+        Requests run concurrently up to ``concurrency``, bounded by what the
+        backend serves at once (a server's limit, the embedded model's slots).
         """
         limit = min(concurrency or self.settings.requests_at_once, self.backend.max_concurrency)
         return asyncio.run(self._run_many(list(texts), max(1, limit)))
@@ -246,7 +250,10 @@ class Summarizer:
                 except SummarizerError as exc:
                     return SummaryFailure.from_error(exc)
 
-        return list(await asyncio.gather(*(one(t) for t in texts)))
+        try:
+            return list(await asyncio.gather(*(one(t) for t in texts)))
+        finally:
+            await self.backend.aclose()
 
     def _start(self, text: str) -> tuple[Backend, _CallLog]:
         check_article_text(text)
@@ -451,5 +458,7 @@ def summarize_many(
     texts: Iterable[str], *, concurrency: int | None = None, backend: Backend | None = None, **settings: Any
 ) -> list[SummaryResult | SummaryFailure]:
     """Summarize many articles; results come back in input order, failures as ``SummaryFailure``."""
-    with Summarizer(backend, settings=Settings.resolve(**settings)) as summarizer:
+    # The concurrency is a setting too: it decides how many slots the embedded model opens.
+    resolved = Settings.resolve(concurrency=concurrency, **settings)
+    with Summarizer(backend, settings=resolved) as summarizer:
         return summarizer.run_many(texts, concurrency=concurrency)

@@ -54,6 +54,9 @@ def serve(handler: Callable[[dict[str, Any]], Reply]) -> Iterator[FakeServer]:
     peak = [0]
 
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as real servers: the client pools connections, which must be closed in their event loop.
+        protocol_version = "HTTP/1.1"
+
         def log_message(self, *args: Any) -> None:
             pass
 

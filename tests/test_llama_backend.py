@@ -6,6 +6,7 @@ here; tests marked ``model`` (test_model.py, test_server.py) run the real one.
 
 import asyncio
 import json
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,44 @@ def test_a_failing_engine_is_a_one_line_backend_error_naming_the_embedded_model(
     engine = RecordingEngine(failure)
     with pytest.raises(BackendError, match=r"the embedded model \(m\).*HTTP 400 failed to parse grammar"):
         backend_with(engine, tmp_path).chat(messages=[{"role": "user", "content": "hi"}])
+
+
+def test_an_engine_exception_is_one_answer_not_a_resent_request(tmp_path):
+    class Raising(RecordingEngine):
+        def handle_chat_completions(self, request):
+            self.requests.append(request)
+            raise ValueError("Either json_schema or grammar can be specified, but not both")
+
+    engine = Raising()
+    with pytest.raises(BackendError, match=r"refused the request: HTTP 400 llama\.cpp: Either json_schema"):
+        backend_with(engine, tmp_path).chat(messages=[{"role": "user", "content": "hi"}])
+    assert len(engine.requests) == 1
+
+
+def test_an_xllamacpp_failure_record_is_an_error_status(tmp_path):
+    engine = RecordingEngine({"code": 500, "type": "server_error", "message": "bad JSON from the engine"})
+    with pytest.raises(BackendError, match="HTTP 500 bad JSON from the engine"):
+        backend_with(engine, tmp_path).chat(messages=[{"role": "user", "content": "hi"}])
+    assert len(engine.requests) == 1  # in process: nothing to resend
+
+
+def test_settings_open_as_many_slots_as_the_concurrency(tmp_path):
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF" + b"\0" * 16)
+    backend = Settings(model_path=model, concurrency=2).create_backend()
+    assert isinstance(backend, EmbeddedBackend)
+    assert (backend.server.n_parallel, backend.max_concurrency) == (2, 2)
+    assert Settings(model_path=model).create_backend().max_concurrency == 1
+
+
+def test_closing_frees_the_engine(tmp_path):
+    engine = RecordingEngine()
+    backend = backend_with(engine, tmp_path)
+    freed = weakref.ref(engine)
+    del engine
+    backend.close()
+    assert freed() is None
+    assert not backend.server.running
 
 
 def test_models_route_names_the_alias(tmp_path):

@@ -6,6 +6,7 @@ import threading
 
 import openai
 import pytest
+from typer.testing import CliRunner
 
 from summarizer import (
     ArticleTooLongError,
@@ -16,6 +17,7 @@ from summarizer import (
     Summarizer,
     summarize_many,
 )
+from summarizer._cli import app
 from summarizer._openai import OpenAIBackend, StructuredMode
 from summarizer._retry import RetryPolicy
 from summarizer._summarizer import SummaryFailure, SummaryResult
@@ -259,3 +261,18 @@ def test_openai_itself_gets_no_enum_beyond_its_limits():
     assert not openai_backend.accepts_enum(["x" * 100] * 151)  # 15,100 characters
     local = OpenAIBackend("local", base_url="http://127.0.0.1:9/v1", mode="json_schema")
     assert local.accepts_enum(["a phrase"] * 5000)
+
+
+def test_cli_on_several_articles_against_a_keep_alive_server_closes_cleanly(tmp_path):
+    """Pooled async connections are closed inside their event loop, not after it (no traceback)."""
+    texts = []
+    for n in range(2):
+        path = tmp_path / f"a{n}.txt"
+        path.write_text(ARTICLE, encoding="utf-8")
+        texts.append(str(path))
+    with serve(lambda request: ok(answer_dict())) as server:
+        command = [*texts, "--base-url", server.base_url, "--model", "fake-model", "--mode", "json_schema"]
+        result = CliRunner().invoke(app, [*command, "--strategy", "single"])
+    assert result.exit_code == 0, result.output
+    assert result.exception is None
+    assert [json.loads(line)["source"] for line in result.stdout.splitlines()] == texts
