@@ -194,7 +194,7 @@ class LlamaServer:
 
     def async_transport(self) -> httpx.AsyncBaseTransport:
         """The same for ``openai.AsyncOpenAI``; each request runs in a worker thread."""
-        return _AsyncTransport(self)
+        return _Transport(self)
 
     def close(self) -> None:
         """Stop the server and its HTTP listener, and free the model.
@@ -216,22 +216,18 @@ def _error(code: int, kind: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "type": kind, "message": message}}
 
 
-class _Transport(httpx.BaseTransport):
-    """httpx transport that hands each request to the in-process server."""
+class _Transport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """httpx transport (sync and async) that hands each request to the in-process server.
+
+    On the async path the blocking handler runs in a worker thread, so the event loop stays free.
+    """
 
     def __init__(self, server: LlamaServer) -> None:
         self._server = server
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        status, body = self._server.handle(request.method, request.url.path, request.read())
-        return httpx.Response(status, json=body, request=request)
-
-
-class _AsyncTransport(httpx.AsyncBaseTransport):
-    """The async twin: the blocking handler runs in a worker thread, the event loop stays free."""
-
-    def __init__(self, server: LlamaServer) -> None:
-        self._server = server
+        status, document = self._server.handle(request.method, request.url.path, request.read())
+        return httpx.Response(status, json=document, request=request)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
