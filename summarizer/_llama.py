@@ -31,7 +31,7 @@ from openai.types.chat import ChatCompletion
 
 from ._backend import check_model_calls_allowed, register_backend
 from ._embedded import check_gguf
-from ._exceptions import BackendError
+from ._exceptions import BackendError, ConfigurationError
 from ._openai import OpenAIBackend, StructuredMode
 from ._retry import RetryPolicy
 
@@ -92,9 +92,8 @@ class LlamaServer:
         """Load the model and start the server, once; later calls return the running server.
 
         Raises ``ModelCallsBlockedError`` while model calls are blocked (tests),
-        ``ConfigurationError`` for a file that is not a GGUF model, and
-        ``BackendError`` when llama.cpp cannot load it. After ``close()`` the
-        next call loads the model again.
+        and ``ConfigurationError`` for a file that is not a GGUF model or that
+        llama.cpp cannot load. After ``close()`` the next call loads it again.
         """
         with self._lock:
             if self._server is None:
@@ -104,8 +103,12 @@ class LlamaServer:
 
                 try:
                     self._server = xllamacpp.Server(self._params(xllamacpp))
-                except RuntimeError as exc:
-                    raise BackendError(f"llama.cpp could not load {self.model_path}: {exc}") from exc
+                except RuntimeError:
+                    # xllamacpp says only "Failed to init server"; the file passed the GGUF check, so it is the file.
+                    raise ConfigurationError(
+                        f"llama.cpp could not load {self.model_path}: the file is damaged, or a model or "
+                        "quantization this llama.cpp does not support; check --model-path"
+                    ) from None
             return self._server
 
     def _params(self, xllamacpp: Any) -> Any:
@@ -238,7 +241,7 @@ class _Transport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 class EmbeddedBackend(OpenAIBackend):
     """A local GGUF model behind the ``openai`` client, answered by llama.cpp in this process.
 
-    The model loads on first use (``BackendError`` if llama.cpp cannot load it).
+    The model loads on first use (``ConfigurationError`` if llama.cpp cannot load it).
     ``n_ctx`` is the context of one request in tokens, prompt plus answer.
     ``concurrency`` opens that many server slots, each with its own ``n_ctx``
     of KV cache (about 28 KiB per token for the 1.5B model); on a 2-core CPU

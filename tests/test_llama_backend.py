@@ -20,6 +20,7 @@ from summarizer import (
     ModelCallsBlockedError,
     Settings,
     Summarizer,
+    allow_model_calls,
 )
 from summarizer._llama import check_gguf
 from tests.conftest import ARTICLE, answer_dict
@@ -166,6 +167,14 @@ def test_embedded_concurrency_defaults_to_one_slot_and_follows_the_setting():
     assert Settings(base_url="http://127.0.0.1:1/v1").requests_at_once == 4
     assert Settings(concurrency=3).requests_at_once == 3
     assert Settings.resolve({"SUMMARIZER_CONCURRENCY": "2"}).requests_at_once == 2
+
+
+def test_a_damaged_model_file_is_a_configuration_error(tmp_path):
+    """Past the GGUF magic, garbage: llama.cpp refuses it, and the user is told to check the file (exit 2)."""
+    model = tmp_path / "damaged.gguf"
+    model.write_bytes(b"GGUF" + bytes(range(256)) * 8)
+    with allow_model_calls(), pytest.raises(ConfigurationError, match=r"could not load .*damaged\.gguf.*--model-path"):
+        EmbeddedBackend(model).server.start()
 
 
 def test_check_gguf_errors(tmp_path: Path):
