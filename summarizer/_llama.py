@@ -296,23 +296,16 @@ class EmbeddedBackend(OpenAIBackend):
         return self.server.count_prompt_tokens(list(messages))
 
     def _new_client(self) -> openai.OpenAI:
-        # Load here, outside the client: a load failure is the user's one-line error, not a transport retry.
-        self.server.start()
-        return openai.OpenAI(
-            base_url=_IN_PROCESS_URL,
-            api_key=self.server.api_key,
-            max_retries=0,
-            http_client=httpx.Client(transport=self.server.transport()),
-        )
+        return openai.OpenAI(**self._in_process(), http_client=httpx.Client(transport=self.server.transport()))
 
     def _new_async_client(self) -> openai.AsyncOpenAI:
+        transport = self.server.async_transport()
+        return openai.AsyncOpenAI(**self._in_process(), http_client=httpx.AsyncClient(transport=transport))
+
+    def _in_process(self) -> dict[str, Any]:
+        # Load here, outside the client: a load failure is the user's one-line error, not a failed request.
         self.server.start()
-        return openai.AsyncOpenAI(
-            base_url=_IN_PROCESS_URL,
-            api_key=self.server.api_key,
-            max_retries=0,
-            http_client=httpx.AsyncClient(transport=self.server.async_transport()),
-        )
+        return {"base_url": _IN_PROCESS_URL, "api_key": self.server.api_key, "max_retries": 0}
 
     async def achat(self, *, messages: list[dict[str, Any]], **params: Any) -> ChatCompletion:
         # Loading takes seconds: in a worker thread, so the event loop (and Ctrl-C) stays responsive.
