@@ -11,7 +11,6 @@ import ast
 import contextlib
 import json
 import re
-import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -28,7 +27,6 @@ __all__ = [
     "ScriptedBackend",
     "answer_from_summary",
     "completion",
-    "free_port",
     "instant_retries",
     "llama_server",
     "model_answers",
@@ -218,13 +216,6 @@ def instant_retries() -> Iterator[list[float]]:
         yield waits
     finally:
         _retry._sleep_impl, _retry._async_sleep_impl = saved
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
