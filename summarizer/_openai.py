@@ -97,8 +97,8 @@ class OpenAIBackend(Backend):
         self._options = {"base_url": base_url, "api_key": api_key, "timeout": timeout, "max_retries": 0}
         source = client or async_client
         self.base_url = str(source.base_url) if source is not None else str(base_url)
-        #: How error messages name the server.
-        self.label = self.base_url
+        #: How error messages name the server and model.
+        self.label = f"{self.base_url} ({self._model})"
 
     # -- identity and capabilities -------------------------------------------------
 
@@ -227,7 +227,7 @@ class OpenAIBackend(Backend):
         return response
 
     def _error(self, exc: openai.OpenAIError, attempts: int) -> Exception:
-        where = self.label if self.label != self.base_url else f"{self.base_url} ({self._model})"
+        where = self.label
         if (too_long := _context_overflow(exc)) is not None:
             return too_long
         if isinstance(exc, openai.AuthenticationError):
@@ -304,12 +304,16 @@ def _is_json(content: Any) -> bool:
     return True
 
 
+def _error_body(exc: openai.APIStatusError) -> dict[str, Any] | None:
+    """The server's error object, ``{"error": {...}}`` unwrapped (clients differ in whether they unwrap it)."""
+    body = exc.body.get("error", exc.body) if isinstance(exc.body, dict) else None
+    return body if isinstance(body, dict) else None
+
+
 def _context_overflow(exc: openai.OpenAIError) -> ArticleTooLongError | None:
     """llama.cpp's answer to a prompt longer than its context, as the error the user can act on."""
-    if not isinstance(exc, openai.BadRequestError) or not isinstance(exc.body, dict):
-        return None
-    body = exc.body.get("error", exc.body)
-    if not isinstance(body, dict) or body.get("type") != "exceed_context_size_error":
+    body = _error_body(exc) if isinstance(exc, openai.BadRequestError) else None
+    if body is None or body.get("type") != "exceed_context_size_error":
         return None
     needed, window = body.get("n_prompt_tokens"), body.get("n_ctx")
     if isinstance(needed, int) and isinstance(window, int):
@@ -325,9 +329,9 @@ def _describe(exc: openai.OpenAIError) -> str:
     if isinstance(exc, openai.APIConnectionError):
         return f"cannot connect ({exc.__cause__ or exc})"
     if isinstance(exc, openai.APIStatusError):
-        # The server's own words where its body has them ({"error": {"message": ...}}), else the client's.
-        error = exc.body.get("error", exc.body) if isinstance(exc.body, dict) else None
-        said = error.get("message") if isinstance(error, dict) else None
+        # The server's own words where its body has them, else the client's.
+        error = _error_body(exc)
+        said = error.get("message") if error is not None else None
         return f"HTTP {exc.status_code} {' '.join(str(said or exc.message).split())[:200]}"
     return " ".join(str(exc).split())[:200]
 
