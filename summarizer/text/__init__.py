@@ -1,0 +1,19 @@
+"""The text layer: one cleaner, one normaliser and one segmenter for every part that reads an article."""
+
+from ._clean import CleanText, clean
+from ._normalize import contains_words, fold, letters_with_origin, normalize
+from ._segment import Token, sentence_spans, sentences, token_texts, tokens
+
+__all__ = [
+    "CleanText",
+    "Token",
+    "clean",
+    "contains_words",
+    "fold",
+    "letters_with_origin",
+    "normalize",
+    "sentence_spans",
+    "sentences",
+    "token_texts",
+    "tokens",
+]

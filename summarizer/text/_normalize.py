@@ -1,0 +1,60 @@
+"""Comparison keys: how two spellings of the same words are made equal.
+
+``fold`` drops accents and case; ``normalize`` also turns punctuation
+(quotes, dashes, apostrophes) into spaces and collapses them, for comparing
+names word by word; ``letters_with_origin`` keeps only letters and digits,
+each with its index in the text, for locating a quote whatever its spacing
+and punctuation. Invisible format characters (soft hyphens, zero-width
+spaces) never split a word.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["contains_words", "fold", "letters_with_origin", "normalize"]
+
+# Letters that Unicode does not decompose into a base letter and an accent.
+_UNDECOMPOSED = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ı": "i", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"}
+)
+_PUNCTUATION = re.compile(r"[^\w\s]|_", re.UNICODE)
+
+
+def _visible(text: str) -> str:
+    # Format characters (Cf: soft hyphen, zero-width space and joiners, BOM) are not part of any word's spelling.
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf") if not text.isascii() else text
+
+
+def fold(text: str) -> str:
+    """Accents dropped, casefolded; what is left of each character keeps its position's meaning."""
+    decomposed = unicodedata.normalize("NFKD", _visible(text).translate(_UNDECOMPOSED))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def normalize(text: str) -> str:
+    """``fold``, then punctuation to spaces, spaces collapsed: "Sørum-Baptiste's" -> "sorum baptiste s"."""
+    return " ".join(_PUNCTUATION.sub(" ", fold(text)).split())
+
+
+def contains_words(text: str, words: str) -> bool:
+    """Whether normalised ``words`` occur in normalised ``text`` as whole words."""
+    return bool(words) and f" {words} " in f" {text} "
+
+
+def letters_with_origin(text: str) -> tuple[str, list[int]]:
+    """The letters and digits of ``text``, folded, with each one's index in ``text``."""
+    letters: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        if char.isascii():
+            if char.isalnum():
+                letters.append(char.lower())
+                origin.append(index)
+            continue
+        for part in fold(char):
+            if part.isalnum():
+                letters.append(part)
+                origin.append(index)
+    return "".join(letters), origin
