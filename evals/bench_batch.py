@@ -26,11 +26,11 @@ from summarizer import Settings, Summarizer  # noqa: E402
 from summarizer._batch import BatchRunner, ResultsFile  # noqa: E402
 from summarizer._cache import ResultCache  # noqa: E402
 from summarizer._inputs import read_inputs  # noqa: E402
-from summarizer.testing import FunctionBackend, answer_from_summary  # noqa: E402
+from summarizer.testing import TaskBackend, answer_from_summary  # noqa: E402
 from tests.conftest import ARTICLE, summary_dict  # noqa: E402
 
 
-def run_once(feed: Path, out: Path, cache_path: Path, backend: FunctionBackend, strategy: str) -> tuple[float, int]:
+def run_once(feed: Path, out: Path, cache_path: Path, backend: TaskBackend, strategy: str) -> tuple[float, int]:
     started = time.perf_counter()
     records = list(read_inputs([feed]))
     summarizer = Summarizer(backend, settings=Settings(strategy=strategy, model="qwen2.5-coder-1.5b"))
@@ -46,7 +46,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--strategy", default="focused")
     args = parser.parse_args()
-    backend = FunctionBackend(answer_from_summary(summary_dict()))
+    backend = TaskBackend(answer_from_summary(summary_dict()))
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         feed = folder / "in.jsonl"

@@ -100,6 +100,22 @@ StrategyOption = Annotated[
         "[env: SUMMARIZER_STRATEGY; default: focused]"
     ),
 ]
+LanguageOption = Annotated[
+    str | None,
+    typer.Option(
+        help="The article's language as an ISO 639-1 code (en, de, ja...), or auto to detect it; English is read "
+        "by code and the model, any other language by the model alone. [env: SUMMARIZER_LANGUAGE; default: auto]"
+    ),
+]
+WithoutOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--without",
+        help="Switch a pipeline step off, for an ablation; repeat for more (summarize steps lists them). "
+        "[env: SUMMARIZER_WITHOUT, comma-separated]",
+        show_default=False,
+    ),
+]
 ConcurrencyOption = Annotated[
     int | None,
     typer.Option(
@@ -134,6 +150,8 @@ def run(
     model: ModelOption = None,
     model_path: ModelPathOption = None,
     strategy: StrategyOption = None,
+    language: LanguageOption = None,
+    without: WithoutOption = None,
     base_url: BaseUrlOption = None,
     api_key: ApiKeyOption = None,
     mode: ModeOption = None,
@@ -164,6 +182,8 @@ def run(
             model=model,
             model_path=model_path,
             strategy=strategy,
+            language=language,
+            without=tuple(without) if without else None,
             base_url=base_url,
             api_key=api_key,
             mode=mode,
@@ -275,6 +295,8 @@ def eval_command(
     model: ModelOption = None,
     model_path: ModelPathOption = None,
     strategy: StrategyOption = None,
+    language: LanguageOption = None,
+    without: WithoutOption = None,
     base_url: BaseUrlOption = None,
     api_key: ApiKeyOption = None,
     mode: ModeOption = None,
@@ -299,6 +321,8 @@ def eval_command(
                     model=model,
                     model_path=model_path,
                     strategy=strategy,
+                    language=language,
+                    without=tuple(without) if without else None,
                     base_url=base_url,
                     api_key=api_key,
                     mode=mode,
@@ -360,6 +384,8 @@ def batch(
     model: ModelOption = None,
     model_path: ModelPathOption = None,
     strategy: StrategyOption = None,
+    language: LanguageOption = None,
+    without: WithoutOption = None,
     base_url: BaseUrlOption = None,
     api_key: ApiKeyOption = None,
     mode: ModeOption = None,
@@ -382,6 +408,8 @@ def batch(
             model=model,
             model_path=model_path,
             strategy=strategy,
+            language=language,
+            without=tuple(without) if without else None,
             base_url=base_url,
             api_key=api_key,
             mode=mode,

@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
-from ._names import contains_words, fold, name_matches, normalize
+from ._names import name_matches
 from ._schema import (
     GROUNDING_REASONS,
     ITEM_FIELDS,
@@ -37,6 +37,8 @@ from ._schema import (
     Evidence,
     MatchKind,
 )
+from .reading import english
+from .text import CleanText, contains_words, letters_with_origin, normalize, sentences
 
 __all__ = [
     "ArticleIndex",
@@ -45,26 +47,19 @@ __all__ = [
     "Location",
     "UngroundedItem",
     "grounding_counts",
+    "in_original",
     "quotable_phrases",
 ]
 
 _FUZZY_THRESHOLD = 90
 # Shorter quotes align by chance somewhere in any article.
 _MIN_FUZZY_CHARS = 16
-# Words that say what kind of body a side is, not which one.
-_GENERIC_WORDS = frozenset(
-    (
-        "the of and for on in at to a an government governments ministry ministries republic federation state "
-        "states federal national people peoples democratic kingdom forces army military delegation delegations "
-        "side sides authorities administration office foreign affairs defence defense president presidency "
-        "prime minister leadership officials representatives command council"
-    ).split()
-)
+# Words that say what kind of body a side is, not which one ("Armenian government" names Armenia).
+_GENERIC_WORDS = english().generic_words
 _STOPWORDS = frozenset("the of and for on in at to a an".split())
 _MIN_STEM = 4
 
 
-_SENTENCE_ENDS = re.compile(r"(?<=[.!?])[\"'”’]?\s+|\n+")
 # Phrases never span a double quote or backslash. They once crashed llama-cpp-python's grammar
 # builder; llama.cpp's server escapes them (tests/test_engine.py), and the rule stays only because
 # the prompts were tuned with it: lifting it is a quality change to measure, not an engine fix.
@@ -83,7 +78,7 @@ def quotable_phrases(article: str) -> list[str]:
     phrase shares its first letters.
     """
     phrases: dict[str, None] = {}
-    stretches = (part for sentence in _SENTENCE_ENDS.split(article) for part in _QUOTE_MARKS.split(sentence))
+    stretches = (part for sentence in sentences(article) for part in _QUOTE_MARKS.split(sentence))
     for sentence in stretches:
         words = sentence.split()
         for start in range(len(words)):
@@ -115,7 +110,7 @@ class ArticleIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._skeleton, self._origin = _skeleton_with_origin(text)
+        self._skeleton, self._origin = letters_with_origin(text)
         self._normalized = normalize(text)
         self._words = self._normalized.split()
         self._word_set = set(self._words)
@@ -131,7 +126,7 @@ class ArticleIndex:
         start = self.text.find(quote)
         if start >= 0:
             return Location(start, start + len(quote), MatchKind.exact)
-        needle, _ = _skeleton_with_origin(quote)
+        needle, _ = letters_with_origin(quote)
         if not needle:
             return None
         for start, end in self._skeleton_occurrences(needle):
@@ -177,7 +172,7 @@ class ArticleIndex:
                 narrow_end -= 1
 
         def closeness(bounds: tuple[int, int]) -> float:
-            return fuzz.ratio(_skeleton_with_origin(text[bounds[0] : bounds[1]])[0], needle)
+            return fuzz.ratio(letters_with_origin(text[bounds[0] : bounds[1]])[0], needle)
 
         candidates = [(s, e) for s in {wide_start, narrow_start} for e in {wide_end, narrow_end} if s < e]
         return max(candidates, key=closeness, default=(start, end))
@@ -239,23 +234,6 @@ class ArticleIndex:
         stem = word[: max(_MIN_STEM, len(word) - 3)]
         position = bisect.bisect_left(self._sorted_words, stem)
         return position < len(self._sorted_words) and self._sorted_words[position].startswith(stem)
-
-
-def _skeleton_with_origin(text: str) -> tuple[str, list[int]]:
-    """The letters and digits of ``text``, accents dropped and casefolded, with each one's index in ``text``."""
-    letters: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
-        if char.isascii():
-            if char.isalnum():
-                letters.append(char.lower())
-                origin.append(index)
-            continue
-        for part in fold(char):
-            if part.isalnum():
-                letters.append(part)
-                origin.append(index)
-    return "".join(letters), origin
 
 
 @dataclass(frozen=True)
@@ -421,3 +399,26 @@ def _names_one_of(item: BaseModel, others: list[BaseModel]) -> bool:
     name = getattr(item, "name", None)
     names = [other_name for other in others if (other_name := getattr(other, "name", None))]
     return name is not None and any(name_matches(name, [other]) for other in names)
+
+
+def in_original(summary: ArticleSummary, article: CleanText) -> ArticleSummary:
+    """``summary`` located in the article as given: each span (found in the clean text) mapped back, and
+    each quote the original's own characters at that span, so ``original[start:end] == quote``.
+
+    A span never ends inside a character a reader sees as one (``CleanText``
+    maps whole grapheme clusters).
+    """
+    if not article.changed:
+        return summary
+    updates: dict[str, Any] = {}
+    for field in ITEM_FIELDS:
+        located = []
+        for item in summary.items(field):
+            evidence: Evidence | None = getattr(item, "evidence", None)
+            if evidence is not None and evidence.span is not None:
+                start, end = article.to_original(*evidence.span)
+                moved = evidence.model_copy(update={"span": (start, end), "quote": article.original[start:end]})
+                item = item.model_copy(update={"evidence": moved})
+            located.append(item)
+        updates[field] = located
+    return summary.model_copy(update=updates)

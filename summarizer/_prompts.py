@@ -6,8 +6,9 @@ pass, ``<name>-v<N>.<pass>.txt``. Changing a prompt's wording means adding a
 new version, so results stay traceable to the exact text that produced them.
 
 Templates use ``$article``, ``$fields`` (a compact guide rendered from the
-pass's response model), ``$schema`` (the model's full JSON Schema) and any
-values a pass computes from the article (``$candidates``). The
+pass's response model), ``$schema`` (the model's full JSON Schema) and the
+values their pass declares (``$candidates``, ``$items``, ``$failures``),
+checked against the strategy when the set is loaded (``PromptSet.check``). The
 article sits at the start of every user turn, so passes over one article
 share the system prompt and the article as a prefix that llama.cpp reuses.
 """
@@ -15,6 +16,7 @@ share the system prompt and the article as a prefix that llama.cpp reuses.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from string import Template
@@ -22,9 +24,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ._exceptions import ConfigurationError
 from ._resources import data_dir
 
 __all__ = ["PromptSet", "field_guide", "load_prompts"]
+
+
+#: Variables every template may use: the article, and renderings of the pass's response model.
+COMMON_VARIABLES = frozenset({"article", "fields", "schema"})
 
 
 @dataclass(frozen=True)
@@ -35,22 +42,52 @@ class PromptSet:
     system: Template
     passes: dict[str, Template]
 
+    def check(self, variables: Mapping[str, Iterable[str]]) -> None:
+        """Check the set against what a strategy fills: ``variables`` maps each pass to the values it gives.
+
+        Every pass needs a template; a template may use only the common
+        variables and its pass's values, and must use every value its pass
+        computes. Raises ``ConfigurationError`` naming the template.
+        """
+        for name, given in variables.items():
+            template = self.passes.get(name)
+            if template is None:
+                raise ConfigurationError(f"prompt set {self.version!r} has no template for the {name!r} pass")
+            used = set(template.get_identifiers())
+            unknown = used - COMMON_VARIABLES - set(given)
+            unused = set(given) - used
+            if unknown or unused:
+                problem = (
+                    f"uses ${sorted(unknown)[0]}, which the pass does not fill"
+                    if unknown
+                    else (f"never uses ${sorted(unused)[0]}, which the pass fills")
+                )
+                raise ConfigurationError(f"prompt template {self.version}.{name}.txt {problem}")
+        system_unknown = set(self.system.get_identifiers()) - COMMON_VARIABLES
+        if system_unknown:
+            raise ConfigurationError(
+                f"prompt template {self.version}.system.txt uses ${sorted(system_unknown)[0]}; "
+                f"a system template may use only {', '.join(sorted(COMMON_VARIABLES))}"
+            )
+
     def messages(
         self,
         pass_name: str,
         article: str,
         response_model: type[BaseModel],
-        extra: dict[str, str] | None = None,
+        values: Mapping[str, str] | None = None,
     ) -> list[dict[str, str]]:
-        schema = response_model.model_json_schema()
-        values = {
-            "fields": field_guide(response_model),
-            "schema": json.dumps(schema, separators=(",", ":")),
-            **(extra or {}),
-        }
+        """The system and user messages for one request; only the variables a template uses are rendered."""
+        user = self.passes[pass_name]
+        wanted = set(self.system.get_identifiers()) | set(user.get_identifiers())
+        filled = {"article": article, **(values or {})}
+        if "fields" in wanted:
+            filled["fields"] = field_guide(response_model)
+        if "schema" in wanted:
+            filled["schema"] = json.dumps(response_model.model_json_schema(), separators=(",", ":"))
         return [
-            {"role": "system", "content": self.system.substitute(values)},
-            {"role": "user", "content": self.passes[pass_name].substitute(values, article=article)},
+            {"role": "system", "content": self.system.substitute(filled)},
+            {"role": "user", "content": user.substitute(filled)},
         ]
 
 

@@ -9,7 +9,6 @@ forever inside an array.
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from collections.abc import Sequence
 from enum import StrEnum
 from functools import cache, lru_cache
@@ -49,34 +48,6 @@ MAX_ITEMS = 8
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-    @classmethod
-    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """pydantic's schema, built once per model and options: every model call asks for it, often twice."""
-        key = (_original(cls), args, tuple(sorted(kwargs.items())))
-        if key in _SCHEMAS:
-            _SCHEMAS.move_to_end(key)
-        else:
-            _SCHEMAS[key] = json.dumps(super().model_json_schema(*args, **kwargs))
-            if len(_SCHEMAS) > _MAX_CACHED_SCHEMAS:
-                _SCHEMAS.popitem(last=False)
-        schema: dict[str, Any] = json.loads(_SCHEMAS[key])  # a fresh copy each time: callers may change it
-        return schema
-
-
-# Per-article models (an article's phrases or actors as enums) come and go: keep only the recent ones.
-_MAX_CACHED_SCHEMAS = 64
-_SCHEMAS: OrderedDict[tuple[Any, ...], str] = OrderedDict()
-
-
-def _original(cls: type[BaseModel]) -> type[BaseModel]:
-    """The model a same-named, same-fielded subclass wraps: instructor makes one such wrapper per call."""
-    while True:
-        parent = cls.__bases__[0]
-        same = parent.__name__ == cls.__name__ and list(getattr(parent, "model_fields", ())) == list(cls.model_fields)
-        if not same:
-            return cls
-        cls = parent
 
 
 class MatchKind(StrEnum):
@@ -375,7 +346,6 @@ def dispute_findings_model(actors: tuple[str, ...]) -> type[BaseModel]:
     if not actors:
         return DisputeFindings
     name = Literal[actors]  # type: ignore[valid-type]
-    # Its own names: a same-named subclass would share the base model's cached schema (see ``_original``).
     finding = create_model(
         "NamedDisputeFinding",
         __base__=DisputeFinding,

@@ -20,8 +20,9 @@ from pydantic import BaseModel
 from scipy.optimize import linear_sum_assignment
 
 from ._cases import GoldCase, GoldClaim
-from ._names import name_matches, normalize
+from ._names import name_matches
 from ._schema import ArticleSummary, DisputedClaim
+from .text import normalize
 
 __all__ = [
     "FIELDS",

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from ._backend import Backend
 from ._embedded import DEFAULT_MODEL, check_gguf, ensure_model_file, get_embedded_model
 from ._exceptions import ConfigurationError
-from ._strategies import DEFAULT_STRATEGY, get_strategy
+from .pipeline import DEFAULT_STRATEGY, get_strategy
 
 __all__ = ["Settings"]
 
@@ -45,6 +45,10 @@ class Settings:
     #: Requests at once; None means 4 against a server, 1 (one slot) on the embedded model.
     concurrency: int | None = None
     strategy: str = DEFAULT_STRATEGY
+    #: The article's language (ISO 639-1), or "auto" to detect it per article.
+    language: str = "auto"
+    #: Pipeline steps switched off, for ablations (``Strategy.switches``).
+    without: frozenset[str] = frozenset()
     n_ctx: int = 8192
     max_tokens: int = 1024
     max_reasks: int = 2
@@ -71,7 +75,7 @@ class Settings:
                         value = _parse(f.name, env_name or "", raw, kind)
                         break
             if value is not None:
-                values[f.name] = value
+                values[f.name] = frozenset(value) if f.name == "without" else value
         settings = cls(**values)
         settings.check()
         return settings
@@ -87,7 +91,11 @@ class Settings:
             raise ConfigurationError(f"timeout must be positive, got {self.timeout}")
         if self.concurrency is not None and self.concurrency < 1:
             raise ConfigurationError(f"concurrency must be at least 1, got {self.concurrency}")
-        get_strategy(self.strategy)
+        get_strategy(self.strategy).check_without(self.without)
+        if self.language != "auto" and not (self.language.isascii() and self.language.isalpha()):
+            raise ConfigurationError(
+                f"--language must be an ISO 639-1 code such as en or de, or auto; got {self.language!r}"
+            )
         if self.mode not in _STRUCTURED_MODES:
             raise ConfigurationError(f"unknown mode {self.mode!r}; choose one of: {', '.join(_STRUCTURED_MODES)}")
         if self.base_url is not None:
@@ -176,6 +184,8 @@ def _only_served_model(base_url: str, api_key: str | None, timeout: float) -> st
 def _parse(name: str, env_name: str, raw: str, kind: type) -> Any:
     if name == "model_path":
         return Path(raw)
+    if name == "without":
+        return frozenset(step.strip() for step in raw.split(",") if step.strip())
     if kind is bool:
         if raw.lower() in ("1", "true", "yes", "on"):
             return True

@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import instructor
@@ -18,19 +18,14 @@ from tenacity import AsyncRetrying, Retrying, retry_if_exception_type, stop_afte
 from ._article import check_article_text
 from ._backend import Backend
 from ._exceptions import ArticleTooLongError, ExtractionError, SummarizerError
-from ._grounding import Grounding, grounding_counts, quotable_phrases
+from ._grounding import Grounding, grounding_counts, in_original
 from ._prompts import PromptSet, load_prompts
-from ._schema import (
-    ITEM_FIELDS,
-    SCHEMA_VERSION,
-    ArticleSummary,
-    DisputedClaim,
-    Evidence,
-    corrections_model,
-    quotes_model,
-)
+from ._schema import SCHEMA_VERSION, ArticleSummary
 from ._settings import Settings
-from ._strategies import Pass, Strategy, get_strategy
+from .pipeline import ModelRequest, Plan, Strategy, get_strategy, plan
+from .pipeline._steps import current_request
+from .reading import Reading, read
+from .text import CleanText, clean
 
 __all__ = ["RunMeta", "Summarizer", "SummaryFailure", "SummaryResult", "summarize", "summarize_many"]
 
@@ -43,6 +38,9 @@ class RunMeta(BaseModel):
     strategy: str
     prompt_version: str
     schema_version: str
+    #: The article's language (ISO 639-1), detected or as given, and the reader that read its wording.
+    language: str | None = None
+    reader: str | None = None
     prompt_tokens: int
     #: Of ``prompt_tokens``, those the server reused from its prompt cache instead of reading
     #: (``usage.prompt_tokens_details.cached_tokens``): the passes' shared system prompt and article.
@@ -117,6 +115,52 @@ class _CallLog:
         return response
 
 
+@dataclass
+class _Job:
+    """One article on its way through the plan: what the driving loops share."""
+
+    backend: Backend
+    article: CleanText
+    reading: Reading
+    steps: Plan
+    summarizer: Summarizer
+    started: float
+    log: _CallLog = field(default_factory=lambda: _CallLog())
+    grounding: Grounding | None = None
+
+    def next(self, answer: BaseModel | None) -> ModelRequest | None:
+        """The plan's next request, given the last one's answer; None when the plan is done."""
+        try:
+            return self.steps.send(answer) if answer is not None else next(self.steps)
+        except StopIteration as done:
+            self.grounding = done.value
+            return None
+
+    def result(self, keep_ungrounded: bool) -> SummaryResult:
+        assert self.grounding is not None, "the plan has not finished"
+        summary = in_original(self.grounding.settle(keep_ungrounded=keep_ungrounded), self.article)
+        counts = grounding_counts(summary)
+        summarizer, log = self.summarizer, self.log
+        meta = RunMeta(
+            backend=self.backend.name,
+            model=self.backend.model_id,
+            strategy=summarizer.strategy.name,
+            prompt_version=summarizer.prompts.version,
+            schema_version=SCHEMA_VERSION,
+            language=self.reading.language,
+            reader=self.reading.reader,
+            prompt_tokens=log.prompt_tokens,
+            cached_prompt_tokens=log.cached_prompt_tokens,
+            completion_tokens=log.completion_tokens,
+            attempts=log.attempts,
+            regrounded=log.regrounded,
+            grounding_rate=counts.grounding_rate,
+            hallucinated_entity_rate=counts.hallucinated_entity_rate,
+            seconds=round(time.perf_counter() - self.started, 3),
+        )
+        return SummaryResult(summary=summary, meta=meta)
+
+
 class Summarizer:
     """Summarizes articles with one backend, kept loaded between articles.
 
@@ -136,7 +180,9 @@ class Summarizer:
         self._backend = backend
         self._progress = progress
         self.strategy: Strategy = get_strategy(self.settings.strategy)
+        self.strategy.check_without(self.settings.without)
         self.prompts: PromptSet = load_prompts(self.strategy.prompt_version)
+        self.prompts.check(self.strategy.variables)
 
     def result_identity(self) -> dict[str, Any]:
         """Everything that shapes a summary besides the article: a result cache's key includes it."""
@@ -148,6 +194,8 @@ class Summarizer:
             "max_reasks": s.max_reasks,
             "keep_ungrounded": s.keep_ungrounded,
             "mode": s.mode if s.base_url else None,
+            "language": s.language,
+            "without": sorted(s.without),
         }
         return {
             "model": s.model_identity(),
@@ -183,53 +231,23 @@ class Summarizer:
 
     def run(self, text: str) -> SummaryResult:
         """Summarize ``text`` and report how (tokens, attempts, seconds)."""
-        started = time.perf_counter()
-        backend, log = self._start(text)
-        answers = {}
-        for step in self.strategy.passes:
-            request = self._pass_request(backend, step, text, log)
-            if request is not None:
-                answers[step.name] = self._call(backend, log, request)
-        summary = self.strategy.combine(answers, text)
-        request = self._evidence_request(backend, summary, text, log)
-        if request is not None:
-            summary = _with_quotes(summary, self._call(backend, log, request))
-        grounding = Grounding(summary, text)
-        request = self._reground_request(backend, grounding, text, log)
-        if request is not None:
-            grounding.replace(_corrected_items(self._call(backend, log, request)))
-        return self._result(backend, grounding, log, started)
+        job = self._job(text)
+        answer: BaseModel | None = None
+        while (request := job.next(answer)) is not None:
+            create = instructor.patch(create=self._sender(job), mode=job.backend.instructor_mode)
+            with self._asking(job, request) as kwargs:
+                answer = create(**kwargs, **self._reasks(Retrying))
+        return job.result(self.settings.keep_ungrounded)
 
     async def arun(self, text: str) -> SummaryResult:
         """``run`` for asyncio: the backend's async path, so many articles can share one loop."""
-        started = time.perf_counter()
-        backend, log = self._start(text)
-        answers = {}
-        for step in self.strategy.passes:
-            request = self._pass_request(backend, step, text, log)
-            if request is not None:
-                answers[step.name] = await self._acall(backend, log, request)
-        summary = self.strategy.combine(answers, text)
-        request = self._evidence_request(backend, summary, text, log)
-        if request is not None:
-            summary = _with_quotes(summary, await self._acall(backend, log, request))
-        grounding = Grounding(summary, text)
-        request = self._reground_request(backend, grounding, text, log)
-        if request is not None:
-            grounding.replace(_corrected_items(await self._acall(backend, log, request)))
-        return self._result(backend, grounding, log, started)
-
-    def _call(self, backend: Backend, log: _CallLog, request: dict[str, Any]) -> BaseModel:
-        create = instructor.patch(create=self._sender(backend, log), mode=backend.instructor_mode)
-        with self._extraction_errors(log):
-            answer: BaseModel = create(**request, **self._reasks(Retrying))
-        return answer
-
-    async def _acall(self, backend: Backend, log: _CallLog, request: dict[str, Any]) -> BaseModel:
-        create = instructor.patch(create=self._async_sender(backend, log), mode=backend.instructor_mode)
-        with self._extraction_errors(log):
-            answer: BaseModel = await create(**request, **self._reasks(AsyncRetrying))
-        return answer
+        job = self._job(text)
+        answer: BaseModel | None = None
+        while (request := job.next(answer)) is not None:
+            create = instructor.patch(create=self._async_sender(job), mode=job.backend.instructor_mode)
+            with self._asking(job, request) as kwargs:
+                answer = await create(**kwargs, **self._reasks(AsyncRetrying))
+        return job.result(self.settings.keep_ungrounded)
 
     def run_many(self, texts: Iterable[str], *, concurrency: int | None = None) -> list[SummaryResult | SummaryFailure]:
         """Summarize many articles, in input order; one article's failure does not stop the others.
@@ -255,74 +273,35 @@ class Summarizer:
         finally:
             await self.backend.aclose()
 
-    def _start(self, text: str) -> tuple[Backend, _CallLog]:
+    def _job(self, text: str) -> _Job:
+        """Check the article, clean it, read it once, and plan its requests."""
         check_article_text(text)
-        return self.backend, _CallLog()
+        article = clean(text)
+        reading = read(article.text, self.settings.language)
+        backend = self.backend
+        steps = plan(self.strategy, reading, without=self.settings.without, accepts_enum=backend.accepts_enum)
+        return _Job(backend, article, reading, steps, self, time.perf_counter())
 
-    def _pass_request(self, backend: Backend, step: Pass, text: str, log: _CallLog) -> dict[str, Any] | None:
-        """The pass's request, or None when the pass has nothing to do for this article."""
-        prepared = step.request(text)
-        if prepared is None:
-            return None
-        values, response_model = prepared
-        return self._request(backend, step.name, response_model, text, values, log)
-
-    def _evidence_request(
-        self, backend: Backend, summary: ArticleSummary, text: str, log: _CallLog
-    ) -> dict[str, Any] | None:
-        """The items that came without a quote, listed for one pass that asks for a quote of each."""
-        unquoted = {
-            field: [item for item in summary.items(field) if getattr(item, "evidence", None) is None]
-            for field in ITEM_FIELDS
-        }
-        unquoted = {field: items for field, items in unquoted.items() if items}
-        if not unquoted:
-            return None
-        lines = []
-        for field, items in unquoted.items():
-            lines.append(f"{field}:")
-            lines.extend(f"{number}. {_describe(item)}" for number, item in enumerate(items, start=1))
-        phrases = quotable_phrases(text)
-        if not backend.accepts_enum(phrases):
-            phrases = []  # the server cannot take them all: free quotes, checked by code as ever
-        model = quotes_model({field: len(items) for field, items in unquoted.items()}, phrases)
-        return self._request(backend, "evidence", model, text, {"items": "\n".join(lines)}, log)
-
-    def _reground_request(
-        self, backend: Backend, grounding: Grounding, text: str, log: _CallLog
-    ) -> dict[str, Any] | None:
-        """One targeted re-ask for the items that failed grounding: which ones, and why."""
-        if not grounding.ungrounded:
-            return None
-        failed: dict[str, int] = {}
-        lines = []
-        for number, failure in enumerate(grounding.ungrounded, start=1):
-            failed[failure.field] = failed.get(failure.field, 0) + 1
-            item = grounding.summary.items(failure.field)[failure.index]
-            lines.append(f"{number}. {failure.field}: {_describe(item)} - {failure.detail}")
-        model = corrections_model({field: (self.strategy.drafts[field], count) for field, count in failed.items()})
-        log.regrounded = len(lines)
-        return self._request(backend, "reground", model, text, {"failures": "\n".join(lines)}, log)
-
-    def _request(
-        self,
-        backend: Backend,
-        template: str,
-        response_model: type[BaseModel],
-        text: str,
-        values: dict[str, str],
-        log: _CallLog,
-    ) -> dict[str, Any]:
-        messages = self.prompts.messages(template, text, response_model, values)
-        self._check_fits(backend, messages)
-        log.base_messages = len(messages)
-        return {
-            "response_model": response_model,
-            "messages": messages,
-            "max_tokens": self.settings.max_tokens,
-            "temperature": self.settings.temperature,
-            "seed": self.settings.seed,
-        }
+    @contextmanager
+    def _asking(self, job: _Job, request: ModelRequest) -> Iterator[dict[str, Any]]:
+        """The request as instructor's keyword arguments; the model's errors as ours; a fake sees the request."""
+        messages = self.prompts.messages(request.pass_name, job.article.text, request.response_model, request.values)
+        self._check_fits(job.backend, messages)
+        job.log.base_messages = len(messages)
+        if request.pass_name == "reground":
+            job.log.regrounded = sum(len(items) for items in request.items.values())
+        token = current_request.set(request)
+        try:
+            with self._extraction_errors(job.log):
+                yield {
+                    "response_model": request.response_model,
+                    "messages": messages,
+                    "max_tokens": self.settings.max_tokens,
+                    "temperature": self.settings.temperature,
+                    "seed": self.settings.seed,
+                }
+        finally:
+            current_request.reset(token)
 
     def _reasks(self, retrying: type[Retrying] | type[AsyncRetrying]) -> dict[str, Any]:
         """instructor's ``max_retries``: re-ask on invalid answers, up to ``max_reasks`` times."""
@@ -332,26 +311,6 @@ class Summarizer:
             reraise=True,
         )
         return {"max_retries": policy}
-
-    def _result(self, backend: Backend, grounding: Grounding, log: _CallLog, started: float) -> SummaryResult:
-        summary = grounding.settle(keep_ungrounded=self.settings.keep_ungrounded)
-        counts = grounding_counts(summary)
-        meta = RunMeta(
-            backend=backend.name,
-            model=backend.model_id,
-            strategy=self.strategy.name,
-            prompt_version=self.prompts.version,
-            schema_version=SCHEMA_VERSION,
-            prompt_tokens=log.prompt_tokens,
-            cached_prompt_tokens=log.cached_prompt_tokens,
-            completion_tokens=log.completion_tokens,
-            attempts=log.attempts,
-            regrounded=log.regrounded,
-            grounding_rate=counts.grounding_rate,
-            hallucinated_entity_rate=counts.hallucinated_entity_rate,
-            seconds=round(time.perf_counter() - started, 3),
-        )
-        return SummaryResult(summary=summary, meta=meta)
 
     def _check_fits(self, backend: Backend, messages: list[dict[str, str]]) -> None:
         window = backend.context_window
@@ -369,16 +328,16 @@ class Summarizer:
             )
 
     @staticmethod
-    def _sender(backend: Backend, log: _CallLog) -> Callable[..., ChatCompletion]:
+    def _sender(job: _Job) -> Callable[..., ChatCompletion]:
         def send(**request: Any) -> ChatCompletion:
-            return log.record(backend.chat(**log.trim(request)))
+            return job.log.record(job.backend.chat(**job.log.trim(request)))
 
         return send
 
     @staticmethod
-    def _async_sender(backend: Backend, log: _CallLog) -> Callable[..., Awaitable[ChatCompletion]]:
+    def _async_sender(job: _Job) -> Callable[..., Awaitable[ChatCompletion]]:
         async def send(**request: Any) -> ChatCompletion:
-            return log.record(await backend.achat(**log.trim(request)))
+            return job.log.record(await job.backend.achat(**job.log.trim(request)))
 
         return send
 
@@ -400,35 +359,6 @@ class Summarizer:
                 f"no valid summary after {log.attempts} attempt(s): {_first_line(exc)}",
                 attempts=log.attempts,
             ) from exc
-
-
-def _describe(item: BaseModel) -> str:
-    """An item in a few words for a prompt: its name (or label, or claim, with who said it), and its quote."""
-    if isinstance(item, DisputedClaim):
-        head = f"{item.claim!r} (claimed by {', '.join(item.claimed_by)}; disputed by {', '.join(item.disputed_by)})"
-    else:
-        head = repr(getattr(item, "name", None) or getattr(item, "label", ""))
-    evidence = getattr(item, "evidence", None)
-    quote = evidence.quote if evidence is not None else ""
-    return f"{head} (evidence {quote!r})" if quote else head
-
-
-def _with_quotes(summary: ArticleSummary, answer: BaseModel) -> ArticleSummary:
-    """Give each unquoted item its quote from the evidence pass, in order."""
-    updates = {}
-    for field in type(answer).model_fields:
-        quotes = iter(getattr(answer, field))  # as many as asked for: the schema fixes the count
-        updates[field] = [
-            item.model_copy(update={"evidence": Evidence(quote=next(quotes))})
-            if getattr(item, "evidence", None) is None
-            else item
-            for item in summary.items(field)
-        ]
-    return summary.model_copy(update=updates)
-
-
-def _corrected_items(answer: BaseModel) -> dict[str, list[BaseModel]]:
-    return {field: [draft.to_item() for draft in getattr(answer, field)] for field in type(answer).model_fields}
 
 
 def _first_line(exc: BaseException) -> str:

@@ -2,30 +2,36 @@
 
 ``ScriptedBackend`` replays outputs in order (a dict is sent as JSON, a str
 as-is, so invalid answers can exercise re-asks); ``FunctionBackend`` computes
-each answer from the request. Both record every request they receive.
+each answer from the chat request (messages and parameters);
+``TaskBackend`` computes it from the typed ``ModelRequest`` the pipeline is
+asking (pass name, response model, items), never from the prompt's wording.
+All record every request they receive.
 """
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import json
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from openai.types.chat import ChatCompletion
+from pydantic import BaseModel
 
 from . import _retry
 from ._backend import Backend, allow_model_calls, register_backend
 from ._llama import LlamaServer
+from .pipeline import ModelRequest
+from .pipeline._steps import current_request
 
 __all__ = [
     "FunctionBackend",
     "ScriptedBackend",
+    "TaskBackend",
     "answer_from_summary",
+    "chat_answer_from_summary",
     "completion",
     "instant_retries",
     "llama_server",
@@ -114,6 +120,28 @@ class ScriptedBackend(FunctionBackend):
 register_backend("mock", ScriptedBackend)
 
 
+class TaskBackend(FunctionBackend):
+    """Answers each request with ``function(request)``, from the typed ``ModelRequest`` being asked.
+
+    ``tasks`` lists the requests in order, beside the chat requests in
+    ``requests``. Only requests made by a ``Summarizer`` carry one.
+    """
+
+    name = "task"
+
+    def __init__(self, function: Callable[[ModelRequest], Answer], **options: Any) -> None:
+        self.tasks: list[ModelRequest] = []
+        self._task_function = function
+        super().__init__(self._answer, **options)
+
+    def _answer(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> Answer:
+        request = current_request.get()
+        if request is None:
+            raise AssertionError("TaskBackend was asked outside a Summarizer's pipeline: no ModelRequest")
+        self.tasks.append(request)
+        return self._task_function(request)
+
+
 def model_answers(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """What the model would answer to each pass's request, given one summary in the contract's shape.
 
@@ -157,26 +185,31 @@ def _quote_of(item: dict[str, Any]) -> str:
     return str((item.get("evidence") or {}).get("quote", ""))
 
 
-def answer_from_summary(document: dict[str, Any]) -> Callable[[list[dict[str, Any]], dict[str, Any]], Answer]:
-    """An answer function that serves every strategy's passes from one summary in the contract's shape.
+def answer_from_summary(document: dict[str, Any]) -> Callable[[ModelRequest], Answer]:
+    """An answer function for ``TaskBackend`` that serves every strategy's passes from one summary in the
+    contract's shape.
 
     Asked for quotes or corrections, it stands by its answer: it gives the
-    quotes, or the items again, of the items named in the request.
+    quotes, or the items again, of the items the request is about. An item the
+    answer never gave (one a repair step added, such as a person the article's
+    wording puts in the meeting) is quoted by its own name.
     """
     parts = model_answers(document)
 
-    def answer(messages: list[dict[str, Any]], params: dict[str, Any]) -> Answer:
-        response_format = (params.get("response_format") or {}).get("json_schema", {})
-        name = response_format.get("name", "ArticleSummaryDraft")
-        if name in ("EvidenceQuotes", "Corrections"):
-            schema = response_format["schema"]
-            asked = messages[-1]["content"]
-            items = dict(parts["ArticleSummaryDraft"])
-            if "QuotedDisputeFinding" in schema.get("$defs", {}):
-                items.update(parts["_findings_quoted"])
-            if name == "EvidenceQuotes":
-                return {field: _quotes_asked(items[field], field, asked) for field in schema["properties"]}
-            return {field: [i for i in items[field] if _headline(i) in asked] for field in schema["properties"]}
+    def answer(request: ModelRequest) -> Answer:
+        if request.pass_name in ("evidence", "reground"):
+            given = dict(parts["ArticleSummaryDraft"])
+            if _asks_for_findings(request.response_model):
+                given.update(parts["_findings_quoted"])
+            if request.pass_name == "evidence":
+                return {
+                    field: [_quote_for(item, given[field]) for item in items] for field, items in request.items.items()
+                }
+            return {
+                field: [found for item in items if (found := _given(item, given[field])) is not None]
+                for field, items in request.items.items()
+            }
+        name = request.response_model.__name__
         if name not in parts:
             raise AssertionError(f"answer_from_summary has no answer for a {name} request")
         return parts[name]
@@ -184,22 +217,52 @@ def answer_from_summary(document: dict[str, Any]) -> Callable[[list[dict[str, An
     return answer
 
 
-def _quotes_asked(items: list[dict[str, Any]], field: str, asked: str) -> list[Any]:
-    """The quote of each item the request lists under ``field``, in its order.
+def chat_answer_from_summary(document: dict[str, Any]) -> Callable[[list[dict[str, Any]], dict[str, Any]], Answer]:
+    """``answer_from_summary`` for a chat-level fake (``FunctionBackend``, a stub HTTP server), where no typed
+    request travels: it reads only the response schema (its name, and how many items each list must hold).
 
-    An item the answer never gave (one the code added, such as a person the
-    article's wording puts in the meeting) is quoted by its own name.
+    Asked for N quotes or corrections of a field, it gives those of the summary's first N items of that
+    field, repeating the last when it has fewer.
     """
-    listed = asked.split(f"\n{field}:\n", 1)[1].split(":\n", 1)[0] if f"\n{field}:\n" in asked else ""
-    quotes: list[Any] = []
-    for line in re.findall(r"^\d+\. (.*)$", listed, re.MULTILINE):
-        given = next((i for i in items if line.startswith(_headline(i))), None)
-        quotes.append(given["evidence"] if given else ast.literal_eval(line.split(" (evidence ")[0]))
-    return quotes
+    parts = model_answers(document)
+
+    def answer(messages: list[dict[str, Any]], params: dict[str, Any]) -> Answer:
+        response_format = params["response_format"]["json_schema"]
+        name, schema = response_format["name"], response_format["schema"]
+        if name not in ("EvidenceQuotes", "Corrections"):
+            if name not in parts:
+                raise AssertionError(f"chat_answer_from_summary has no answer for a {name} request")
+            return parts[name]
+        given = dict(parts["ArticleSummaryDraft"])
+        if "QuotedDisputeFinding" in schema.get("$defs", {}):
+            given.update(parts["_findings_quoted"])
+        answers: dict[str, list[Any]] = {}
+        for field, prop in schema["properties"].items():
+            items = given[field] or [{"evidence": ""}]
+            chosen = [items[min(n, len(items) - 1)] for n in range(prop["minItems"])]
+            answers[field] = [item["evidence"] for item in chosen] if name == "EvidenceQuotes" else chosen
+        return answers
+
+    return answer
 
 
-def _headline(item: dict[str, Any]) -> str:
-    return repr(item.get("name") or item.get("label") or item.get("claim") or "")
+def _asks_for_findings(model: type[BaseModel]) -> bool:
+    """Whether a re-ask wants disputed claims in the disputes pass's shape (claimant, denier)."""
+    return "QuotedDisputeFinding" in model.model_json_schema().get("$defs", {})
+
+
+def _headline(item: dict[str, Any] | BaseModel) -> str:
+    data = item.model_dump() if isinstance(item, BaseModel) else item
+    return str(data.get("name") or data.get("label") or data.get("claim") or "")
+
+
+def _given(item: BaseModel, given: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return next((g for g in given if _headline(g) == _headline(item)), None)
+
+
+def _quote_for(item: BaseModel, given: list[dict[str, Any]]) -> Any:
+    found = _given(item, given)
+    return found["evidence"] if found is not None else _headline(item)
 
 
 @contextlib.contextmanager

@@ -14,7 +14,7 @@ from summarizer import Settings, Summarizer
 from summarizer._cache import ResultCache, cache_key
 from summarizer._cli import app
 from summarizer._inputs import read_inputs
-from summarizer.testing import FunctionBackend, answer_from_summary
+from summarizer.testing import FunctionBackend, TaskBackend, answer_from_summary, chat_answer_from_summary
 from tests.conftest import ARTICLE, ROOT, summary_dict
 from tests.fake_server import Reply, ok, serve
 
@@ -44,7 +44,7 @@ def cache_home(tmp_path, monkeypatch):
 @pytest.fixture
 def fake(monkeypatch):
     """The CLI's backend is an instant fake that answers every article with ``summary_dict()``."""
-    backend = FunctionBackend(answer_from_summary(summary_dict()))
+    backend = TaskBackend(answer_from_summary(summary_dict()))
     monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
     return backend
 
@@ -196,7 +196,7 @@ def test_out_that_is_not_a_batch_file_is_refused(tmp_path, fake, cache_home):
 
 
 def slow_server(delay):
-    answer = answer_from_summary(summary_dict())
+    answer = chat_answer_from_summary(summary_dict())
 
     def handler(request):
         return Reply(delay=delay, body=ok(answer(request["messages"], request)).body)

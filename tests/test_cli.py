@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from summarizer import Settings
 from summarizer._cli import app
-from summarizer.testing import FunctionBackend, ScriptedBackend, answer_from_summary
+from summarizer.testing import ScriptedBackend, TaskBackend, answer_from_summary
 from tests.conftest import ARTICLE, summary_dict
 
 
@@ -20,7 +20,7 @@ def run_cli(*args, stdin=b"", cwd=None):
 @pytest.fixture
 def scripted(monkeypatch):
     """Make the CLI's backend a scripted fake."""
-    backend = FunctionBackend(answer_from_summary(summary_dict()))
+    backend = TaskBackend(answer_from_summary(summary_dict()))
     monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
     return backend
 
@@ -71,7 +71,7 @@ def test_keep_ungrounded_flags_instead_of_dropping(monkeypatch, tmp_path):
     invented = summary_dict(
         participants=[{"name": "Imaginary Person", "role": None, "side": None, "evidence": {"quote": "Ada Brook"}}]
     )
-    backend = FunctionBackend(answer_from_summary(invented))
+    backend = TaskBackend(answer_from_summary(invented))
     monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
     article = tmp_path / "a.txt"
     article.write_text(ARTICLE, encoding="utf-8")

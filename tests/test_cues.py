@@ -1,6 +1,6 @@
 from summarizer import Settings, Summarizer
-from summarizer._cues import actor_mentions, dispute_passages, meeting_people, role_cues, topic_phrases
-from summarizer.testing import FunctionBackend, answer_from_summary
+from summarizer.reading._english import actor_mentions, dispute_passages, meeting_people, role_cues, topic_phrases
+from summarizer.testing import TaskBackend, answer_from_summary
 from tests.conftest import ARTICLE, summary_dict
 
 
@@ -61,7 +61,7 @@ def test_cue_words_are_whole_words():
 
 
 def test_disputes_pass_is_skipped_without_a_denial():
-    backend = FunctionBackend(answer_from_summary(summary_dict(disputed_claims=[])))
+    backend = TaskBackend(answer_from_summary(summary_dict(disputed_claims=[])))
     article = ARTICLE.split(" Southland press")[0]
     result = Summarizer(backend, settings=Settings(strategy="focused")).run(article)
     assert [r["response_format"]["json_schema"]["name"] for r in backend.requests] == [
@@ -72,7 +72,7 @@ def test_disputes_pass_is_skipped_without_a_denial():
 
 
 def test_disputes_pass_sees_the_denial_passages():
-    backend = FunctionBackend(answer_from_summary(summary_dict()))
+    backend = TaskBackend(answer_from_summary(summary_dict()))
     article = ARTICLE.replace("discussed; the", "discussed. The")
     result = Summarizer(backend, settings=Settings(strategy="focused")).run(article)
     disputes = backend.requests[1]["messages"][1]["content"]

@@ -5,7 +5,7 @@ from typer.testing import CliRunner
 
 from summarizer import Settings
 from summarizer._cli import app
-from summarizer.testing import FunctionBackend, answer_from_summary
+from summarizer.testing import FunctionBackend, TaskBackend, answer_from_summary, chat_answer_from_summary
 from tests.conftest import ARTICLE, summary_dict
 
 
@@ -29,8 +29,10 @@ def case_dir(tmp_path):
 
 @pytest.fixture
 def fake_model(monkeypatch):
-    quiet = answer_from_summary(summary_dict(parties=[], participants=[], mediators=[], topics=[], disputed_claims=[]))
-    talks = answer_from_summary(summary_dict())
+    quiet = chat_answer_from_summary(
+        summary_dict(parties=[], participants=[], mediators=[], topics=[], disputed_claims=[])
+    )
+    talks = chat_answer_from_summary(summary_dict())
 
     def answer(messages, params):
         return (quiet if "storm" in messages[1]["content"] else talks)(messages, params)
@@ -95,7 +97,7 @@ def test_replay_missing_prediction_is_a_case_error(case_dir, tmp_path):
 def test_baseline_gate(case_dir, monkeypatch, tmp_path):
     # Always the same answer: half right for the talks (no mediator, no topic); for the storm, every item
     # is invented, fails grounding and is dropped.
-    backend = FunctionBackend(answer_from_summary(summary_dict(mediators=[], topics=[])))
+    backend = TaskBackend(answer_from_summary(summary_dict(mediators=[], topics=[])))
     monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
     high = tmp_path / "high.json"
     high.write_text(json.dumps({"macro_f1": 0.99}))
@@ -108,7 +110,7 @@ def test_baseline_gate(case_dir, monkeypatch, tmp_path):
     passing = CliRunner().invoke(app, ["eval", "--cases", str(case_dir), "--out", str(out), "--baseline", str(low)])
     assert passing.exit_code == 0, passing.output
     # Now without the disputed claim: claims-strict falls to 0 while the macro-F1 stays above 0.10.
-    backend = FunctionBackend(answer_from_summary(summary_dict(mediators=[], topics=[], disputed_claims=[])))
+    backend = TaskBackend(answer_from_summary(summary_dict(mediators=[], topics=[], disputed_claims=[])))
     monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
     strict = tmp_path / "strict.json"
     strict.write_text(json.dumps({"macro_f1": 0.10, "fields": {"claims_strict": 0.5, "topics": 0.99}}))
@@ -127,7 +129,9 @@ def test_baseline_gate(case_dir, monkeypatch, tmp_path):
 def test_a_failing_case_fails_the_run_but_not_the_others(case_dir, monkeypatch, tmp_path):
     def answer(messages, params):
         return (
-            "not json" if "storm" in messages[1]["content"] else answer_from_summary(summary_dict())(messages, params)
+            "not json"
+            if "storm" in messages[1]["content"]
+            else chat_answer_from_summary(summary_dict())(messages, params)
         )
 
     backend = FunctionBackend(answer)

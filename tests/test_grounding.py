@@ -5,7 +5,7 @@ import pytest
 from summarizer import ArticleSummary, DropReason, MatchKind, Settings, Summarizer, SummaryResult, grounding_counts
 from summarizer._grounding import ArticleIndex, Grounding, quotable_phrases
 from summarizer._schema import quotes_model
-from summarizer.testing import FunctionBackend, answer_from_summary, model_answers
+from summarizer.testing import TaskBackend, answer_from_summary, model_answers
 from tests.conftest import ARTICLE, summary_dict
 
 PLANTED = (
@@ -124,7 +124,7 @@ def invented_items():
 
 
 def test_ungrounded_items_are_reasked_once_then_dropped_and_reported():
-    backend = FunctionBackend(answer_from_summary(invented_items()))  # stands by its answer when re-asked
+    backend = TaskBackend(answer_from_summary(invented_items()))  # stands by its answer when re-asked
     result = Summarizer(backend, settings=Settings(strategy="focused")).run(ARTICLE)
     names = [r["response_format"]["json_schema"]["name"] for r in backend.requests]
     assert names == ["MeetingFacts", "DisputeFindings", "EvidenceQuotes", "Corrections"]
@@ -162,12 +162,12 @@ def _corrected_run(correction: dict[str, object]) -> SummaryResult:
         )
     )
 
-    def answer(messages, params):
-        if params["response_format"]["json_schema"]["name"] == "Corrections":
+    def answer(request):
+        if request.pass_name == "reground":
             return {"participants": [correction]}
-        return answers(messages, params)
+        return answers(request)
 
-    return Summarizer(FunctionBackend(answer), settings=Settings(strategy="focused")).run(_UNMET)
+    return Summarizer(TaskBackend(answer), settings=Settings(strategy="focused")).run(_UNMET)
 
 
 def test_a_corrected_item_replaces_the_ungrounded_one_in_place():
@@ -187,7 +187,7 @@ def test_a_correction_that_repeats_a_listed_name_is_not_taken():
 
 
 def test_keep_ungrounded_keeps_the_items_flagged():
-    backend = FunctionBackend(answer_from_summary(invented_items()))
+    backend = TaskBackend(answer_from_summary(invented_items()))
     result = Summarizer(backend, settings=Settings(strategy="focused", keep_ungrounded=True)).run(ARTICLE)
     flagged = {p.name: p.evidence.problem for p in result.summary.participants}  # type: ignore[union-attr]
     assert flagged == {"Ada Brook": None, "Imaginary Person": DropReason.name_not_in_article, "Tomas Rehn": None}
@@ -197,7 +197,7 @@ def test_keep_ungrounded_keeps_the_items_flagged():
 
 
 def test_a_grounded_summary_costs_no_extra_call():
-    backend = FunctionBackend(answer_from_summary(summary_dict()))
+    backend = TaskBackend(answer_from_summary(summary_dict()))
     result = Summarizer(backend, settings=Settings(strategy="single")).run(ARTICLE)
     assert len(backend.requests) == 1
     assert result.meta.regrounded == 0
@@ -205,7 +205,7 @@ def test_a_grounded_summary_costs_no_extra_call():
 
 
 def test_focused_strategy_asks_for_quotes_in_a_last_pass_over_the_same_prefix():
-    backend = FunctionBackend(answer_from_summary(summary_dict()))
+    backend = TaskBackend(answer_from_summary(summary_dict()))
     result = Summarizer(backend, settings=Settings(strategy="focused")).run(ARTICLE)
     meeting, _, evidence = backend.requests
     assert evidence["response_format"]["json_schema"]["name"] == "EvidenceQuotes"
@@ -228,7 +228,7 @@ def test_quotes_are_free_where_the_server_limits_enums():
     free = quotes_model({"topics": 1}).model_json_schema()["properties"]["topics"]["items"]
     assert free == {"maxLength": 80, "type": "string"}
 
-    class Limited(FunctionBackend):
+    class Limited(TaskBackend):
         def accepts_enum(self, values):
             return len(values) <= 3
 

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from summarizer._resources import data_dir
-from summarizer._strategies import STRATEGIES
+from summarizer.pipeline import STRATEGIES
 from tests.conftest import ROOT, SEED
 
 pytestmark = pytest.mark.install

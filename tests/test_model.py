@@ -7,10 +7,10 @@ import sys
 import pytest
 
 from summarizer import ArticleSummary, ArticleTooLongError, Settings, Summarizer, allow_model_calls
-from summarizer._cues import actor_mentions, dispute_passages
-from summarizer._names import fold
 from summarizer._render import OutputFormat, render
 from summarizer._schema import ITEM_FIELDS
+from summarizer.reading._english import actor_mentions, dispute_passages
+from summarizer.text import fold
 from tests.browser import SCREENSHOTS, load_report
 from tests.conftest import ROOT, SEED
 

@@ -1,11 +1,15 @@
+import dataclasses
 import json
+from string import Template
 
 import pytest
 
+from summarizer import ConfigurationError
 from summarizer._prompts import field_guide, load_prompts
 from summarizer._resources import data_dir
 from summarizer._schema import ArticleSummaryDraft, DisputeFindings, MeetingFacts, TopicDraft, corrections_model
-from summarizer._strategies import STRATEGIES
+from summarizer.pipeline import STRATEGIES
+from summarizer.reading import read
 
 
 @pytest.mark.parametrize("strategy", list(STRATEGIES.values()), ids=list(STRATEGIES))
@@ -20,10 +24,9 @@ def test_messages_fill_every_placeholder(strategy):
     article = "A $dollar {brace} article text with ${article} inside. Its ministry denied a report."
     prompts = load_prompts(strategy.prompt_version)
     for step in strategy.passes:
-        prepared = step.request(article)
-        assert prepared is not None
-        values, response_model = prepared
-        messages = prompts.messages(step.name, article, response_model, values)
+        request = step.request(read(article))
+        assert request is not None
+        messages = prompts.messages(step.name, article, request.response_model, request.values)
         assert [m["role"] for m in messages] == ["system", "user"]
         assert article in messages[1]["content"]
         for placeholder in ("$fields", "$schema", "$article", "$candidates"):
@@ -40,8 +43,9 @@ def test_the_grounding_reask_shares_the_first_pass_prefix(strategy):
     article = "Envoys met on Monday in a border town."
     prompts = load_prompts(strategy.prompt_version)
     first = strategy.passes[0]
-    values, response_model = first.request(article) or ({}, first.response_model)
-    asked = prompts.messages(first.name, article, response_model, values)
+    request = first.request(read(article))
+    assert request is not None
+    asked = prompts.messages(first.name, article, request.response_model, request.values)
     reground = prompts.messages("reground", article, corrections_model({"topics": (TopicDraft, 1)}), {"failures": ""})
     prefix = asked[1]["content"][: asked[1]["content"].index(article) + len(article)]
     assert reground[1]["content"].startswith(prefix)
@@ -82,3 +86,35 @@ def test_prompts_contain_no_article_specific_names():
     text = " ".join(p.read_text(encoding="utf-8") for p in data_dir("prompts").glob("*.txt")).lower()
     for word in ("artsakh", "azerbaijan", "lachin", "hamas", "iran", "oman", "rwanda", "venezuela", "houthi"):
         assert word not in text
+
+
+@pytest.mark.parametrize("strategy", list(STRATEGIES.values()), ids=list(STRATEGIES))
+def test_each_prompt_set_uses_exactly_the_variables_its_strategy_fills(strategy):
+    load_prompts(strategy.prompt_version).check(strategy.variables)
+
+
+def test_a_template_variable_nobody_fills_is_refused_when_loaded():
+    prompts = load_prompts(STRATEGIES["focused"].prompt_version)
+    broken = dataclasses.replace(prompts, passes={**prompts.passes, "meeting": Template("$article $candidates")})
+    with pytest.raises(ConfigurationError, match=r"focused-v4.meeting.txt uses \$candidates"):
+        broken.check(STRATEGIES["focused"].variables)
+
+
+def test_a_value_a_pass_fills_but_its_template_never_shows_is_refused():
+    prompts = load_prompts(STRATEGIES["focused"].prompt_version)
+    broken = dataclasses.replace(prompts, passes={**prompts.passes, "disputes": Template("$article $fields")})
+    with pytest.raises(ConfigurationError, match=r"never uses \$candidates"):
+        broken.check(STRATEGIES["focused"].variables)
+
+
+def test_only_the_variables_a_template_uses_are_rendered(monkeypatch):
+    import summarizer._prompts as prompting
+
+    calls = []
+    monkeypatch.setattr(prompting, "field_guide", lambda model: calls.append(model) or "")
+    prompts = load_prompts(STRATEGIES["focused"].prompt_version)
+    lean = dataclasses.replace(prompts, passes={**prompts.passes, "meeting": Template("$article")})
+    lean.messages("meeting", "Envoys met.", MeetingFacts)
+    assert calls == []
+    prompts.messages("meeting", "Envoys met.", MeetingFacts)
+    assert calls == [MeetingFacts]

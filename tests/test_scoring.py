@@ -2,8 +2,9 @@ import pytest
 
 from summarizer import ArticleSummary
 from summarizer._cases import GoldCase
-from summarizer._names import name_matches, normalize
+from summarizer._names import name_matches
 from summarizer._scoring import score_case, summarize_counts
+from summarizer.text import normalize
 from tests.conftest import summary_dict
 
 GOLD = GoldCase.model_validate(

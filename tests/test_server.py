@@ -11,8 +11,8 @@ import psutil
 import pytest
 
 from summarizer import EMBEDDED_MODELS, ArticleSummary, OpenAIBackend, Settings, StructuredMode, Summarizer
-from summarizer._cues import actor_mentions, dispute_passages
 from summarizer._embedded import ensure_model_file
+from summarizer.reading._english import actor_mentions, dispute_passages
 from summarizer.testing import llama_server
 from tests.conftest import ROOT, SEED
 

@@ -1,9 +1,19 @@
+import dataclasses
+from typing import Any
+
 from summarizer import ArticleSummary, DropReason, Settings, Summarizer
-from summarizer._cues import RoleCues
-from summarizer._postprocess import add_participants, add_topics, align_roles, tidy
 from summarizer._schema import DisputedClaim
-from summarizer._strategies import STRATEGIES
-from summarizer.testing import FunctionBackend, answer_from_summary
+from summarizer.pipeline import STRATEGIES
+from summarizer.pipeline._repairs import (
+    add_participants,
+    add_topics,
+    align_roles,
+    dedupe,
+    people_only,
+    two_sided_claims,
+)
+from summarizer.reading import Reading, RoleCues, read
+from summarizer.testing import TaskBackend, answer_from_summary
 from tests.conftest import ARTICLE, quote, summary_dict
 
 
@@ -14,7 +24,7 @@ def test_focused_strategy_asks_two_passes_sharing_the_article_prefix():
             {"name": "Tomas Rehn", "role": "envoy", "side": "Southland", "evidence": quote("envoy Tomas Rehn")},
         ]
     )
-    backend = FunctionBackend(answer_from_summary(document))
+    backend = TaskBackend(answer_from_summary(document))
     result = Summarizer(backend, settings=Settings(strategy="focused")).run(ARTICLE)
     meeting, disputes, _quotes = backend.requests
     assert meeting["response_format"]["json_schema"]["name"] == "MeetingFacts"
@@ -29,11 +39,24 @@ def test_focused_strategy_asks_two_passes_sharing_the_article_prefix():
 
 
 def test_meeting_pass_bounds_generation_but_not_validation():
-    backend = FunctionBackend(answer_from_summary(summary_dict(summary="x" * 1000)))
+    backend = TaskBackend(answer_from_summary(summary_dict(summary="x" * 1000)))
     result = Summarizer(backend, settings=Settings(strategy="focused")).run(ARTICLE)
     schema = backend.requests[0]["response_format"]["json_schema"]["schema"]
     assert schema["properties"]["summary"]["maxLength"] == 320
     assert len(result.summary.summary) == 1000  # a server that ignores the bound is not punished
+
+
+def reading(**found: Any) -> Reading:
+    """The article's reading, with what a reader found replaced by ``found``."""
+    changes: dict[str, Any] = {k: tuple(v) for k, v in found.items()}
+    return dataclasses.replace(read(ARTICLE), **changes)
+
+
+def tidy(summary):
+    """The clean-up repair steps, in the focused strategy's order."""
+    for step in (people_only, dedupe, two_sided_claims):
+        summary = step(summary, reading())
+    return summary
 
 
 def summary(**overrides):
@@ -100,7 +123,7 @@ def test_tidy_untangles_a_claimant_who_is_also_the_disputer():
 
 def test_people_the_wording_puts_in_the_meeting_are_added_once():
     answer = summary(participants=[person("Dr. Ada Brook")], mediators=[])
-    added = add_participants(answer, ["Ada Brook", "Tomas Rehn"])
+    added = add_participants(answer, reading(people=["Ada Brook", "Tomas Rehn"]))
     assert [(p.name, p.role, p.side) for p in added.participants] == [
         ("Dr. Ada Brook", None, None),
         ("Tomas Rehn", None, None),
@@ -109,7 +132,7 @@ def test_people_the_wording_puts_in_the_meeting_are_added_once():
 
 def test_an_added_person_who_is_the_mediator_is_dropped_by_tidy():
     answer = summary(participants=[], mediators=[{"name": "Piet Amsel", "kind": "person"}])
-    tidied = tidy(add_participants(answer, ["Piet Amsel"]))
+    tidied = tidy(add_participants(answer, reading(people=["Piet Amsel"])))
     assert tidied.participants == []
     assert [d.reason for d in tidied.dropped] == [DropReason.mediator_or_side]
 
@@ -117,14 +140,16 @@ def test_an_added_person_who_is_the_mediator_is_dropped_by_tidy():
 def test_the_focused_strategy_adds_the_head_of_a_delegation_the_model_left_out():
     article = ARTICLE.replace("Ada Brook of Northland met", "A Northland delegation headed by Ada Brook met")
     answer = summary_dict(participants=[{**person("Tomas Rehn"), "evidence": quote("envoy Tomas Rehn")}])
-    backend = FunctionBackend(answer_from_summary(answer))
+    backend = TaskBackend(answer_from_summary(answer))
     result = Summarizer(backend, settings=Settings(strategy="focused")).run(article)
     assert [p.name for p in result.summary.participants] == ["Tomas Rehn", "Ada Brook"]
 
 
 def test_listed_subjects_become_topics_unless_a_topic_covers_them():
     answer = summary(topics=[{"label": "Coast road", "detail": "Reopening it.", "evidence": None}])
-    added = add_topics(answer, ["reopening of the coast road", "restoration of the power line", "power line"])
+    added = add_topics(
+        answer, reading(agenda=["reopening of the coast road", "restoration of the power line", "power line"])
+    )
     assert [(t.label, t.evidence.quote if t.evidence else None) for t in added.topics] == [
         ("Coast road", None),
         ("restoration of the power line", "restoration of the power line"),
@@ -146,23 +171,30 @@ _PASSAGES = [
 _CUES = [RoleCues(claimants=frozenset({"Southland"}), deniers=frozenset({"Northland"}))]
 
 
+def roles(claims, passages=_PASSAGES, cues=_CUES):
+    aligned = align_roles(
+        summary(disputed_claims=[c.model_dump() for c in claims]), reading(passages=passages, cues=cues)
+    )
+    return aligned.disputed_claims
+
+
 def test_roles_the_wording_contradicts_are_swapped():
-    (claim,) = align_roles([_claim(["Northland"], ["Southland"])], _PASSAGES, _CUES)
+    (claim,) = roles([_claim(["Northland"], ["Southland"])])
     assert (claim.claimed_by, claim.disputed_by) == (["Southland"], ["Northland"])
 
 
 def test_a_side_named_on_both_sides_stays_where_the_wording_puts_it():
-    (claim,) = align_roles([_claim(["Northland", "Southland"], ["Northland", "Southland"])], _PASSAGES, _CUES)
+    (claim,) = roles([_claim(["Northland", "Southland"], ["Northland", "Southland"])])
     assert (claim.claimed_by, claim.disputed_by) == (["Southland"], ["Northland"])
 
 
 def test_a_claimant_the_wording_never_casts_gives_way_to_the_one_it_does():
-    (claim,) = align_roles([_claim(["Border Agency"], ["Northland"])], _PASSAGES, _CUES)
+    (claim,) = roles([_claim(["Border Agency"], ["Northland"])])
     assert claim.claimed_by == ["Southland"]
 
 
 def test_answers_the_wording_agrees_with_are_kept():
     answer = _claim(["Southland", "Border Agency"], ["Northland"])
-    assert align_roles([answer], _PASSAGES, _CUES) == [answer]
+    assert roles([answer]) == [answer]
     elsewhere = [("The weather was fine.",)]
-    assert align_roles([answer], elsewhere, [RoleCues(frozenset(), frozenset())]) == [answer]
+    assert roles([answer], elsewhere, [RoleCues(frozenset(), frozenset())]) == [answer]

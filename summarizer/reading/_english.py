@@ -25,27 +25,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..text import sentences as split_sentences
+from ..text._segment import TOKEN_PATTERN
+from ._lexicon import english
+
 __all__ = ["RoleCues", "actor_mentions", "dispute_passages", "meeting_people", "role_cues", "topic_phrases"]
 
-_CUES = re.compile(
-    r"\b(?:den(?:y|ies|ied|ying|ial|ials)|reject(?:s|ed|ing|ion)?|refut(?:e|es|ed|ing|ation)|"
-    r"dismiss(?:es|ed|ing)?|rebuff(?:s|ed)?|contradict(?:s|ed|ing)?|disput(?:e|es|ed|ing)|"
-    r"contest(?:s|ed|ing)?|false(?:ly|hood)?|untrue|not true|baseless|groundless|unfounded|"
-    r"(?:dis|mis)information|fabricat(?:ed|ion|ions)|lies|speculat(?:ion|ions|ing|ed)|"
-    r"(?:do|does|did) not correspond|no truth|never (?:agreed|said|happened)|nonsense|propaganda)\b",
-    re.IGNORECASE,
-)
-# A sentence ends at . ! or ? (optionally followed by a closing quote) before whitespace and a word that
-# does not start in lower case ("the U.S. military" is one sentence), or at a line break; a title's
-# abbreviation ("Dr. Marek Volta") does not end one.
-_TITLE_ABBREVIATIONS = "Dr Mr Mrs Ms Mgr Prof Gen Col Lt Capt Sgt Gov Sen Rep Rev St Jr Sr Amb Adm Maj Cmdr".split()
-_SENTENCE_END = re.compile(
-    "".join(rf"(?<!\b{a}\.)" for a in _TITLE_ABBREVIATIONS) + r"(?<=[.!?])[\"'”’]?\s+(?![a-z])|\n+"
-)
-
-
-def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+_LEXICON = english()
+_CUES = _LEXICON.denial_pattern()
 
 
 def dispute_passages(article: str, *, limit: int = 6) -> list[tuple[str, ...]]:
@@ -54,7 +41,7 @@ def dispute_passages(article: str, *, limit: int = 6) -> list[tuple[str, ...]]:
     Windows that overlap or touch are merged, so a report and the denials that
     follow it are read as one passage rather than repeated as several.
     """
-    sentences = _sentences(article)
+    sentences = split_sentences(article)
     windows: list[list[int]] = []
     for index, sentence in enumerate(sentences):
         if not _CUES.search(sentence):
@@ -67,29 +54,10 @@ def dispute_passages(article: str, *, limit: int = 6) -> list[tuple[str, ...]]:
     return [tuple(sentences[start : end + 1]) for start, end in windows[:limit]]
 
 
-_TOKEN = re.compile(r"[\w’'.\-]+|[^\w\s]")
-# Lower-case words that join the capitalised words of one name ("Forces for the Liberation of ...").
-_JOINERS = frozenset("of the for de del der den da do dos das du di el al bin ibn van von la le y".split())
-# Lower-case nouns that name a body after a capitalised word ("Azerbaijani press", "Artsakh foreign ministry")
-# or on their own after "the" ("the council").
-_BODIES = frozenset(
-    (
-        "press media side government ministry officials official delegation authorities military army navy "
-        "forces troops representatives leaders leader leadership rebels spokesman spokeswoman spokesperson "
-        "broadcaster embassy administration council union opposition police agency company operator "
-        "confederation committee court parliament movement party board coalition"
-    ).split()
-)
-# Capitalised words that start sentences or name dates rather than actors.
-_NOT_ACTORS = frozenset(
-    (
-        "The A An He She It They We I You This That These Those In On At By For From With But And Or If As "
-        "However Meanwhile Speaking Such No Not Our Their His Her Its Mr Mrs Ms Dr Earlier Later After Before "
-        "When While Although Yet So Also According Last Next Immediately Official Officials Monday Tuesday "
-        "Wednesday Thursday Friday Saturday Sunday January February March April May June July August September "
-        "October November December"
-    ).split()
-)
+_TOKEN = TOKEN_PATTERN
+_JOINERS = _LEXICON.joiners
+_BODIES = _LEXICON.bodies
+_NOT_ACTORS = _LEXICON.not_actors
 
 
 def _bare(token: str) -> str:
@@ -168,9 +136,7 @@ _CLAIM_VERB = (
     r"(?:reported|reports|claimed|claims|alleged|alleges|alleging|accused|accuses|accusing|announced|announces|"
     r"demanded|demands|asserted|asserts|speculating|published)"
 )
-_DENY_VERB = (
-    r"(?:den(?:y|ies|ied|ying)|reject(?:s|ed|ing)?|refut(?:e|es|ed|ing)|dismiss(?:es|ed|ing)?|disput(?:e|es|ed|ing))"
-)
+_DENY_VERB = _LEXICON.deny_verb_pattern()
 _CLAIMANT_PATTERNS = (
     r"{actor}(?:[’']s?)? (?:[\w-]+ )?" + _CLAIM_NOUN + r"\b",
     r"{actor},? " + _ADVERB + _CLAIM_VERB + r"\b",
@@ -214,39 +180,11 @@ def role_cues(passage: tuple[str, ...], actors: Sequence[str]) -> RoleCues:
 # Who took part in a meeting, by the wording news copy uses for it: "a delegation headed by X", "X met
 # with Y", "X received the delegation in the presence of Y", "the council was represented by X".
 # A person's name joins its words with these ("Mohammed bin Salman"), never with "of" or "the".
-_NAME_JOINERS = _JOINERS - {"of", "the", "for"}
-# A name right after these is a place ("met in Port Alba").
-_PLACE_PREPOSITIONS = frozenset("in at near from to into outside inside".split())
-# Capitalised words that are a title or rank, not part of the name they precede ("Foreign Minister X").
-_TITLES = frozenset(
-    (
-        "President Vice Prime Minister Ministers Foreign Secretary General Deputy Chief Special Envoy Presidential "
-        "Ambassador Dr Mr Mrs Ms Mgr Sheikh King Queen Prince Princess Emir Sultan Crown Captain Colonel "
-        "Commander Chairman Chairwoman Chair Speaker Senator Governor Mayor Director Head Leader Chancellor "
-        "Premier Representative Adviser Advisor Spokesman Spokeswoman Spokesperson Bishop Pope Cardinal Rabbi "
-        "Imam Judge Justice Lieutenant Major Admiral Marshal Sergeant Navy Army Interior Defence Defense State "
-        "National Security Top Senior Acting Former Assistant Counselor Minister-Counselor Delegate Negotiator"
-    ).split()
-)
-# Capitalised words that make a run of names an organisation or a place rather than a person.
-_NOT_PERSON_WORDS = frozenset(
-    (
-        "States Union Republic Kingdom Nations Council Ministry Assembly Community Forces Front Party Agency "
-        "Service News TV Organization Organisation Committee Command Army Emirates Arabia Court Corridor Sea "
-        "River Valley Island Islands Centre Center Summit Department Office House Government Authority Bank "
-        "University Company Corporation Group Movement Coalition Alliance Confederation Federation Parliament "
-        "Congress Senate Embassy Press Media Post Times Radio Television Airport Square Palace Hall Street "
-        "East West North South Middle Gulf Strait Province Region District City County Conference Talks Forum"
-    ).split()
-)
-# Lower-case nouns after a capitalised run that make it a modifier ("Hamas Gaza chief", "Saudi delegations").
-_ROLE_NOUNS = _BODIES | frozenset(
-    (
-        "chief head minister envoy negotiator negotiators delegate delegates president counterpart counterparts "
-        "diplomat diplomats ambassador leaders secretary commander official officials team teams talks delegations "
-        "ministries governments"
-    ).split()
-)
+_NAME_JOINERS = _LEXICON.name_joiners
+_PLACE_PREPOSITIONS = _LEXICON.place_prepositions
+_TITLES = _LEXICON.titles
+_NOT_PERSON_WORDS = _LEXICON.not_person_words
+_ROLE_NOUNS = _LEXICON.modifier_nouns
 # A name after one of these took part, if it comes within so many words: "headed by X", "met with the head
 # of the agency, X", "in the presence of X", "hosted X"; the looser the cue, the closer the name must be.
 _AFTER_CUES = tuple(
@@ -266,13 +204,12 @@ _BEFORE_CUES = re.compile(
     r"\b(?:met|meets|(?:held|holds|hold) (?:talks|negotiations)|received|receives|"
     r"(?:also )?represented|(?:headed|led|heads|leads) the (?:[\w-]+ ){0,2}(?:delegation|team|talks|side))\b"
 )
-# Where a clause ends, so "said" or "as" keeps a cue from reaching a name in another clause.
-_CLAUSE_WORDS = frozenset("said says told as when while after before that which who where because :; — –".split())
+_CLAUSE_WORDS = _LEXICON.clause_words
 
 
 def meeting_people(article: str) -> list[str]:
     """People the article's wording puts in a meeting, in order of first mention, by their fullest name."""
-    readings = [_SentenceReading(sentence) for sentence in _sentences(article)]
+    readings = [_SentenceReading(sentence) for sentence in split_sentences(article)]
     # Every name the article gives, in order: "Mamedov" is spelled out as the first that ends with it.
     names = [name for reading in readings for _, _, name in reading.runs]
     people: dict[str, None] = {}
@@ -388,7 +325,7 @@ _TOPIC_LEAD = re.compile(r"^(?:(?:and|on|both|the|a|an)\s+)+")
 def topic_phrases(article: str) -> list[str]:
     """The subjects the article says were discussed, each as the article words it, in order."""
     phrases: list[str] = []
-    for sentence in _sentences(article):
+    for sentence in split_sentences(article):
         for cue in _TOPIC_CUES.finditer(sentence):
             rest = sentence[cue.end() :]
             passive = _PASSIVE.search(sentence[: cue.start()]) is not None

@@ -1,24 +1,25 @@
-"""Deterministic clean-up of a model's summary: what a careful editor would fix without re-reading.
+"""Repair steps: what a careful editor fixes in a model's summary without re-reading the article.
 
-Small models repeat an entity under two spellings, list a delegation or a
-country as a "person", put the mediator among the participants, or give a
-dispute with only one side. Each rule here is generic (no names or phrases
-from any article). ``tidy`` only ever removes or merges items, and lists every
-removal in the summary's ``dropped`` with its reason; ``align_roles``,
-``add_participants`` and ``add_topics`` take the article's own wording (read
-in ``_cues``) over the model's answer or add what it left out.
+Each step is ``(summary, reading) -> summary`` and is declared, with a name,
+by the strategy that uses it (``_strategies``), so it can be switched off for
+an ablation. Small models repeat an entity under two spellings, list a
+delegation as a "person", put the mediator among the participants, swap who
+claims and who denies, or give one broad topic for several subjects. Steps
+that remove an item list it in the summary's ``dropped`` with the reason;
+``align_roles``, ``add_participants`` and ``add_topics`` take the reader's
+evidence (``reading``) over the model's answer, or add what it left out. Each
+rule is generic: no names or phrases from any article.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from ._cues import RoleCues
-from ._names import contains_words, name_matches, normalize
-from ._schema import (
+from .._names import name_matches
+from .._schema import (
     MAX_ITEMS,
     MAX_PEOPLE,
     ArticleSummary,
@@ -29,20 +30,14 @@ from ._schema import (
     Participant,
     Topic,
 )
+from ..reading import Reading, english
+from ..text import contains_words, normalize
 
-__all__ = ["add_participants", "add_topics", "align_roles", "tidy"]
+__all__ = ["add_participants", "add_topics", "align_roles", "dedupe", "people_only", "two_sided_claims"]
 
 T = TypeVar("T", bound=BaseModel)
 
-# Words that make a "participant" a body rather than a person.
-_GROUP_WORDS = frozenset(
-    (
-        "delegation delegations government governments ministry ministries military army navy forces troops "
-        "command team teams side sides representatives officials authorities administration office agency "
-        "embassy parliament committee council movement group union coalition press media peacekeepers "
-        "negotiators envoys leaders"
-    ).split()
-)
+_LEXICON = english()
 
 
 class _Removals:
@@ -52,20 +47,24 @@ class _Removals:
     def drop(self, field: str, item: BaseModel, reason: DropReason, detail: str) -> None:
         self.dropped.append(DroppedItem(field=field, item=item.model_dump(mode="json"), reason=reason, detail=detail))
 
+    def applied(self, summary: ArticleSummary, **updates: Any) -> ArticleSummary:
+        """``summary`` with ``updates`` and the removals appended to its ``dropped``."""
+        return summary.model_copy(update={**updates, "dropped": [*summary.dropped, *self.dropped]})
 
-def tidy(summary: ArticleSummary) -> ArticleSummary:
+
+def people_only(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
+    """Drop participants that are not one named person: a group ("the Hamas delegation"), a description
+    ("a company spokesman": cased letters, none a capital; scripts without case are never judged so),
+    or a side or mediator under another spelling."""
     removals = _Removals()
-    parties = _dedupe("parties", summary.parties, lambda p: p.name, removals, prefer_longer=False)
-    mediators = _dedupe("mediators", summary.mediators, lambda m: m.name, removals, prefer_longer=False)
-    side_names = [p.name for p in parties] + [m.name for m in mediators]
+    side_names = [p.name for p in summary.parties] + [m.name for m in summary.mediators]
     people = []
     for person in summary.participants:
-        if _is_group(person.name):
+        if _LEXICON.names_a_group(person.name):
             removals.drop(
                 "participants", person, DropReason.not_a_person, f"{person.name!r} names a group, not a person"
             )
-        elif not any(character.isupper() for character in person.name):
-            # "a company spokesman" describes someone the article does not name.
+        elif person.name == person.name.lower() != person.name.upper():
             removals.drop("participants", person, DropReason.not_a_person, f"{person.name!r} is not a name")
         elif any(name_matches(person.name, [other]) for other in side_names):
             removals.drop(
@@ -73,31 +72,39 @@ def tidy(summary: ArticleSummary) -> ArticleSummary:
             )
         else:
             people.append(person)
-    participants = _dedupe("participants", people, lambda p: p.name, removals, prefer_longer=True)
+    return removals.applied(summary, participants=people)
+
+
+def dedupe(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
+    """One item per entity: sides and mediators by their shortest name, people by their fullest, topics by
+    their exact label (trimmed)."""
+    removals = _Removals()
+    parties = _dedupe("parties", summary.parties, lambda p: p.name, removals, prefer_longer=False)
+    mediators = _dedupe("mediators", summary.mediators, lambda m: m.name, removals, prefer_longer=False)
+    participants = _dedupe("participants", summary.participants, lambda p: p.name, removals, prefer_longer=True)
     topics = _dedupe("topics", summary.topics, lambda t: t.label, removals, fuzzy=False)
+    return removals.applied(
+        summary,
+        parties=parties,
+        mediators=mediators,
+        participants=participants,
+        topics=[t.model_copy(update={"label": t.label.strip(), "detail": t.detail.strip()}) for t in topics],
+    )
+
+
+def two_sided_claims(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
+    """A dispute has two sides: nobody disputes their own claim, and a claim without a claimant and a
+    denier is not a dispute."""
+    removals = _Removals()
     claims = []
     for claim in map(_untangle, summary.disputed_claims):
-        # A dispute has two sides: an answer that cannot name both is not one.
         if claim.claim.strip() and claim.claimed_by and claim.disputed_by:
             claims.append(claim)
         else:
             removals.drop(
                 "disputed_claims", claim, DropReason.incomplete_claim, "the claim lacks a claimant or a denier"
             )
-    return summary.model_copy(
-        update={
-            "parties": parties,
-            "participants": participants,
-            "mediators": mediators,
-            "topics": [t.model_copy(update={"label": t.label.strip(), "detail": t.detail.strip()}) for t in topics],
-            "disputed_claims": claims,
-            "dropped": [*summary.dropped, *removals.dropped],
-        }
-    )
-
-
-def _is_group(name: str) -> bool:
-    return any(word in _GROUP_WORDS for word in normalize(name).split())
+    return removals.applied(summary, disputed_claims=claims)
 
 
 def _dedupe(
@@ -140,9 +147,7 @@ def _untangle(claim: DisputedClaim) -> DisputedClaim:
     return claim.model_copy(update={"claimed_by": claimed_by})
 
 
-def align_roles(
-    claims: list[DisputedClaim], passages: Sequence[tuple[str, ...]], cues: Sequence[RoleCues]
-) -> list[DisputedClaim]:
+def align_roles(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
     """Let the passages' wording settle who claims and who denies where the model's answer disagrees with it.
 
     Each passage is read against the claim it shares most words with. A small
@@ -150,18 +155,20 @@ def align_roles(
     the claim is about ("Azerbaijan agreed...") instead of who made it; the
     wording ("X's report", "X accused", "Y denied") is the better witness.
     """
+    claims = summary.disputed_claims
     if not claims:
-        return claims
+        return summary
     merged: list[tuple[set[str], set[str]]] = [(set(), set()) for _ in claims]
     texts = [_content_words(" ".join([c.claim, *c.claimed_by, *c.disputed_by])) for c in claims]
-    for passage, cue in zip(passages, cues, strict=True):
+    for passage, cue in zip(reading.passages, reading.cues, strict=True):
         words = _content_words(" ".join(passage))
         overlaps = [len(words & text) for text in texts]
         best = max(range(len(claims)), key=lambda i: overlaps[i])
         if overlaps[best] or len(claims) == 1:
             merged[best][0].update(cue.claimants)
             merged[best][1].update(cue.deniers)
-    return [_align(claim, *roles) for claim, roles in zip(claims, merged, strict=True)]
+    aligned = [_align(claim, *roles) for claim, roles in zip(claims, merged, strict=True)]
+    return summary.model_copy(update={"disputed_claims": aligned})
 
 
 def _align(claim: DisputedClaim, claimants: set[str], deniers: set[str]) -> DisputedClaim:
@@ -184,15 +191,15 @@ def _align(claim: DisputedClaim, claimants: set[str], deniers: set[str]) -> Disp
     return claim.model_copy(update={"claimed_by": claimed_by, "disputed_by": disputed_by})
 
 
-def add_participants(summary: ArticleSummary, people: Sequence[str]) -> ArticleSummary:
+def add_participants(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
     """Add the people the article's wording puts in the meeting ("a delegation headed by X") whom the model left out.
 
     A small model lists "the Hamas delegation" and leaves out who headed it, or
     names the spokesperson it quotes rather than who met; the wording is read
-    by code. ``tidy`` afterwards drops any who are also a side or the mediator.
+    by code. ``people_only`` afterwards drops any who are also a side or the mediator.
     """
     participants = list(summary.participants)
-    for name in people:
+    for name in reading.people:
         if len(participants) >= MAX_PEOPLE:
             break
         if not any(_same_actor(name, p.name) for p in participants):
@@ -200,7 +207,7 @@ def add_participants(summary: ArticleSummary, people: Sequence[str]) -> ArticleS
     return summary.model_copy(update={"participants": participants})
 
 
-def add_topics(summary: ArticleSummary, phrases: Sequence[str]) -> ArticleSummary:
+def add_topics(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
     """Add the subjects the article says were discussed ("discussed X, Y and Z") that no topic already covers.
 
     A small model gives one broad topic where the article lists several
@@ -208,7 +215,7 @@ def add_topics(summary: ArticleSummary, phrases: Sequence[str]) -> ArticleSummar
     article's words.
     """
     topics = list(summary.topics)
-    for phrase in phrases:
+    for phrase in reading.agenda:
         if len(topics) >= MAX_ITEMS:
             break
         if not any(_same_subject(phrase, t.label) for t in topics):
@@ -226,8 +233,7 @@ def _topic_words(text: str) -> set[str]:
     return _content_words(text) - _LINKING_WORDS
 
 
-# Prepositions and pronouns long enough to pass for content words.
-_LINKING_WORDS = frozenset("with from that this their there about into over under along within which".split())
+_LINKING_WORDS = _LEXICON.linking_words
 
 
 def _same_actor(one: str, other: str) -> bool:

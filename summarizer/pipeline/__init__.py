@@ -1,0 +1,18 @@
+"""The extraction pipeline: declared strategies (passes, repair steps) and the sans-IO plan that runs them."""
+
+from ._plan import Plan, describe, plan
+from ._steps import ModelRequest, Pass, Repair
+from ._strategies import DEFAULT_STRATEGY, STRATEGIES, Strategy, get_strategy
+
+__all__ = [
+    "DEFAULT_STRATEGY",
+    "STRATEGIES",
+    "ModelRequest",
+    "Pass",
+    "Plan",
+    "Repair",
+    "Strategy",
+    "describe",
+    "get_strategy",
+    "plan",
+]

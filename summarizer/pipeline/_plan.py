@@ -1,0 +1,121 @@
+"""The plan of one summary, free of I/O: a generator that yields model requests and receives answers.
+
+The chain, in order, for every strategy:
+
+1. the strategy's passes, each asked when the reading gives it something to ask;
+2. ``combine``: the passes' answers as one summary;
+3. the strategy's repair steps, each unless switched off;
+4. ``evidence``: one pass asking for a quote of every item that has none;
+5. grounding: code locates every quote and name in the article;
+6. ``reground``: one re-ask for the items that failed, unless switched off.
+
+The caller drives it (``Summarizer.run`` in a loop, ``Summarizer.arun`` in an
+async loop): it renders each request into messages, asks the backend, and
+sends the validated answer back. The generator returns the ``Grounding``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Sequence
+
+from pydantic import BaseModel
+
+from .._grounding import Grounding, quotable_phrases
+from .._schema import ITEM_FIELDS, ArticleSummary, DisputedClaim, Evidence, corrections_model, quotes_model
+from ..reading import Reading
+from ._steps import ModelRequest
+from ._strategies import Strategy
+
+__all__ = ["Plan", "plan"]
+
+Plan = Generator[ModelRequest, BaseModel, Grounding]
+
+
+def plan(
+    strategy: Strategy,
+    reading: Reading,
+    *,
+    without: frozenset[str] = frozenset(),
+    accepts_enum: Callable[[Sequence[str]], bool] = lambda values: True,
+) -> Plan:
+    """The requests for one article, in order; send each one's validated answer back."""
+    answers: dict[str, BaseModel] = {}
+    for step in strategy.passes:
+        request = None if step.name in without else step.request(reading)
+        if request is not None:
+            answers[step.name] = yield request
+    summary = strategy.combine(answers)
+    for repair in strategy.repairs:
+        if repair.name not in without:
+            summary = repair(summary, reading)
+    request = _evidence_request(summary, reading, accepts_enum)
+    if request is not None:
+        summary = _with_quotes(summary, (yield request))
+    grounding = Grounding(summary, reading.article)
+    if grounding.ungrounded and "reground" not in without:
+        grounding.replace(_corrected_items((yield _reground_request(strategy, grounding))))
+    return grounding
+
+
+def _evidence_request(
+    summary: ArticleSummary, reading: Reading, accepts_enum: Callable[[Sequence[str]], bool]
+) -> ModelRequest | None:
+    """The items that came without a quote, listed for one pass that asks for a quote of each."""
+    unquoted = {
+        field: tuple(item for item in summary.items(field) if getattr(item, "evidence", None) is None)
+        for field in ITEM_FIELDS
+    }
+    unquoted = {field: items for field, items in unquoted.items() if items}
+    if not unquoted:
+        return None
+    lines = []
+    for field, items in unquoted.items():
+        lines.append(f"{field}:")
+        lines.extend(f"{number}. {describe(item)}" for number, item in enumerate(items, start=1))
+    phrases = quotable_phrases(reading.article)
+    if not accepts_enum(phrases):
+        phrases = []  # the server cannot take them all: free quotes, checked by code as ever
+    model = quotes_model({field: len(items) for field, items in unquoted.items()}, phrases)
+    return ModelRequest("evidence", model, {"items": "\n".join(lines)}, unquoted)
+
+
+def _reground_request(strategy: Strategy, grounding: Grounding) -> ModelRequest:
+    """One targeted re-ask for the items that failed grounding: which ones, and why."""
+    failed: dict[str, list[BaseModel]] = {}
+    lines = []
+    for number, failure in enumerate(grounding.ungrounded, start=1):
+        item = grounding.summary.items(failure.field)[failure.index]
+        failed.setdefault(failure.field, []).append(item)
+        lines.append(f"{number}. {failure.field}: {describe(item)} - {failure.detail}")
+    model = corrections_model({field: (strategy.drafts[field], len(items)) for field, items in failed.items()})
+    items = {field: tuple(found) for field, found in failed.items()}
+    return ModelRequest("reground", model, {"failures": "\n".join(lines)}, items)
+
+
+def describe(item: BaseModel) -> str:
+    """An item in a few words for a prompt: its name (or label, or claim, with who said it), and its quote."""
+    if isinstance(item, DisputedClaim):
+        head = f"{item.claim!r} (claimed by {', '.join(item.claimed_by)}; disputed by {', '.join(item.disputed_by)})"
+    else:
+        head = repr(getattr(item, "name", None) or getattr(item, "label", ""))
+    evidence = getattr(item, "evidence", None)
+    quote = evidence.quote if evidence is not None else ""
+    return f"{head} (evidence {quote!r})" if quote else head
+
+
+def _with_quotes(summary: ArticleSummary, answer: BaseModel) -> ArticleSummary:
+    """Give each unquoted item its quote from the evidence pass, in order."""
+    updates = {}
+    for field in type(answer).model_fields:
+        quotes = iter(getattr(answer, field))  # as many as asked for: the schema fixes the count
+        updates[field] = [
+            item.model_copy(update={"evidence": Evidence(quote=next(quotes))})
+            if getattr(item, "evidence", None) is None
+            else item
+            for item in summary.items(field)
+        ]
+    return summary.model_copy(update=updates)
+
+
+def _corrected_items(answer: BaseModel) -> dict[str, list[BaseModel]]:
+    return {field: [draft.to_item() for draft in getattr(answer, field)] for field in type(answer).model_fields}

@@ -1,0 +1,146 @@
+"""Extraction strategies, each declared in full: its passes, how their answers combine, its repair steps.
+
+``single`` is the naive baseline: one call, a one-line instruction plus the
+full JSON Schema, each item with its quote, and no repairs. ``focused`` asks
+two focused questions about the same article, the meeting and then the
+disputes, which share the system prompt and the article as a prompt prefix so
+llama.cpp reads the article once. The disputes pass is pointed at the passages
+the reader found with a denial cue, and may only name the actors those
+passages name; when the reader reads the article's language and finds no
+cue, the pass is not asked; when no reader reads it, the pass reads every
+sentence. Repair steps then take the reader's evidence over the model's
+answer. Both strategies end with the evidence and grounding re-ask passes
+(``_plan``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from .._exceptions import ConfigurationError
+from .._schema import (
+    MEETING_DRAFTS,
+    ArticleSummary,
+    ArticleSummaryDraft,
+    ClaimDraft,
+    DisputeFinding,
+    DisputeFindings,
+    ItemDraft,
+    MeetingFacts,
+    dispute_findings_model,
+    summary_from_answers,
+)
+from ..reading import Reading
+from ._repairs import add_participants, add_topics, align_roles, dedupe, people_only, two_sided_claims
+from ._steps import ModelRequest, Pass, Repair
+
+__all__ = ["DEFAULT_STRATEGY", "STRATEGIES", "Strategy", "get_strategy"]
+
+# Sentences offered to the disputes pass when no reader picked passages: enough for a news story.
+_MAX_SENTENCES = 40
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A declared extraction: ``passes`` in order, ``combine`` of their answers, ``repairs`` in order.
+
+    ``prompt_version`` names the prompt set (``prompts/<version>.*.txt``),
+    which has a template per pass plus ``evidence`` and ``reground``;
+    ``drafts`` is the item the model writes for each summary field, asked
+    for again by a grounding re-ask.
+    """
+
+    name: str
+    prompt_version: str
+    passes: tuple[Pass, ...]
+    combine: Callable[[dict[str, BaseModel]], ArticleSummary]
+    repairs: tuple[Repair, ...]
+    drafts: dict[str, type[ItemDraft]]
+
+    @property
+    def variables(self) -> dict[str, tuple[str, ...]]:
+        """The values each pass fills into its template, the evidence and re-ask passes included."""
+        return {**{p.name: p.variables for p in self.passes}, "evidence": ("items",), "reground": ("failures",)}
+
+    @property
+    def switches(self) -> tuple[str, ...]:
+        """The steps ``--without`` can switch off: optional passes, the grounding re-ask, each repair."""
+        return (*(p.name for p in self.passes if p.optional), "reground", *(r.name for r in self.repairs))
+
+    def check_without(self, without: frozenset[str]) -> None:
+        unknown = sorted(without - set(self.switches))
+        if unknown:
+            raise ConfigurationError(
+                f"--without {unknown[0]}: the {self.name} strategy has no such step; "
+                f"steps that can be switched off: {', '.join(self.switches)}"
+            )
+
+
+def _ask_disputes(reading: Reading) -> ModelRequest | None:
+    """The passages the reader found with a denial cue; every sentence when no reader read the wording."""
+    if reading.passages:
+        passages = [" ".join(passage) for passage in reading.passages]
+        model: type[BaseModel] = dispute_findings_model(reading.actors)
+    elif not reading.reads_wording:
+        passages, model = list(reading.sentences[:_MAX_SENTENCES]), DisputeFindings
+    else:
+        return None  # the reader read the wording and no sentence carries a denial
+    if not passages:
+        return None
+    candidates = "\n".join(f"{n}. {p}" for n, p in enumerate(passages, start=1))
+    return ModelRequest("disputes", model, {"candidates": candidates})
+
+
+def _combine_focused(answers: dict[str, BaseModel]) -> ArticleSummary:
+    meeting = MeetingFacts.model_validate(answers["meeting"].model_dump())
+    found = answers.get("disputes")  # not asked when no sentence carries a denial
+    disputes = DisputeFindings.model_validate(found.model_dump()) if found else DisputeFindings(disputed_claims=[])
+    return summary_from_answers(meeting, disputes.disputed_claims)
+
+
+def _combine_single(answers: dict[str, BaseModel]) -> ArticleSummary:
+    return summary_from_answers(answers["summary"])
+
+
+FOCUSED = Strategy(
+    name="focused",
+    # The version names what shapes the answer, prompts and the code that completes them alike: a result
+    # cache keyed on it must not serve answers from before the wording cues.
+    prompt_version="focused-v4",
+    passes=(
+        Pass("meeting", MeetingFacts),
+        Pass("disputes", DisputeFindings, variables=("candidates",), ask=_ask_disputes, optional=True),
+    ),
+    combine=_combine_focused,
+    repairs=(
+        Repair("roles", align_roles),
+        Repair("meeting-people", add_participants),
+        Repair("agenda-topics", add_topics),
+        Repair("people-only", people_only),
+        Repair("dedupe", dedupe),
+        Repair("two-sided-claims", two_sided_claims),
+    ),
+    drafts={**MEETING_DRAFTS, "disputed_claims": DisputeFinding},
+)
+
+SINGLE = Strategy(
+    name="single",
+    prompt_version="naive-v2",
+    passes=(Pass("summary", ArticleSummaryDraft),),
+    combine=_combine_single,
+    repairs=(),
+    drafts={**MEETING_DRAFTS, "disputed_claims": ClaimDraft},
+)
+
+STRATEGIES: dict[str, Strategy] = {s.name: s for s in (FOCUSED, SINGLE)}
+DEFAULT_STRATEGY = "focused"
+
+
+def get_strategy(name: str) -> Strategy:
+    try:
+        return STRATEGIES[name]
+    except KeyError:
+        raise ConfigurationError(f"unknown strategy {name!r}; choose one of: {', '.join(STRATEGIES)}") from None
