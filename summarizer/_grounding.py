@@ -406,10 +406,8 @@ def in_original(summary: ArticleSummary, article: CleanText) -> ArticleSummary:
     each quote the original's own characters at that span, so ``original[start:end] == quote``.
 
     A span never ends inside a character a reader sees as one (``CleanText``
-    maps whole grapheme clusters).
+    maps whole grapheme clusters), even where the article needed no cleaning.
     """
-    if not article.changed:
-        return summary
     updates: dict[str, Any] = {}
     for field in ITEM_FIELDS:
         located = []

@@ -25,6 +25,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import regex
+
 from ..text import sentences as split_sentences
 from ..text._segment import TOKEN_PATTERN
 from ._lexicon import english
@@ -66,8 +68,14 @@ def _bare(token: str) -> str:
     return token if "." in token[:-1] else token.rstrip(".-")
 
 
+# A surname written with a lower-case particle fused to it: "d'Estaing", "al-Maliki", "el-Sisi".
+_PARTICLE_NAME = regex.compile(
+    r"^(?:" + "|".join(sorted(map(regex.escape, _LEXICON.fused_particles))) + r")['’-]\p{Lu}"
+)
+
+
 def _capitalised(token: str) -> bool:
-    return bool(token) and token[0].isupper() and token not in _NOT_ACTORS
+    return bool(token) and (token[0].isupper() or _PARTICLE_NAME.match(token) is not None) and token not in _NOT_ACTORS
 
 
 def actor_mentions(passages: Sequence[tuple[str, ...]], article: str) -> list[str]:

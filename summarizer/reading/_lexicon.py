@@ -33,6 +33,7 @@ class Lexicon:
     clause_words: frozenset[str]
     generic_words: frozenset[str]
     linking_words: frozenset[str]
+    fused_particles: frozenset[str]
 
     @classmethod
     def load(cls, path: Path) -> Lexicon:
