@@ -20,7 +20,6 @@ from ._exceptions import (
     ModelNotInstalledError,
     SummarizerError,
 )
-from ._grounding import GroundingCounts, grounding_counts
 from ._llama import EmbeddedBackend
 from ._openai import OpenAIBackend, StructuredMode
 from ._retry import RetryPolicy
@@ -42,6 +41,7 @@ from ._schema import (
 )
 from ._settings import Settings
 from ._summarizer import RunMeta, Summarizer, SummaryFailure, SummaryResult, summarize, summarize_many
+from .grounding import GroundingCounts, grounding_counts
 
 __version__ = "0.1.0"
 

@@ -14,16 +14,20 @@ import asyncio
 import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import instructor
 from openai.types.chat import ChatCompletion
 
 from ._exceptions import ConfigurationError, ModelCallsBlockedError
 
+if TYPE_CHECKING:
+    from ._settings import Settings
+
 __all__ = [
     "Backend",
     "allow_model_calls",
+    "backend_class",
     "backend_names",
     "check_model_calls_allowed",
     "create_backend",
@@ -91,26 +95,38 @@ class Backend(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the model's resources."""
 
+    @classmethod
+    def from_settings(cls, settings: Settings, progress: Callable[[str], None] | None = None) -> Backend:
+        """The backend ``settings`` describe; how ``Settings.create_backend`` builds a registered backend.
 
-BackendFactory = Callable[..., Backend]
-_REGISTRY: dict[str, BackendFactory] = {}
+        Raises ``ConfigurationError`` for a backend that can only be built by hand.
+        """
+        raise ConfigurationError(f"the {cls.name!r} backend cannot be created from settings; pass it to Summarizer")
 
 
-def register_backend(name: str, factory: BackendFactory) -> None:
-    """Make a backend available by name (``summarize --backend NAME``)."""
-    _REGISTRY[name] = factory
+_REGISTRY: dict[str, type[Backend]] = {}
+
+
+def register_backend(name: str, backend: type[Backend]) -> None:
+    """Make a backend available by name (``SUMMARIZER_BACKEND=NAME``); settings build it with ``from_settings``."""
+    _REGISTRY[name] = backend
 
 
 def backend_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def create_backend(name: str, **options: Any) -> Backend:
+def backend_class(name: str) -> type[Backend]:
+    """The backend registered as ``name``; ``ConfigurationError`` naming the registered ones otherwise."""
     try:
-        factory = _REGISTRY[name]
+        return _REGISTRY[name]
     except KeyError:
         raise ConfigurationError(f"unknown backend {name!r}; available: {', '.join(backend_names())}") from None
-    return factory(**options)
+
+
+def create_backend(name: str, **options: Any) -> Backend:
+    """Build the backend registered as ``name`` with its constructor's ``options``."""
+    return backend_class(name)(**options)
 
 
 # Real model calls can be switched off process-wide, so a unit test that

@@ -12,10 +12,10 @@ from pydantic import BaseModel, Field, ValidationError
 from ._cases import LoadedCase
 from ._exceptions import CaseError, SummarizerError
 from ._files import write_text_atomically
-from ._grounding import GroundingCounts, grounding_counts
 from ._schema import ArticleSummary
 from ._scoring import FIELDS, MACRO_FIELDS, Counts, FieldScore, score_case, summarize_counts
 from ._summarizer import RunMeta, Summarizer
+from .grounding import GroundingCounts, grounding_counts
 
 __all__ = [
     "CaseReport",

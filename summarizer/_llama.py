@@ -22,6 +22,7 @@ import json
 import os
 import secrets
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,13 +31,15 @@ import openai
 from openai.types.chat import ChatCompletion
 
 from ._backend import check_model_calls_allowed, register_backend
-from ._embedded import check_gguf
+from ._embedded import DEFAULT_MODEL, check_gguf, ensure_model_file, get_embedded_model
 from ._exceptions import BackendError, ConfigurationError
 from ._openai import OpenAIBackend, StructuredMode
 from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
     import xllamacpp
+
+    from ._settings import Settings
 
 __all__ = ["EmbeddedBackend", "LlamaServer", "check_gguf", "compact_json_grammar"]
 
@@ -273,6 +276,21 @@ class EmbeddedBackend(OpenAIBackend):
             retry=RetryPolicy(max_attempts=1),
         )
         self.label = f"the embedded model ({self.server.alias})"
+
+    @classmethod
+    def from_settings(cls, settings: Settings, progress: Callable[[str], None] | None = None) -> EmbeddedBackend:
+        """The GGUF file at ``settings.model_path``, or the embedded model ``settings.model`` (assembled and
+        verified from its packages on first use, reporting to ``progress``)."""
+        if settings.model_path is not None:
+            path = Path(settings.model_path).expanduser()
+            model_id = path.name
+        else:
+            embedded = get_embedded_model(settings.model or DEFAULT_MODEL)
+            path = ensure_model_file(embedded, progress=progress)
+            model_id = embedded.name
+        return cls(
+            path, model_id=model_id, n_ctx=settings.n_ctx, seed=settings.seed, concurrency=settings.requests_at_once
+        )
 
     @property
     def model_path(self) -> Path:

@@ -13,7 +13,7 @@ import json
 import threading
 from collections.abc import Callable, Sequence
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 import instructor
@@ -23,6 +23,9 @@ from openai.types.chat import ChatCompletion
 from ._backend import Backend, register_backend
 from ._exceptions import ArticleTooLongError, BackendError, ConfigurationError
 from ._retry import RetryPolicy, is_transient
+
+if TYPE_CHECKING:
+    from ._settings import Settings
 
 __all__ = ["OpenAIBackend", "StructuredMode"]
 
@@ -101,6 +104,20 @@ class OpenAIBackend(Backend):
         self.label = f"{self.base_url} ({self._model})"
 
     # -- identity and capabilities -------------------------------------------------
+
+    @classmethod
+    def from_settings(cls, settings: Settings, progress: Callable[[str], None] | None = None) -> OpenAIBackend:
+        """The server at ``settings.base_url``; with no ``settings.model``, the one model it serves."""
+        if settings.base_url is None:
+            raise ConfigurationError("the openai backend needs --base-url (or SUMMARIZER_BASE_URL)")
+        return cls(
+            settings.model or only_served_model(settings.base_url, settings.api_key, settings.timeout),
+            base_url=settings.base_url,
+            api_key=settings.api_key,
+            timeout=settings.timeout,
+            mode=settings.mode,
+            concurrency=settings.requests_at_once,
+        )
 
     @property
     def model_id(self) -> str:
@@ -334,6 +351,19 @@ def _describe(exc: openai.OpenAIError) -> str:
         said = error.get("message") if error is not None else None
         return f"HTTP {exc.status_code} {' '.join(str(said or exc.message).split())[:200]}"
     return " ".join(str(exc).split())[:200]
+
+
+def only_served_model(base_url: str, api_key: str | None, timeout: float) -> str:
+    """With no --model, use the server's model if it serves exactly one."""
+    client = openai.OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=1)
+    try:
+        served = sorted(m.id for m in client.models.list())
+    except openai.OpenAIError as exc:
+        raise ConfigurationError(f"no --model given and {base_url} did not list its models ({exc})") from None
+    if len(served) != 1:
+        offered = ", ".join(served) or "none"
+        raise ConfigurationError(f"no --model given; set it with --model or SUMMARIZER_MODEL (served: {offered})")
+    return served[0]
 
 
 register_backend("openai", OpenAIBackend)

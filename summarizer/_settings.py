@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._backend import Backend
-from ._embedded import DEFAULT_MODEL, check_gguf, ensure_model_file, get_embedded_model
+from ._backend import Backend, backend_class
+from ._embedded import DEFAULT_MODEL, check_gguf, get_embedded_model
 from ._exceptions import ConfigurationError
 from .pipeline import DEFAULT_STRATEGY, get_strategy
 
@@ -36,6 +36,8 @@ class Settings:
     (or ``model_path`` a local GGUF file) run in process.
     """
 
+    #: A registered backend's name; None picks "openai" with a base_url, else "embedded".
+    backend: str | None = None
     model: str | None = None
     model_path: Path | None = None
     base_url: str | None = None
@@ -98,6 +100,8 @@ class Settings:
             )
         if self.mode not in _STRUCTURED_MODES:
             raise ConfigurationError(f"unknown mode {self.mode!r}; choose one of: {', '.join(_STRUCTURED_MODES)}")
+        if self.backend is not None:
+            backend_class(self.backend)
         if self.base_url is not None:
             if self.model_path is not None:
                 raise ConfigurationError("--model-path runs a local file; it cannot be combined with --base-url")
@@ -121,16 +125,17 @@ class Settings:
             return f"{self.model or 'the server model'} at {self.base_url}"
         return str(self.model_path) if self.model_path else self.model or DEFAULT_MODEL
 
-    def model_identity(self) -> str:
+    def model_identity(self, served_model: Callable[[], str] | None = None) -> str:
         """What makes this model answer as it does, without loading it: for caching results.
 
         A server is named by host and path only (no credentials, no query);
-        with no --model it is asked for its only model.
+        with no --model, ``served_model`` names the model it serves (the
+        backend asks the server: settings make no network call).
         """
         if self.base_url is not None:
             parts = urlsplit(self.base_url)
             port = f":{parts.port}" if parts.port else ""
-            model = self.model or _only_served_model(self.base_url, self.api_key, self.timeout)
+            model = self.model or (served_model() if served_model else "the server model")
             return f"server {parts.scheme}://{parts.hostname}{port}{parts.path.rstrip('/')} {model}"
         if self.model_path is not None:
             path = Path(self.model_path).expanduser().resolve()
@@ -139,46 +144,18 @@ class Settings:
         embedded = get_embedded_model(self.model or DEFAULT_MODEL)
         return f"embedded {embedded.name} {embedded.sha256}"
 
+    @property
+    def backend_name(self) -> str:
+        """The registered backend to build: ``backend`` as given, else "openai" with a ``base_url``, else
+        "embedded"."""
+        return self.backend or ("openai" if self.base_url is not None else "embedded")
+
     def create_backend(self, progress: Callable[[str], None] | None = None) -> Backend:
-        """The backend these settings describe: a server, a local GGUF file, or the embedded model."""
-        if self.base_url is not None:
-            from ._openai import OpenAIBackend
+        """The backend these settings describe, found by name in the backend registry."""
+        # Importing the backends registers them; it is deferred so settings load without the engine.
+        from . import _llama, _openai  # noqa: F401
 
-            return OpenAIBackend(
-                self.model or _only_served_model(self.base_url, self.api_key, self.timeout),
-                base_url=self.base_url,
-                api_key=self.api_key,
-                timeout=self.timeout,
-                mode=self.mode,
-                concurrency=self.requests_at_once,
-            )
-        from ._llama import EmbeddedBackend
-
-        if self.model_path is not None:
-            path = Path(self.model_path).expanduser()
-            model_id = path.name
-        else:
-            embedded = get_embedded_model(self.model or DEFAULT_MODEL)
-            path = ensure_model_file(embedded, progress=progress)
-            model_id = embedded.name
-        return EmbeddedBackend(
-            path, model_id=model_id, n_ctx=self.n_ctx, seed=self.seed, concurrency=self.requests_at_once
-        )
-
-
-def _only_served_model(base_url: str, api_key: str | None, timeout: float) -> str:
-    """With no --model, use the server's model if it serves exactly one."""
-    import openai
-
-    client = openai.OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=1)
-    try:
-        served = sorted(m.id for m in client.models.list())
-    except openai.OpenAIError as exc:
-        raise ConfigurationError(f"no --model given and {base_url} did not list its models ({exc})") from None
-    if len(served) != 1:
-        offered = ", ".join(served) or "none"
-        raise ConfigurationError(f"no --model given; set it with --model or SUMMARIZER_MODEL (served: {offered})")
-    return served[0]
+        return backend_class(self.backend_name).from_settings(self, progress=progress)
 
 
 def _parse(name: str, env_name: str, raw: str, kind: type) -> Any:

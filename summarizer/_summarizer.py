@@ -18,10 +18,10 @@ from tenacity import AsyncRetrying, Retrying, retry_if_exception_type, stop_afte
 from ._article import check_article_text
 from ._backend import Backend
 from ._exceptions import ArticleTooLongError, ExtractionError, SummarizerError
-from ._grounding import Grounding, grounding_counts, in_original
 from ._prompts import PromptSet, load_prompts
 from ._schema import SCHEMA_VERSION, ArticleSummary
 from ._settings import Settings
+from .grounding import Grounding, grounding_counts, in_original
 from .pipeline import ModelRequest, Plan, Strategy, get_strategy, plan
 from .pipeline._steps import current_request
 from .reading import Reading, read
@@ -198,7 +198,7 @@ class Summarizer:
             "without": sorted(s.without),
         }
         return {
-            "model": s.model_identity(),
+            "model": s.model_identity(served_model=lambda: self.backend.model_id),
             "strategy": self.strategy.name,
             "prompt_version": self.prompts.version,
             "schema_version": SCHEMA_VERSION,

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from summarizer import Settings, Summarizer
 from summarizer._cache import ResultCache, cache_key
-from summarizer._cli import app
 from summarizer._inputs import read_inputs
+from summarizer.cli import app
 from summarizer.testing import FunctionBackend, TaskBackend, answer_from_summary, chat_answer_from_summary
 from tests.conftest import ARTICLE, ROOT, summary_dict
 from tests.fake_server import Reply, ok, serve

@@ -4,7 +4,7 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer import Settings
-from summarizer._cli import app
+from summarizer.cli import app
 from summarizer.testing import FunctionBackend, TaskBackend, answer_from_summary, chat_answer_from_summary
 from tests.conftest import ARTICLE, summary_dict
 

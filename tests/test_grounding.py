@@ -3,8 +3,8 @@
 import pytest
 
 from summarizer import ArticleSummary, DropReason, MatchKind, Settings, Summarizer, SummaryResult, grounding_counts
-from summarizer._grounding import ArticleIndex, Grounding, quotable_phrases
 from summarizer._schema import quotes_model
+from summarizer.grounding import ArticleIndex, Grounding, quotable_phrases
 from summarizer.testing import TaskBackend, answer_from_summary, model_answers
 from tests.conftest import ARTICLE, summary_dict
 
@@ -255,3 +255,21 @@ def test_model_answers_quote_only_in_the_single_call():
     answers = model_answers(summary_dict())
     assert answers["MeetingFacts"]["parties"][0] == {"name": "Northland"}
     assert answers["ArticleSummaryDraft"]["parties"][0] == {"name": "Northland", "evidence": "Ada Brook of Northland"}
+
+
+def test_a_claims_quote_said_twice_is_placed_where_its_claimant_speaks_not_where_it_is_denied():
+    article = (
+        "The ministry denied that troops shelled the old market at dawn. "
+        "The accusation came from commander Irena Vasko, who said troops shelled the old market at dawn."
+    )
+    claim = {
+        "claim": "Troops shelled the old market.",
+        "claimed_by": ["Irena Vasko"],
+        "disputed_by": ["the ministry"],
+        "stance": "denied",
+        "evidence": {"quote": "troops shelled the old market at dawn"},
+    }
+    grounding = Grounding(ArticleSummary.model_validate(summary_dict(disputed_claims=[claim])), article)
+    (placed,) = grounding.summary.disputed_claims
+    assert placed.evidence is not None
+    assert placed.evidence.span == (article.rindex("troops shelled"), article.rindex("dawn") + len("dawn"))

@@ -3,8 +3,8 @@
 import re
 
 from summarizer import ArticleSummary
-from summarizer._grounding import Grounding
 from summarizer._render import OutputFormat, render
+from summarizer.grounding import Grounding
 from tests.browser import SCREENSHOTS, load_report
 from tests.conftest import summary_dict
 

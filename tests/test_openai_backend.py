@@ -17,10 +17,10 @@ from summarizer import (
     Summarizer,
     summarize_many,
 )
-from summarizer._cli import app
 from summarizer._openai import OpenAIBackend, StructuredMode
 from summarizer._retry import RetryPolicy
 from summarizer._summarizer import SummaryFailure, SummaryResult
+from summarizer.cli import app
 from tests.conftest import ARTICLE, answer_dict
 from tests.fake_server import Reply, ok, serve
 

@@ -111,7 +111,12 @@ def test_only_the_variables_a_template_uses_are_rendered(monkeypatch):
     import summarizer._prompts as prompting
 
     calls = []
-    monkeypatch.setattr(prompting, "field_guide", lambda model: calls.append(model) or "")
+
+    def guide(model):
+        calls.append(model)
+        return ""
+
+    monkeypatch.setattr(prompting, "field_guide", guide)
     prompts = load_prompts(STRATEGIES["focused"].prompt_version)
     lean = dataclasses.replace(prompts, passes={**prompts.passes, "meeting": Template("$article")})
     lean.messages("meeting", "Envoys met.", MeetingFacts)

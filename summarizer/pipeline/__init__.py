@@ -1,6 +1,6 @@
 """The extraction pipeline: declared strategies (passes, repair steps) and the sans-IO plan that runs them."""
 
-from ._plan import Plan, describe, plan
+from ._plan import Plan, describe, describe_steps, plan
 from ._steps import ModelRequest, Pass, Repair
 from ._strategies import DEFAULT_STRATEGY, STRATEGIES, Strategy, get_strategy
 
@@ -13,6 +13,7 @@ __all__ = [
     "Repair",
     "Strategy",
     "describe",
+    "describe_steps",
     "get_strategy",
     "plan",
 ]

@@ -20,13 +20,13 @@ from collections.abc import Callable, Generator, Sequence
 
 from pydantic import BaseModel
 
-from .._grounding import Grounding, quotable_phrases
 from .._schema import ITEM_FIELDS, ArticleSummary, DisputedClaim, Evidence, corrections_model, quotes_model
+from ..grounding import Grounding, quotable_phrases
 from ..reading import Reading
 from ._steps import ModelRequest
-from ._strategies import Strategy
+from ._strategies import Strategy, get_strategy
 
-__all__ = ["Plan", "plan"]
+__all__ = ["Plan", "describe_steps", "plan"]
 
 Plan = Generator[ModelRequest, BaseModel, Grounding]
 
@@ -55,6 +55,23 @@ def plan(
     if grounding.ungrounded and "reground" not in without:
         grounding.replace(_corrected_items((yield _reground_request(strategy, grounding))))
     return grounding
+
+
+def describe_steps(strategy_name: str) -> list[tuple[str, str, str, bool]]:
+    """The chain ``plan`` runs for a strategy, in order: (kind, name, what it does, can be switched off)."""
+    strategy = get_strategy(strategy_name)
+
+    def first_line(function: Callable[..., object]) -> str:
+        return (function.__doc__ or "").strip().splitlines()[0] if function.__doc__ else ""
+
+    switches = set(strategy.switches)
+    rows = [("pass", p.name, f"asks for {p.response_model.__name__}", p.name in switches) for p in strategy.passes]
+    rows.append(("combine", "combine", first_line(strategy.combine) or "the passes' answers as one summary", False))
+    rows.extend(("repair", r.name, first_line(r.apply), True) for r in strategy.repairs)
+    rows.append(("pass", "evidence", "asks for a quote of each item that has none", False))
+    rows.append(("check", "grounding", "code locates every quote and name in the article", False))
+    rows.append(("pass", "reground", "re-asks once for the items that failed grounding", True))
+    return rows
 
 
 def _evidence_request(

@@ -53,9 +53,12 @@ class _Removals:
 
 
 def people_only(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
-    """Drop participants that are not one named person: a group ("the Hamas delegation"), a description
-    ("a company spokesman": cased letters, none a capital; scripts without case are never judged so),
-    or a side or mediator under another spelling."""
+    """Drop participants that are not one named person.
+
+    A group ("the Hamas delegation"), a description ("a company spokesman":
+    cased letters, none a capital; scripts without case are never judged so),
+    or a side or mediator under another spelling.
+    """
     removals = _Removals()
     side_names = [p.name for p in summary.parties] + [m.name for m in summary.mediators]
     people = []
@@ -76,8 +79,11 @@ def people_only(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
 
 
 def dedupe(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
-    """One item per entity: sides and mediators by their shortest name, people by their fullest, topics by
-    their exact label (trimmed)."""
+    """Keep one item per entity.
+
+    Sides and mediators by their shortest name, people by their fullest,
+    topics by their exact label (trimmed).
+    """
     removals = _Removals()
     parties = _dedupe("parties", summary.parties, lambda p: p.name, removals, prefer_longer=False)
     mediators = _dedupe("mediators", summary.mediators, lambda m: m.name, removals, prefer_longer=False)
@@ -93,8 +99,11 @@ def dedupe(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
 
 
 def two_sided_claims(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
-    """A dispute has two sides: nobody disputes their own claim, and a claim without a claimant and a
-    denier is not a dispute."""
+    """Drop claims without two sides.
+
+    Nobody disputes their own claim, and a claim without a claimant and a
+    denier is not a dispute.
+    """
     removals = _Removals()
     claims = []
     for claim in map(_untangle, summary.disputed_claims):
@@ -148,7 +157,7 @@ def _untangle(claim: DisputedClaim) -> DisputedClaim:
 
 
 def align_roles(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
-    """Let the passages' wording settle who claims and who denies where the model's answer disagrees with it.
+    """Let the passages' wording settle who claims and who denies.
 
     Each passage is read against the claim it shares most words with. A small
     model often swaps the two sides, names the same side twice, or names who
@@ -192,7 +201,8 @@ def _align(claim: DisputedClaim, claimants: set[str], deniers: set[str]) -> Disp
 
 
 def add_participants(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
-    """Add the people the article's wording puts in the meeting ("a delegation headed by X") whom the model left out.
+    """Add the people the wording puts in the meeting ("headed by X") whom the model left out.
+
 
     A small model lists "the Hamas delegation" and leaves out who headed it, or
     names the spokesperson it quotes rather than who met; the wording is read
@@ -208,7 +218,8 @@ def add_participants(summary: ArticleSummary, reading: Reading) -> ArticleSummar
 
 
 def add_topics(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
-    """Add the subjects the article says were discussed ("discussed X, Y and Z") that no topic already covers.
+    """Add the subjects the article says were discussed ("discussed X, Y and Z") that no topic covers.
+
 
     A small model gives one broad topic where the article lists several
     subjects; each listed subject becomes its own topic, quoted in the

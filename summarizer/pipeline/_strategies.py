@@ -95,6 +95,7 @@ def _ask_disputes(reading: Reading) -> ModelRequest | None:
 
 
 def _combine_focused(answers: dict[str, BaseModel]) -> ArticleSummary:
+    """The meeting answer and the disputes answer as one summary."""
     meeting = MeetingFacts.model_validate(answers["meeting"].model_dump())
     found = answers.get("disputes")  # not asked when no sentence carries a denial
     disputes = DisputeFindings.model_validate(found.model_dump()) if found else DisputeFindings(disputed_claims=[])
@@ -102,6 +103,7 @@ def _combine_focused(answers: dict[str, BaseModel]) -> ArticleSummary:
 
 
 def _combine_single(answers: dict[str, BaseModel]) -> ArticleSummary:
+    """The one answer as the summary."""
     return summary_from_answers(answers["summary"])
 
 

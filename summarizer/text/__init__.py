@@ -1,7 +1,7 @@
 """The text layer: one cleaner, one normaliser and one segmenter for every part that reads an article."""
 
 from ._clean import CleanText, clean
-from ._normalize import contains_words, fold, letters_with_origin, normalize
+from ._normalize import contains_words, fold, letters_with_origin, normalize, written_without_spaces
 from ._segment import Token, sentence_spans, sentences, token_texts, tokens
 
 __all__ = [
@@ -16,4 +16,5 @@ __all__ = [
     "sentences",
     "token_texts",
     "tokens",
+    "written_without_spaces",
 ]

@@ -32,6 +32,8 @@ _GRAPHEME = regex.compile(r"\X")
 _MAX_WRAP_WIDTH = 100
 _MIN_WRAP_WIDTH = 40
 _WRAP_FILL = 0.6
+# A paragraph: consecutive lines that are not blank.
+_PARAGRAPH = regex.compile(r"(?:^[^\n]*\S[^\n]*(?:\n|$))+", regex.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -97,19 +99,18 @@ def _wrapped_line_breaks(text: str) -> dict[int, str]:
     (so "Merwe-" + "Lind" reads "Merwe-Lind"). A paragraph is hard-wrapped when every line but its last
     fills most of one fixed width; headlines, datelines and paragraphs of one line are left alone."""
     joins: dict[int, str] = {}
-    offset = 0
-    for block in text.split("\n\n"):
-        lines = block.split("\n")
+    for paragraph in _PARAGRAPH.finditer(text):
+        lines = paragraph.group().rstrip("\n").split("\n")
+        if len(lines) < 2:
+            continue
         widths = [len(line.rstrip()) for line in lines]
-        if len(lines) >= 2 and all(line.strip() for line in lines):
-            width = max(widths)
-            body = widths[:-1]
-            if _MIN_WRAP_WIDTH <= width <= _MAX_WRAP_WIDTH and min(body) >= _WRAP_FILL * width:
-                position = offset
-                for line in lines[:-1]:
-                    position += len(line)
-                    hyphenated = line.endswith("-") and not line.endswith(" -")
-                    joins[position] = "" if hyphenated else " "
-                    position += 1
-        offset += len(block) + 2
+        width = max(widths)
+        if not (_MIN_WRAP_WIDTH <= width <= _MAX_WRAP_WIDTH and min(widths[:-1]) >= _WRAP_FILL * width):
+            continue
+        position = paragraph.start()
+        for line in lines[:-1]:
+            position += len(line)
+            hyphenated = line.endswith("-") and not line.endswith(" -")
+            joins[position] = "" if hyphenated else " "
+            position += 1
     return joins

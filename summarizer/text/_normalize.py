@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["contains_words", "fold", "letters_with_origin", "normalize"]
+import regex
+
+__all__ = ["contains_words", "fold", "letters_with_origin", "normalize", "written_without_spaces"]
 
 # Letters that Unicode does not decompose into a base letter and an accent.
 _UNDECOMPOSED = str.maketrans(
@@ -38,9 +40,21 @@ def normalize(text: str) -> str:
     return " ".join(_PUNCTUATION.sub(" ", fold(text)).split())
 
 
+# Scripts written without spaces between words: a name is found inside a run of them, not between spaces.
+_UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}]")
+
+
+def written_without_spaces(text: str) -> bool:
+    """Whether ``text`` holds a script that does not separate its words with spaces (Chinese, Japanese, Thai...)."""
+    return _UNSPACED.search(text) is not None
+
+
 def contains_words(text: str, words: str) -> bool:
-    """Whether normalised ``words`` occur in normalised ``text`` as whole words."""
-    return bool(words) and f" {words} " in f" {text} "
+    """Whether normalised ``words`` occur in normalised ``text`` as whole words (in a script written without
+    spaces, anywhere in the text)."""
+    if not words:
+        return False
+    return words in text if written_without_spaces(words) else f" {words} " in f" {text} "
 
 
 def letters_with_origin(text: str) -> tuple[str, list[int]]:

@@ -1,0 +1,177 @@
+"""``summarize batch``: a corpus into JSON Lines, cached and resumable."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .._embedded import cache_dir
+from .._exceptions import ArticleError, SummarizerError
+from .._settings import Settings
+from .._summarizer import Summarizer
+from ._app import _fail, _status, app
+from ._options import (
+    ApiKeyOption,
+    BaseUrlOption,
+    ConcurrencyOption,
+    KeepUngroundedOption,
+    LanguageOption,
+    ModelOption,
+    ModelPathOption,
+    ModeOption,
+    StrategyOption,
+    TimeoutOption,
+    WithoutOption,
+)
+
+
+@app.command("batch")
+def batch(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(help="Folders of .txt/.md/.html files, JSONL files ({id, text, ...} per line), or files."),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The JSON Lines file to append results to.")],
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the result cache.")] = False,
+    progress_flag: Annotated[
+        bool | None, typer.Option("--progress/--no-progress", help="Progress on stderr. [default: when a terminal]")
+    ] = None,
+    model: ModelOption = None,
+    model_path: ModelPathOption = None,
+    strategy: StrategyOption = None,
+    language: LanguageOption = None,
+    without: WithoutOption = None,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    mode: ModeOption = None,
+    timeout: TimeoutOption = None,
+    concurrency: ConcurrencyOption = None,
+    keep_ungrounded: KeepUngroundedOption = False,
+) -> None:
+    """Summarize a corpus into JSON Lines: cached, resumable (rerun the same command), one record per article.
+
+    Exit status: 0 when every record succeeded, 1 when any failed, 130 when interrupted.
+    """
+    import asyncio
+
+    from .._batch import BatchRunner, ResultsFile
+    from .._cache import ResultCache
+    from .._inputs import read_inputs
+
+    try:
+        settings = Settings.resolve(
+            model=model,
+            model_path=model_path,
+            strategy=strategy,
+            language=language,
+            without=tuple(without) if without else None,
+            base_url=base_url,
+            api_key=api_key,
+            mode=mode,
+            timeout=timeout,
+            concurrency=concurrency,
+            keep_ungrounded=keep_ungrounded or None,
+        )
+        records = list(read_inputs(inputs))
+        if not records:
+            raise ArticleError(f"no articles in {', '.join(map(str, inputs))} (looked for .txt, .md, .html, .jsonl)")
+        results = ResultsFile(out)
+        cache = None if no_cache else ResultCache(cache_dir() / _RESULT_CACHE)
+    except SummarizerError as exc:
+        raise _fail(exc) from None
+    if len(results.done_ids & {r.id for r in records}):
+        _status(f"batch: resuming {out}: articles already there are skipped")
+    summarizer = Summarizer(settings=settings, progress=_status)
+    loop = asyncio.new_event_loop()
+    with _batch_progress(progress_flag) as progress:
+        runner = BatchRunner(summarizer, results, cache=cache, concurrency=concurrency, progress=progress)
+        try:
+            tally = loop.run_until_complete(runner.run(records))
+        except SummarizerError as exc:  # the model could not be loaded at all
+            results.close()
+            raise _fail(exc) from None
+        finally:
+            if cache is not None:
+                cache.close()
+    results.close()
+    _status(_batch_summary(tally, out))
+    if tally.abandoned:
+        # The embedded model's call cannot be cancelled mid-article: leave without waiting for it.
+        sys.stderr.flush()
+        os._exit(130)
+    loop.run_until_complete(loop.shutdown_default_executor())
+    loop.close()
+    summarizer.close()
+    if tally.interrupted:
+        raise typer.Exit(130)
+    if tally.failed:
+        raise typer.Exit(1)
+
+
+_RESULT_CACHE = "results.sqlite3"
+
+
+def _batch_summary(tally: Any, out: Path) -> str:
+    parts = [f"{tally.summarized} summarized", f"{tally.cached} from cache", f"{tally.failed} failed"]
+    if tally.skipped:
+        parts.append(f"{tally.skipped} skipped (already in {out})")
+    line = "batch: " + ", ".join(parts)
+    if tally.interrupted:
+        abandoned = f"{tally.abandoned} abandoned in flight, " if tally.abandoned else ""
+        line += f"; interrupted: {abandoned}{tally.left} left; rerun the same command to resume"
+    elif tally.failed:
+        line += f"; first failure: {tally.failures[0]}"
+    return line
+
+
+@contextmanager
+def _batch_progress(enabled: bool | None) -> Iterator[Callable[[Any], None] | None]:
+    """A live bar on stderr when it is a terminal; with --progress elsewhere, a line at most every 2 s."""
+    if enabled is False or (enabled is None and not sys.stderr.isatty()):
+        yield None
+        return
+    if not sys.stderr.isatty():
+        import time
+
+        last = [0.0]
+
+        def line(tally: Any) -> None:
+            now = time.monotonic()
+            if now - last[0] >= 2 or tally.left == 0:
+                last[0] = now
+                _status(
+                    f"[{tally.written}/{tally.total}] {tally.cached} cached, {tally.failed} failed, "
+                    f"{tally.in_flight} in flight"
+                )
+
+        yield line
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (
+        TextColumn("batch"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[cached]} cached, {task.fields[failed]} failed"),
+        TextColumn("{task.fields[rate]}"),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
+        task = bar.add_task("", total=None, cached=0, failed=0, rate="")
+
+        def advance(tally: Any) -> None:
+            elapsed = bar.tasks[task].elapsed or 0.0
+            rate = f"{tally.written / elapsed * 60:.1f}/min" if elapsed > 0 else ""
+            bar.update(
+                task, completed=tally.written, total=tally.total, cached=tally.cached, failed=tally.failed, rate=rate
+            )
+
+        yield advance

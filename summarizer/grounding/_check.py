@@ -1,0 +1,177 @@
+"""Checking a summary against its article: which items are grounded, one re-ask, and what is dropped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from .._names import name_matches
+from .._schema import ITEM_FIELDS, NAME_FIELDS, ArticleSummary, DisputedClaim, DroppedItem, DropReason, Evidence
+from ..reading import english
+from ..text import CleanText, contains_words, normalize
+from ._index import ArticleIndex
+
+__all__ = ["Grounding", "UngroundedItem", "in_original"]
+
+# Words that say what kind of body a side is, not which one: not what names an actor in a sentence.
+_GENERIC_WORDS = english().generic_words
+
+
+@dataclass(frozen=True)
+class UngroundedItem:
+    field: str
+    index: int
+    reason: DropReason
+    detail: str
+
+
+class Grounding:
+    """Locates every item's evidence in the article and finds the items the article does not support.
+
+    ``summary`` has each found quote's span filled in; ``ungrounded`` lists
+    the items that failed, in field order. ``replace`` swaps in re-asked
+    items and checks again; ``settle`` removes (or flags) what still fails.
+    """
+
+    def __init__(self, summary: ArticleSummary, article: str | ArticleIndex) -> None:
+        self.article = article if isinstance(article, ArticleIndex) else ArticleIndex(article)
+        self.summary, self.ungrounded = self._check(summary)
+
+    def _check(self, summary: ArticleSummary) -> tuple[ArticleSummary, list[UngroundedItem]]:
+        updates: dict[str, list[BaseModel]] = {}
+        failures: list[UngroundedItem] = []
+        for field in ITEM_FIELDS:
+            checked = []
+            for index, item in enumerate(summary.items(field)):
+                item, failure = self._check_item(field, item)
+                checked.append(item)
+                if failure is not None:
+                    failures.append(UngroundedItem(field, index, *failure))
+            updates[field] = checked
+        return summary.model_copy(update=updates), failures
+
+    def _check_item(self, field: str, item: BaseModel) -> tuple[BaseModel, tuple[DropReason, str] | None]:
+        evidence: Evidence | None = getattr(item, "evidence", None)
+        quote = evidence.quote if evidence else ""
+        prefer = self._claimant_side(item) if isinstance(item, DisputedClaim) else None
+        location = self.article.locate(quote, prefer) if quote.strip() else None
+        located = Evidence(
+            quote=quote,
+            span=(location.start, location.end) if location else None,
+            match=location.match if location else None,
+        )
+        item = item.model_copy(update={"evidence": located})
+        if field in NAME_FIELDS:
+            name = str(getattr(item, "name", ""))
+            found = self._name_found(field, name)
+            if not found:
+                return item, (DropReason.name_not_in_article, f"the name {name!r} does not occur in the article")
+        if not quote.strip():
+            return item, (DropReason.missing_quote, "no supporting quote was given")
+        if location is None:
+            return item, (DropReason.quote_not_found, f"the quote {_clip(quote)!r} is not in the article")
+        return item, None
+
+    def _claimant_side(self, claim: DisputedClaim) -> Callable[[int, int], int]:
+        """Scores a place for a claim's quote: the claim is made where its claimant speaks, not where it is
+        denied, though both sentences may repeat its words."""
+        claimants = [normalize(name) for name in claim.claimed_by]
+        deniers = [normalize(name) for name in claim.disputed_by]
+
+        def score(start: int, end: int) -> int:
+            sentence = normalize(self.article.sentence_around(start, end))
+            named = sum(_mentions(sentence, name) for name in claimants)
+            denied = sum(_mentions(sentence, name) for name in deniers)
+            return (named > 0) - (denied > 0)
+
+        return score
+
+    def _name_found(self, field: str, name: str) -> bool:
+        if field == "participants":
+            return self.article.has_person(name)
+        if field == "mediators":  # a person, a state or an organisation
+            return self.article.has_person(name) or self.article.has_entity(name)
+        return self.article.has_entity(name)
+
+    def replace(self, corrections: dict[str, list[BaseModel]]) -> None:
+        """Put re-asked items in place of the ungrounded ones, in order, and check everything again."""
+        updates: dict[str, list[BaseModel]] = {}
+        for field, replacements in corrections.items():
+            items = list(updates.get(field, self.summary.items(field)))
+            positions = [u.index for u in self.ungrounded if u.field == field]
+            kept = [item for index, item in enumerate(items) if index not in positions]
+            for position, replacement in zip(positions, replacements, strict=False):
+                # A correction that names someone already listed is no correction: the item stays ungrounded.
+                if not _names_one_of(replacement, kept):
+                    items[position] = replacement
+            updates[field] = items
+        self.summary, self.ungrounded = self._check(self.summary.model_copy(update=updates))
+
+    def settle(self, *, keep_ungrounded: bool = False) -> ArticleSummary:
+        """The summary without its ungrounded items, each listed in ``dropped``; or kept and flagged."""
+        failed = {(u.field, u.index): u for u in self.ungrounded}
+        updates: dict[str, Any] = {}
+        dropped = list(self.summary.dropped)
+        for field in ITEM_FIELDS:
+            kept = []
+            for index, item in enumerate(self.summary.items(field)):
+                failure = failed.get((field, index))
+                if failure is None:
+                    kept.append(item)
+                elif keep_ungrounded:
+                    evidence = getattr(item, "evidence", None) or Evidence(quote="")
+                    kept.append(
+                        item.model_copy(update={"evidence": evidence.model_copy(update={"problem": failure.reason})})
+                    )
+                else:
+                    dropped.append(
+                        DroppedItem(
+                            field=field, item=item.model_dump(mode="json"), reason=failure.reason, detail=failure.detail
+                        )
+                    )
+            updates[field] = kept
+        updates["dropped"] = dropped
+        return self.summary.model_copy(update=updates)
+
+
+def _mentions(sentence: str, name: str) -> bool:
+    """Whether a normalised sentence names an actor: the whole name, or a distinctive word of it."""
+    return contains_words(sentence, name) or any(
+        len(word) > 3 and contains_words(sentence, word) for word in name.split() if word not in _GENERIC_WORDS
+    )
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _names_one_of(item: BaseModel, others: list[BaseModel]) -> bool:
+    """Whether ``item`` names the same person or side as one of ``others``."""
+    name = getattr(item, "name", None)
+    names = [other_name for other in others if (other_name := getattr(other, "name", None))]
+    return name is not None and any(name_matches(name, [other]) for other in names)
+
+
+def in_original(summary: ArticleSummary, article: CleanText) -> ArticleSummary:
+    """``summary`` located in the article as given: each span (found in the clean text) mapped back, and
+    each quote the original's own characters at that span, so ``original[start:end] == quote``.
+
+    A span never ends inside a character a reader sees as one (``CleanText``
+    maps whole grapheme clusters), even where the article needed no cleaning.
+    """
+    updates: dict[str, Any] = {}
+    for field in ITEM_FIELDS:
+        located = []
+        for item in summary.items(field):
+            evidence: Evidence | None = getattr(item, "evidence", None)
+            if evidence is not None and evidence.span is not None:
+                start, end = article.to_original(*evidence.span)
+                moved = evidence.model_copy(update={"span": (start, end), "quote": article.original[start:end]})
+                item = item.model_copy(update={"evidence": moved})
+            located.append(item)
+        updates[field] = located
+    return summary.model_copy(update=updates)

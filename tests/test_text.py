@@ -1,0 +1,99 @@
+"""The text layer: what real copy carries is made plain, and every span maps back to the article as given."""
+
+import unicodedata
+
+import pytest
+
+from summarizer.text import clean, contains_words, fold, normalize, sentence_spans, sentences, token_texts, tokens
+
+
+def test_crlf_becomes_one_line_break_and_offsets_count_the_carriage_return():
+    original = "Heads met.\r\n\r\nAnna Roth spoke."
+    cleaned = clean(original)
+    assert cleaned.text == "Heads met.\n\nAnna Roth spoke."
+    start = cleaned.text.index("Anna Roth")
+    assert cleaned.to_original(start, start + 9) == (original.index("Anna"), original.index("Anna") + 9)
+
+
+def test_a_hard_wrapped_paragraph_is_joined_and_a_name_broken_across_lines_is_whole():
+    original = (
+        "HEADLINE - 2 April\r\n\r\n"
+        "Officials from the two republics met on Thursday in a small port for\r\n"
+        "talks on a shared quota. The delegation was headed by Deputy Minister\r\n"
+        "Kristiina Vaher; the other side sent its chief negotiator, Anton van der Merwe-\r\n"
+        "Lind, as the session was opened by the council's chair on a quiet day.\r\n"
+    )
+    cleaned = clean(original)
+    assert "HEADLINE - 2 April\n\n" in cleaned.text
+    assert "Minister Kristiina Vaher" in cleaned.text
+    assert "Anton van der Merwe-Lind," in cleaned.text
+    start = cleaned.text.index("Anton")
+    span = cleaned.to_original(start, start + len("Anton van der Merwe-Lind"))
+    assert original[span[0] : span[1]] == "Anton van der Merwe-\r\nLind"
+
+
+def test_paragraphs_of_long_lines_and_short_headlines_are_left_alone():
+    text = "A headline\nA dateline, 2024\n\n" + ("A paragraph that runs long. " * 8).strip() + "\nNext one.\n"
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize("invisible", ["\u00ad", "\u200b", "\u2060", "\ufeff"])
+def test_invisible_characters_inside_a_word_are_removed(invisible):
+    cleaned = clean(f"Agnieszka Kowal{invisible}ska met.")
+    assert cleaned.text == "Agnieszka Kowalska met."
+    assert normalize(f"Kowal{invisible}ska") == "kowalska"
+
+
+@pytest.mark.parametrize("space", ["\t", "\v", "\f", "\u00a0", "\u202f", "\x00"])
+def test_odd_spaces_and_control_characters_become_a_space(space):
+    assert clean(f"Two{space}sides met.").text == "Two sides met."
+
+
+def test_decomposed_accents_are_composed_and_spans_keep_whole_characters():
+    original = unicodedata.normalize("NFD", "José Sánchez met Zoë.")
+    cleaned = clean(original)
+    assert cleaned.text == "José Sánchez met Zoë."
+    start = cleaned.text.index("Sánchez")
+    begin, end = cleaned.to_original(start, start + len("Sánchez"))
+    assert unicodedata.normalize("NFC", original[begin:end]) == "Sánchez"
+    assert token_texts(original) == [unicodedata.normalize("NFD", w) for w in ["José", "Sánchez", "met", "Zoë."]]
+
+
+def test_an_emoji_with_modifiers_and_joiners_is_one_character_to_a_span():
+    family = "👩🏽\u200d👩🏽\u200d👦🏽"
+    original = f"Fans {family} cheered."
+    cleaned = clean(original)
+    assert cleaned.text == original  # the joiners that build the emoji stay
+    start = cleaned.text.index(family)
+    assert cleaned.to_original(start + 1, start + 2) == (start, start + len(family))
+
+
+def test_a_title_abbreviation_does_not_end_a_sentence_but_a_full_stop_does():
+    assert sentences("Dr. Marek Volta met Gen. Ion Pavel. The U.S. military said no.") == [
+        "Dr. Marek Volta met Gen. Ion Pavel.",
+        "The U.S. military said no.",
+    ]
+
+
+def test_sentences_of_scripts_without_spaces_end_at_their_full_stops():
+    assert sentences("ベルモラ政府は報道を否定した。会談は続く。") == ["ベルモラ政府は報道を否定した。", "会談は続く。"]
+
+
+def test_sentence_spans_slice_the_text():
+    text = "  One sentence here.  Another one!\n\nA third?"
+    assert [text[a:b] for a, b in sentence_spans(text)] == ["One sentence here.", "Another one!", "A third?"]
+
+
+def test_tokens_carry_their_offsets():
+    text = "O’Neill met al-Maliki."
+    assert [(t.text, text[t.start : t.end]) for t in tokens(text)] == [
+        ("O’Neill", "O’Neill"),
+        ("met", "met"),
+        ("al-Maliki.", "al-Maliki."),
+    ]
+
+
+def test_fold_and_normalize_compare_spellings():
+    assert fold("Sørum-Baptiste") == "sorum-baptiste"
+    assert normalize("„Freie Küste“") == "freie kuste"
+    assert contains_words("the freie kuste alliance", "freie kuste")
