@@ -1,13 +1,22 @@
-"""Settings: each value comes from an explicit argument, else the environment, else a default."""
+"""Settings: each value comes from an explicit argument, else the environment, else a default.
+
+Built on pydantic-settings: the environment variables are ``SUMMARIZER_<FIELD>``
+(``OPENAI_API_KEY`` too for the API key), a bad value is a one-line
+``ConfigurationError`` naming the variable, and nothing here touches the
+network or loads a model.
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+import contextvars
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ._backend import Backend, backend_class
 from ._embedded import DEFAULT_MODEL, check_gguf, get_embedded_model
@@ -17,18 +26,31 @@ from .pipeline import DEFAULT_STRATEGY, get_strategy
 __all__ = ["Settings"]
 
 _ENV_PREFIX = "SUMMARIZER_"
-# Read when SUMMARIZER_API_KEY is not set, as every OpenAI client does.
-_FALLBACK_ENV = {"api_key": "OPENAI_API_KEY"}
 _STRUCTURED_MODES = ("auto", "json_schema", "json", "md_json")
 # Requests at once when --concurrency is not given: a server takes several; the embedded model on a
 # small CPU is fastest with one slot (each slot reads its own whole prompt).
 _SERVER_CONCURRENCY = 4
 _EMBEDDED_CONCURRENCY = 1
-_INT_FIELDS = frozenset({"concurrency"})
+
+# The environment ``Settings.resolve`` reads: os.environ unless a caller (a test) passes its own.
+_environment: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar("environment", default=None)
 
 
-@dataclass(frozen=True)
-class Settings:
+class _Environment(EnvSettingsSource):
+    """The environment source, reading the mapping given to ``resolve`` when there is one."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        given = _environment.get()
+        if given is None:
+            return super()._load_env_vars()
+        return {
+            (name if self.case_sensitive else name.lower()): value
+            for name, value in given.items()
+            if not (self.env_ignore_empty and value == "")
+        }
+
+
+class Settings(BaseSettings):
     """How to run the summarizer. Environment variables are ``SUMMARIZER_<FIELD>`` in capitals.
 
     With ``base_url`` set, requests go to that OpenAI-compatible server and
@@ -36,12 +58,19 @@ class Settings:
     (or ``model_path`` a local GGUF file) run in process.
     """
 
+    model_config = SettingsConfigDict(
+        env_prefix=_ENV_PREFIX, frozen=True, extra="forbid", env_ignore_empty=True, protected_namespaces=()
+    )
+
     #: A registered backend's name; None picks "openai" with a base_url, else "embedded".
     backend: str | None = None
     model: str | None = None
     model_path: Path | None = None
     base_url: str | None = None
-    api_key: str | None = field(default=None, repr=False)
+    # Read from OPENAI_API_KEY when SUMMARIZER_API_KEY is not set, as every OpenAI client does.
+    api_key: str | None = Field(
+        default=None, repr=False, validation_alias=AliasChoices("api_key", "SUMMARIZER_API_KEY", "OPENAI_API_KEY")
+    )
     mode: str = "auto"
     timeout: float = 300.0
     #: Requests at once; None means 4 against a server, 1 (one slot) on the embedded model.
@@ -49,8 +78,8 @@ class Settings:
     strategy: str = DEFAULT_STRATEGY
     #: The article's language (ISO 639-1), or "auto" to detect it per article.
     language: str = "auto"
-    #: Pipeline steps switched off, for ablations (``Strategy.switches``).
-    without: frozenset[str] = frozenset()
+    #: Pipeline steps switched off, for ablations (``Strategy.switches``); comma-separated in the environment.
+    without: Annotated[frozenset[str], NoDecode] = frozenset()
     n_ctx: int = 8192
     max_tokens: int = 1024
     max_reasks: int = 2
@@ -60,27 +89,42 @@ class Settings:
     keep_ungrounded: bool = False
 
     @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Explicit values, then the environment; no .env file and no secrets directory is read.
+        return init_settings, _Environment(settings_cls)
+
+    @field_validator("without", mode="before")
+    @classmethod
+    def _steps(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return frozenset(step.strip() for step in value.split(",") if step.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _checked(self) -> Settings:
+        self.check()
+        return self
+
+    @classmethod
     def resolve(cls, environ: Mapping[str, str] | None = None, **explicit: Any) -> Settings:
-        """Build settings from explicit values (None = not given), then ``environ``, then defaults."""
-        environ = os.environ if environ is None else environ
-        unknown = set(explicit) - {f.name for f in fields(cls)}
+        """Build settings from explicit values (None = not given), then ``environ`` (default: os.environ),
+        then defaults. Raises ``ConfigurationError`` naming the flag or variable at fault."""
+        unknown = set(explicit) - set(cls.model_fields)
         if unknown:
             raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            value = explicit.get(f.name)
-            if value is None:
-                for env_name in (_ENV_PREFIX + f.name.upper(), _FALLBACK_ENV.get(f.name)):
-                    raw = environ.get(env_name) if env_name else None
-                    if raw:
-                        kind = int if f.name in _INT_FIELDS else type(f.default)
-                        value = _parse(f.name, env_name or "", raw, kind)
-                        break
-            if value is not None:
-                values[f.name] = frozenset(value) if f.name == "without" else value
-        settings = cls(**values)
-        settings.check()
-        return settings
+        given = {name: value for name, value in explicit.items() if value is not None}
+        with _reading(environ):
+            try:
+                return cls(**given)
+            except ValidationError as exc:
+                raise _configuration_error(exc, given, environ) from None
 
     def check(self) -> None:
         if self.n_ctx < 512:
@@ -158,22 +202,23 @@ class Settings:
         return backend_class(self.backend_name).from_settings(self, progress=progress)
 
 
-def _parse(name: str, env_name: str, raw: str, kind: type) -> Any:
-    if name == "model_path":
-        return Path(raw)
-    if name == "without":
-        return frozenset(step.strip() for step in raw.split(",") if step.strip())
-    if kind is bool:
-        if raw.lower() in ("1", "true", "yes", "on"):
-            return True
-        if raw.lower() in ("0", "false", "no", "off"):
-            return False
-        raise ConfigurationError(f"{env_name}={raw!r} is not a valid boolean (use true or false); fix or unset it")
+@contextmanager
+def _reading(environ: Mapping[str, str] | None) -> Iterator[None]:
+    token = _environment.set(environ)
     try:
-        if kind is int:
-            return int(raw)
-        if kind is float:
-            return float(raw)
-    except ValueError:
-        raise ConfigurationError(f"{env_name}={raw!r} is not a valid {kind.__name__}; fix or unset it") from None
-    return raw
+        yield
+    finally:
+        _environment.reset(token)
+
+
+def _configuration_error(
+    exc: ValidationError, given: Mapping[str, Any], environ: Mapping[str, str] | None
+) -> ConfigurationError:
+    """The first problem in one line, named as the user set it: the option, or the environment variable."""
+    error = exc.errors()[0]
+    field = str(error["loc"][0]) if error["loc"] else "settings"
+    problem = error["msg"].replace("Input should be", "should be", 1)
+    if field in given:
+        return ConfigurationError(f"{field}={given[field]!r}: {problem}")
+    variable = _ENV_PREFIX + field.upper()
+    return ConfigurationError(f"{variable}={error.get('input')!r}: {problem}; fix or unset it")

@@ -32,3 +32,15 @@ def test_out_of_range_values_are_refused():
 def test_unknown_model_path_is_a_configuration_error(tmp_path):
     with pytest.raises(ConfigurationError, match="not found"):
         Settings.resolve({}, model_path=tmp_path / "nope.gguf")
+
+
+def test_the_api_key_falls_back_to_openai_api_key_and_never_shows_in_repr():
+    settings = Settings.resolve({"OPENAI_API_KEY": "sk-secret"})
+    assert settings.api_key == "sk-secret"
+    assert "sk-secret" not in repr(settings)
+    assert Settings.resolve({"OPENAI_API_KEY": "a", "SUMMARIZER_API_KEY": "b"}).api_key == "b"
+
+
+def test_settings_are_hashable_and_equal_by_value():
+    assert Settings.resolve({}, seed=1) == Settings.resolve({"SUMMARIZER_SEED": "1"})
+    assert len({Settings.resolve({}), Settings.resolve({})}) == 1
