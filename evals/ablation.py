@@ -27,17 +27,20 @@ CASES = [ROOT / "evals" / "cases", ROOT / "evals" / "edge-cases", ROOT.parent / 
 SUBSETS = ("half A", "half B", "diplomacy", "other genres", "all")
 
 
-def run(out: Path, without: str | None) -> Path:
+def run(out: Path, without: str | None, strategy: str) -> Path:
     report = out / "report.json"
     if report.is_file():
         return report  # already run: a rerun resumes the ablation
-    command = [sys.executable, "-m", "summarizer", "eval", "--out", str(out), "--no-progress"]
+    command = [sys.executable, "-m", "summarizer", "eval", "--out", str(out), "--no-progress", "--strategy", strategy]
     for folder in CASES:
         if folder.is_dir():
             command += ["--cases", str(folder)]
     if without:
         command += ["--without", without]
+    # The eval exits 1 when a case fails; the report is written all the same, and its absence is the error.
     subprocess.run(command, check=False, stdout=subprocess.DEVNULL)
+    if not report.is_file():
+        raise SystemExit(f"ablation: {' '.join(command)} wrote no report")
     return report
 
 
@@ -59,11 +62,11 @@ def main() -> None:
     parser.add_argument("--steps", nargs="*", help="Steps to switch off (default: every switchable step).")
     args = parser.parse_args()
     steps = args.steps or list(get_strategy(args.strategy).switches)
-    full = scores(args.full / "report.json" if args.full else run(args.out / "full", None))
+    full = scores(args.full / "report.json" if args.full else run(args.out / "full", None, args.strategy))
     print("| without | " + " | ".join(f"{s} macro / strict" for s in SUBSETS) + " | s/article |")
     print("|" + "---|" * (len(SUBSETS) + 2))
     for step in steps:
-        ablated = scores(run(args.out / step, step))
+        ablated = scores(run(args.out / step, step, args.strategy))
         cells = [
             f"{ablated[s]['macro-F1'] - full[s]['macro-F1']:+.3f} / "
             f"{ablated[s]['claims_strict'] - full[s]['claims_strict']:+.3f}"

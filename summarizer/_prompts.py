@@ -49,6 +49,11 @@ class PromptSet:
         variables and its pass's values, and must use every value its pass
         computes. Raises ``ConfigurationError`` naming the template.
         """
+        for name, each in {"system": self.system, **self.passes}.items():
+            if not each.is_valid():
+                raise ConfigurationError(
+                    f"prompt template {self.version}.{name}.txt has a $ that starts no variable; write $$ for a $"
+                )
         for name, given in variables.items():
             template = self.passes.get(name)
             if template is None:

@@ -9,6 +9,7 @@ network or loads a model.
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,7 @@ _STRUCTURED_MODES = ("auto", "json_schema", "json", "md_json")
 # Requests at once when --concurrency is not given: a server takes several; the embedded model on a
 # small CPU is fastest with one slot (each slot reads its own whole prompt).
 _SERVER_CONCURRENCY = 4
+_LANGUAGE = re.compile(r"auto|[a-z]{2,3}")
 _EMBEDDED_CONCURRENCY = 1
 
 # The environment ``Settings.resolve`` reads: os.environ unless a caller (a test) passes its own.
@@ -59,7 +61,13 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(
-        env_prefix=_ENV_PREFIX, frozen=True, extra="forbid", env_ignore_empty=True, protected_namespaces=()
+        env_prefix=_ENV_PREFIX,
+        frozen=True,
+        extra="forbid",
+        env_ignore_empty=True,
+        protected_namespaces=(),
+        # ``api_key=`` as a keyword; its environment names are only the two aliases below.
+        validate_by_name=True,
     )
 
     #: A registered backend's name; None picks "openai" with a base_url, else "embedded".
@@ -69,7 +77,7 @@ class Settings(BaseSettings):
     base_url: str | None = None
     # Read from OPENAI_API_KEY when SUMMARIZER_API_KEY is not set, as every OpenAI client does.
     api_key: str | None = Field(
-        default=None, repr=False, validation_alias=AliasChoices("api_key", "SUMMARIZER_API_KEY", "OPENAI_API_KEY")
+        default=None, repr=False, validation_alias=AliasChoices("SUMMARIZER_API_KEY", "OPENAI_API_KEY")
     )
     mode: str = "auto"
     timeout: float = 300.0
@@ -99,6 +107,11 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Explicit values, then the environment; no .env file and no secrets directory is read.
         return init_settings, _Environment(settings_cls)
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language_code(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("without", mode="before")
     @classmethod
@@ -138,23 +151,27 @@ class Settings(BaseSettings):
         if self.concurrency is not None and self.concurrency < 1:
             raise ConfigurationError(f"concurrency must be at least 1, got {self.concurrency}")
         get_strategy(self.strategy).check_without(self.without)
-        if self.language != "auto" and not (self.language.isascii() and self.language.isalpha()):
+        if not _LANGUAGE.fullmatch(self.language):
             raise ConfigurationError(
-                f"--language must be an ISO 639-1 code such as en or de, or auto; got {self.language!r}"
+                f"--language must be auto or a language code such as en, de or ja; got {self.language!r}"
             )
         if self.mode not in _STRUCTURED_MODES:
             raise ConfigurationError(f"unknown mode {self.mode!r}; choose one of: {', '.join(_STRUCTURED_MODES)}")
-        if self.backend is not None:
-            backend_class(self.backend)
+        backend_class(self.backend_name)
         if self.base_url is not None:
             if self.model_path is not None:
                 raise ConfigurationError("--model-path runs a local file; it cannot be combined with --base-url")
             if not self.base_url.startswith(("http://", "https://")):
                 raise ConfigurationError(f"--base-url must start with http:// or https://, got {self.base_url!r}")
-        elif self.model_path is not None:
-            check_gguf(Path(self.model_path).expanduser())
-        else:
-            get_embedded_model(self.model or DEFAULT_MODEL)
+        if self.backend_name == "openai" and self.base_url is None:
+            raise ConfigurationError("the openai backend needs --base-url (or SUMMARIZER_BASE_URL)")
+        if self.backend_name == "embedded":
+            if self.base_url is not None:
+                raise ConfigurationError("the embedded backend runs a local model; it cannot take --base-url")
+            if self.model_path is not None:
+                check_gguf(Path(self.model_path).expanduser())
+            else:
+                get_embedded_model(self.model or DEFAULT_MODEL)
 
     @property
     def requests_at_once(self) -> int:
@@ -176,6 +193,8 @@ class Settings(BaseSettings):
         with no --model, ``served_model`` names the model it serves (the
         backend asks the server: settings make no network call).
         """
+        if self.backend_name not in ("openai", "embedded"):
+            return f"backend {self.backend_name} {self.model or ''}".rstrip()
         if self.base_url is not None:
             parts = urlsplit(self.base_url)
             port = f":{parts.port}" if parts.port else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,14 +17,13 @@ from tenacity import AsyncRetrying, Retrying, retry_if_exception_type, stop_afte
 
 from ._article import check_article_text
 from ._backend import Backend
-from ._exceptions import ArticleTooLongError, ExtractionError, SummarizerError
+from ._exceptions import ArticleError, ArticleTooLongError, ExtractionError, SummarizerError
 from ._prompts import PromptSet, load_prompts
 from ._schema import SCHEMA_VERSION, ArticleSummary
 from ._settings import Settings
 from .grounding import Grounding, grounding_counts, in_original
-from .pipeline import ModelRequest, Plan, Strategy, get_strategy, plan
-from .pipeline._steps import current_request
-from .reading import Reading, read
+from .pipeline import ModelRequest, Plan, Strategy, current_request, get_strategy, plan
+from .reading import Reading, read, wording_digest
 from .text import CleanText, clean
 
 __all__ = ["RunMeta", "Summarizer", "SummaryFailure", "SummaryResult", "summarize", "summarize_many"]
@@ -201,6 +200,7 @@ class Summarizer:
             "model": s.model_identity(served_model=lambda: self.backend.model_id),
             "strategy": self.strategy.name,
             "prompt_version": self.prompts.version,
+            "wording": wording_digest(),
             "schema_version": SCHEMA_VERSION,
             "options": options,
         }
@@ -233,20 +233,22 @@ class Summarizer:
         """Summarize ``text`` and report how (tokens, attempts, seconds)."""
         job = self._job(text)
         answer: BaseModel | None = None
-        while (request := job.next(answer)) is not None:
-            create = instructor.patch(create=self._sender(job), mode=job.backend.instructor_mode)
-            with self._asking(job, request) as kwargs:
-                answer = create(**kwargs, **self._reasks(Retrying))
+        with closing(job.steps):  # a failed call leaves no plan suspended
+            while (request := job.next(answer)) is not None:
+                create = instructor.patch(create=self._sender(job), mode=job.backend.instructor_mode)
+                with self._asking(job, request) as kwargs:
+                    answer = create(**kwargs, **self._reasks(Retrying))
         return job.result(self.settings.keep_ungrounded)
 
     async def arun(self, text: str) -> SummaryResult:
         """``run`` for asyncio: the backend's async path, so many articles can share one loop."""
         job = self._job(text)
         answer: BaseModel | None = None
-        while (request := job.next(answer)) is not None:
-            create = instructor.patch(create=self._async_sender(job), mode=job.backend.instructor_mode)
-            with self._asking(job, request) as kwargs:
-                answer = await create(**kwargs, **self._reasks(AsyncRetrying))
+        with closing(job.steps):
+            while (request := job.next(answer)) is not None:
+                create = instructor.patch(create=self._async_sender(job), mode=job.backend.instructor_mode)
+                with self._asking(job, request) as kwargs:
+                    answer = await create(**kwargs, **self._reasks(AsyncRetrying))
         return job.result(self.settings.keep_ungrounded)
 
     def run_many(self, texts: Iterable[str], *, concurrency: int | None = None) -> list[SummaryResult | SummaryFailure]:
@@ -277,6 +279,8 @@ class Summarizer:
         """Check the article, clean it, read it once, and plan its requests."""
         check_article_text(text)
         article = clean(text)
+        if not article.text.strip():
+            raise ArticleError("article: the article has no visible text (only spaces or invisible characters)")
         reading = read(article.text, self.settings.language)
         backend = self.backend
         steps = plan(self.strategy, reading, without=self.settings.without, accepts_enum=backend.accepts_enum)

@@ -23,8 +23,7 @@ from pydantic import BaseModel
 from . import _retry
 from ._backend import Backend, allow_model_calls, register_backend
 from ._llama import LlamaServer
-from .pipeline import ModelRequest
-from .pipeline._steps import current_request
+from .pipeline import ModelRequest, current_request
 
 __all__ = [
     "FunctionBackend",
@@ -124,7 +123,9 @@ class TaskBackend(FunctionBackend):
     """Answers each request with ``function(request)``, from the typed ``ModelRequest`` being asked.
 
     ``tasks`` lists the requests in order, beside the chat requests in
-    ``requests``. Only requests made by a ``Summarizer`` carry one.
+    ``requests``. Only requests made by a ``Summarizer`` carry one; the request
+    travels in a context variable, which ``asyncio.to_thread`` (the default
+    ``achat``) carries into the worker thread.
     """
 
     name = "task"
@@ -206,7 +207,7 @@ def answer_from_summary(document: dict[str, Any]) -> Callable[[ModelRequest], An
                     field: [_quote_for(item, given[field]) for item in items] for field, items in request.items.items()
                 }
             return {
-                field: [found for item in items if (found := _given(item, given[field])) is not None]
+                field: [_given(item, given[field]) or _echoed(item) for item in items]
                 for field, items in request.items.items()
             }
         name = request.response_model.__name__
@@ -258,6 +259,19 @@ def _headline(item: dict[str, Any] | BaseModel) -> str:
 
 def _given(item: BaseModel, given: list[dict[str, Any]]) -> dict[str, Any] | None:
     return next((g for g in given if _headline(g) == _headline(item)), None)
+
+
+def _echoed(item: BaseModel) -> dict[str, Any]:
+    """An item the answer never gave, given back as asked, quoting its own name."""
+    data = item.model_dump(exclude={"evidence"})
+    if "claimed_by" in data:  # asked in the disputes pass's shape
+        data = {
+            "claim": data["claim"],
+            "claimant": data["claimed_by"],
+            "denier": data["disputed_by"],
+            "stance": data["stance"],
+        }
+    return {**data, "evidence": _headline(item)}
 
 
 def _quote_for(item: BaseModel, given: list[dict[str, Any]]) -> Any:

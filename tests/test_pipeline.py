@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from summarizer import ConfigurationError, Settings, Summarizer
+from summarizer import ArticleError, ConfigurationError, Settings, Summarizer
 from summarizer.grounding import Grounding
 from summarizer.pipeline import STRATEGIES, ModelRequest, plan
 from summarizer.reading import read
@@ -120,3 +120,61 @@ def test_settings_build_backends_through_the_registry():
     with pytest.raises(ConfigurationError, match="cannot be created from settings"):
         Settings.resolve(backend="mock").create_backend()
     assert Settings.resolve(base_url="http://127.0.0.1:9/v1", model="m").backend_name == "openai"
+
+
+def test_a_dropped_items_span_is_in_the_article_as_given_too():
+    article = ARTICLE.replace(". ", ".\r\n\r\n")
+    document = summary_dict(
+        parties=[
+            {"name": "Northland", "evidence": {"quote": "Ada Brook of Northland"}},
+            {"name": "Eastland", "evidence": {"quote": "Southland press said the border was discussed"}},
+        ]
+    )
+    result = Summarizer(TaskBackend(answer_from_summary(document)), settings=Settings()).run(article)
+    (dropped,) = [d for d in result.summary.dropped if d.item.get("name") == "Eastland"]
+    start, end = dropped.item["evidence"]["span"]
+    assert article[start:end] == dropped.item["evidence"]["quote"]
+
+
+def test_an_article_of_invisible_characters_only_is_refused_before_any_model_call():
+    backend = TaskBackend(answer_from_summary(summary_dict()))
+    with pytest.raises(ArticleError, match="no visible text"):
+        Summarizer(backend, settings=Settings()).run("\u200b\u00ad\ufeff \u2060")
+    assert backend.requests == []
+
+
+def test_a_reask_for_an_item_the_model_never_gave_is_answered_as_asked():
+    article = "A Northland delegation headed by Ada Brook met Tomas Rehn. " + ARTICLE
+    document = summary_dict(participants=[])
+    backend = TaskBackend(answer_from_summary(document))
+    result = Summarizer(backend, settings=Settings()).run(article)
+    assert "Ada Brook" in [p.name for p in result.summary.participants]
+
+
+def test_a_failed_call_closes_the_plan():
+    closed = []
+
+    def failing(request):
+        raise ConfigurationError("boom")
+
+    summarizer = Summarizer(TaskBackend(failing), settings=Settings())
+    original = summarizer._job
+
+    def job(text):
+        made = original(text)
+        steps = made.steps
+
+        def watched():
+            try:
+                result = yield from steps
+            finally:
+                closed.append(True)
+            return result
+
+        made.steps = watched()
+        return made
+
+    summarizer._job = job  # type: ignore[method-assign]
+    with pytest.raises(ConfigurationError, match="boom"):
+        summarizer.run(ARTICLE)
+    assert closed == [True]

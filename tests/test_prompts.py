@@ -123,3 +123,10 @@ def test_only_the_variables_a_template_uses_are_rendered(monkeypatch):
     assert calls == []
     prompts.messages("meeting", "Envoys met.", MeetingFacts)
     assert calls == [MeetingFacts]
+
+
+def test_a_stray_dollar_in_a_template_is_refused_when_loaded():
+    prompts = load_prompts(STRATEGIES["focused"].prompt_version)
+    broken = dataclasses.replace(prompts, passes={**prompts.passes, "meeting": Template("$article costs $5")})
+    with pytest.raises(ConfigurationError, match=r"has a \$ that starts no variable"):
+        broken.check(STRATEGIES["focused"].variables)

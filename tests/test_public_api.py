@@ -1,4 +1,7 @@
 import importlib
+import types
+
+import pytest
 
 import summarizer
 
@@ -78,3 +81,22 @@ def test_testing_module_registers_the_mock_backend():
     importlib.import_module("summarizer.testing")
     assert "mock" in summarizer.backend_names()
     assert "embedded" in summarizer.backend_names()
+
+
+@pytest.mark.parametrize(
+    ("package", "names"),
+    [
+        ("summarizer.text", {"CleanText", "clean", "normalize", "sentences", "tokens", "sentence_spans"}),
+        ("summarizer.reading", {"Reader", "Reading", "read", "detect_language", "EnglishReader", "ModelOnlyReader"}),
+        ("summarizer.pipeline", {"ModelRequest", "Pass", "Repair", "Strategy", "plan", "STRATEGIES"}),
+        ("summarizer.grounding", {"Grounding", "ArticleIndex", "grounding_counts", "in_original"}),
+        ("summarizer.cli", {"app", "main"}),
+    ],
+)
+def test_each_layer_exports_what_it_names_and_nothing_it_does_not_define(package, names):
+    module = importlib.import_module(package)
+    assert names <= set(module.__all__)
+    assert all(hasattr(module, name) for name in module.__all__)
+    public = {name for name in vars(module) if not name.startswith("_")} - {"annotations"}
+    submodules = {name for name, value in vars(module).items() if isinstance(value, types.ModuleType)}
+    assert public - submodules == set(module.__all__)

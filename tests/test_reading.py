@@ -92,3 +92,7 @@ def test_name_particles_and_abbreviated_titles_keep_names_whole():
         "Anna Roth",
         "Ahmed ben Salah",
     ]
+
+
+def test_names_do_not_decide_the_language():
+    assert read("Velmora and Ostrand met in Karsvik. Ingrid Hovland mediated.").reader == "english"

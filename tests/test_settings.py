@@ -44,3 +44,22 @@ def test_the_api_key_falls_back_to_openai_api_key_and_never_shows_in_repr():
 def test_settings_are_hashable_and_equal_by_value():
     assert Settings.resolve({}, seed=1) == Settings.resolve({"SUMMARIZER_SEED": "1"})
     assert len({Settings.resolve({}), Settings.resolve({})}) == 1
+
+
+def test_only_the_documented_variables_are_read_for_the_api_key():
+    assert Settings.resolve({"API_KEY": "someone-else", "SUMMARIZER_API_KEY": "mine"}).api_key == "mine"
+    assert Settings.resolve({"API_KEY": "someone-else"}).api_key is None
+
+
+def test_a_language_is_auto_or_a_short_code_in_any_case():
+    assert Settings.resolve({}, language="DE").language == "de"
+    assert Settings.resolve({"SUMMARIZER_LANGUAGE": "Auto"}).language == "auto"
+    with pytest.raises(ConfigurationError, match="--language"):
+        Settings.resolve({}, language="english")
+
+
+def test_a_backend_is_checked_against_what_it_needs():
+    with pytest.raises(ConfigurationError, match="needs --base-url"):
+        Settings.resolve({}, backend="openai")
+    with pytest.raises(ConfigurationError, match="cannot take --base-url"):
+        Settings.resolve({}, backend="embedded", base_url="http://127.0.0.1:9/v1")

@@ -53,9 +53,10 @@ def reading(**found: Any) -> Reading:
 
 
 def tidy(summary):
-    """The clean-up repair steps, in the focused strategy's order."""
-    for step in (people_only, dedupe, two_sided_claims):
-        summary = step(summary, reading())
+    """The focused strategy's clean-up repair steps (those that only remove or merge), in its order."""
+    for step in STRATEGIES["focused"].repairs:
+        if step.apply in (people_only, dedupe, two_sided_claims):
+            summary = step(summary, reading())
     return summary
 
 

@@ -97,3 +97,34 @@ def test_fold_and_normalize_compare_spellings():
     assert fold("Sørum-Baptiste") == "sorum-baptiste"
     assert normalize("„Freie Küste“") == "freie kuste"
     assert contains_words("the freie kuste alliance", "freie kuste")
+
+
+def test_a_headline_over_a_short_paragraph_keeps_its_line_break():
+    text = (
+        "Headline about the two sides in the talks today\n"
+        "LONDON - Officials said the two sides met for talks\n"
+        "on the corridor and agreed to meet again next week.\n"
+    )
+    assert clean(text).text == text
+
+
+def test_lines_of_a_list_in_an_article_of_long_lines_are_not_joined():
+    text = (
+        "Delegations met on Monday in a border town; the host named them. " * 3
+        + "\n\nNorthland:\tAda Brook\thead\nNorthland:\tCarl Menn\tadviser\nSouthland:\tTomas Rehn\tenvoy\n"
+    )
+    assert clean(text).text.count("\n") == text.count("\n")
+
+
+def test_a_hard_wrapped_line_break_inside_a_script_without_spaces_joins_without_a_space():
+    line = (
+        "ベルモラ共和国とオストランド自治区の代表団が火曜日にジュネーブで会談し、ダムの放水量について協議した。代表団は"
+    )
+    text = "\n".join([line, line, line + "𠮷田", "健一が率いた。"])
+    assert "𠮷田健一" in clean(text).text
+
+
+def test_an_empty_span_maps_to_an_empty_span():
+    cleaned = clean("Ada\r\nmet.")
+    assert cleaned.to_original(3, 3) == (3, 3)
+    assert cleaned.to_original(len(cleaned.text), len(cleaned.text)) == (len(cleaned.original), len(cleaned.original))

@@ -16,7 +16,8 @@ from ._index import ArticleIndex
 
 __all__ = ["Grounding", "UngroundedItem", "in_original"]
 
-# Words that say what kind of body a side is, not which one: not what names an actor in a sentence.
+# Words that say what kind of body a side is, not which one: not what names an actor in a sentence
+# (English, applied to every language as a default).
 _GENERIC_WORDS = english().generic_words
 
 
@@ -163,15 +164,23 @@ def in_original(summary: ArticleSummary, article: CleanText) -> ArticleSummary:
     A span never ends inside a character a reader sees as one (``CleanText``
     maps whole grapheme clusters), even where the article needed no cleaning.
     """
-    updates: dict[str, Any] = {}
-    for field in ITEM_FIELDS:
-        located = []
-        for item in summary.items(field):
-            evidence: Evidence | None = getattr(item, "evidence", None)
-            if evidence is not None and evidence.span is not None:
-                start, end = article.to_original(*evidence.span)
-                moved = evidence.model_copy(update={"span": (start, end), "quote": article.original[start:end]})
-                item = item.model_copy(update={"evidence": moved})
-            located.append(item)
-        updates[field] = located
-    return summary.model_copy(update=updates)
+
+    def moved(evidence: Evidence | None) -> Evidence | None:
+        if evidence is None or evidence.span is None:
+            return evidence
+        start, end = article.to_original(*evidence.span)
+        return evidence.model_copy(update={"span": (start, end), "quote": article.original[start:end]})
+
+    updates: dict[str, Any] = {
+        field: [item.model_copy(update={"evidence": moved(getattr(item, "evidence", None))}) for item in items]
+        for field in ITEM_FIELDS
+        if (items := summary.items(field))
+    }
+    dropped = []
+    for entry in summary.dropped:  # a dropped item's quote may have been found, and its span is shown too
+        raw = entry.item.get("evidence")
+        evidence = moved(Evidence.model_validate(raw)) if isinstance(raw, dict) else None
+        if evidence is not None:
+            entry = entry.model_copy(update={"item": {**entry.item, "evidence": evidence.model_dump(mode="json")}})
+        dropped.append(entry)
+    return summary.model_copy(update={**updates, "dropped": dropped})

@@ -124,13 +124,13 @@ def _with_quotes(summary: ArticleSummary, answer: BaseModel) -> ArticleSummary:
     """Give each unquoted item its quote from the evidence pass, in order."""
     updates = {}
     for field in type(answer).model_fields:
-        quotes = iter(getattr(answer, field))  # as many as asked for: the schema fixes the count
-        updates[field] = [
-            item.model_copy(update={"evidence": Evidence(quote=next(quotes))})
-            if getattr(item, "evidence", None) is None
-            else item
-            for item in summary.items(field)
-        ]
+        items = summary.items(field)
+        unquoted = [index for index, item in enumerate(items) if getattr(item, "evidence", None) is None]
+        quoted = list(items)
+        # As many quotes as items asked about: the schema fixes the count.
+        for index, quote in zip(unquoted, getattr(answer, field), strict=True):
+            quoted[index] = items[index].model_copy(update={"evidence": Evidence(quote=quote)})
+        updates[field] = quoted
     return summary.model_copy(update=updates)
 
 

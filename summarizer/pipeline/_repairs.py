@@ -37,6 +37,8 @@ __all__ = ["add_participants", "add_topics", "align_roles", "dedupe", "people_on
 
 T = TypeVar("T", bound=BaseModel)
 
+# English words that make a name a group ("delegation", "ministry"), applied to every language as a
+# default: the model-only reader has no list of its own, and these rarely spell a person's name.
 _LEXICON = english()
 
 

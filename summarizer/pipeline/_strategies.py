@@ -7,8 +7,8 @@ disputes, which share the system prompt and the article as a prompt prefix so
 llama.cpp reads the article once. The disputes pass is pointed at the passages
 the reader found with a denial cue, and may only name the actors those
 passages name; when the reader reads the article's language and finds no
-cue, the pass is not asked; when no reader reads it, the pass reads every
-sentence. Repair steps then take the reader's evidence over the model's
+cue, the pass is not asked; when no reader reads it, the pass reads the
+article's sentences (the first 40). Repair steps then take the reader's evidence over the model's
 answer. Both strategies end with the evidence and grounding re-ask passes
 (``_plan``).
 """
@@ -80,7 +80,8 @@ class Strategy:
 
 
 def _ask_disputes(reading: Reading) -> ModelRequest | None:
-    """The passages the reader found with a denial cue; every sentence when no reader read the wording."""
+    """The passages the reader found with a denial cue; the sentences (the first 40) when no reader read the
+    wording."""
     if reading.passages:
         passages = [" ".join(passage) for passage in reading.passages]
         model: type[BaseModel] = dispute_findings_model(reading.actors)

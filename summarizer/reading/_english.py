@@ -4,7 +4,8 @@ Denials in news copy are signalled by a small, stable vocabulary ("denied",
 "rejected", "refuted", "false", "disinformation", "does not correspond to
 reality"...). Pointing the model at those passages, each with the sentence
 before it for context, lets a small model find disputes it would otherwise
-miss, and lets the disputes pass be skipped when an article has none.
+miss; finding none is evidence too, on which the pipeline may leave the
+disputes pass out.
 
 The actors a passage names (capitalised names, with a trailing "press",
 "ministry", "side"... and "the council"-style bodies) become the only names
@@ -23,12 +24,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import regex
 
+from ..text import TOKEN_PATTERN
 from ..text import sentences as split_sentences
-from ..text._segment import TOKEN_PATTERN
+from ._evidence import RoleCues
 from ._lexicon import english
 
 __all__ = ["RoleCues", "actor_mentions", "dispute_passages", "meeting_people", "role_cues", "topic_phrases"]
@@ -156,14 +157,6 @@ _SPEAKER_PATTERNS = (
     r"[,”\"’]\s*said (?:[\w’'.-]+ ){{0,4}}{actor}",
     r"{actor},? (?:[\w’'-]+ ){{0,2}}(?:said|says|told)\b",
 )
-
-
-@dataclass(frozen=True)
-class RoleCues:
-    """Actors the passages' own wording casts as a claimant ("X's report", "X accused") or a denier."""
-
-    claimants: frozenset[str]
-    deniers: frozenset[str]
 
 
 def role_cues(passage: tuple[str, ...], actors: Sequence[str]) -> RoleCues:

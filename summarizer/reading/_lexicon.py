@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from ..text import normalize
 
-__all__ = ["Lexicon", "english"]
+__all__ = ["Lexicon", "english", "wording_digest"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,19 @@ class Lexicon:
     def deny_verb_pattern(self) -> str:
         """A regular expression fragment for one denying verb."""
         return "(?:" + "|".join(re.escape(w) for w in sorted(self.deny_verbs, key=lambda w: (-len(w), w))) + ")"
+
+
+_DATA_FILES = (Path(__file__).with_name("english.toml"), Path(__file__).parent.parent / "text" / "abbreviations.toml")
+
+
+@cache
+def wording_digest() -> str:
+    """A digest of the word lists readers and the segmenter read: a result cache keys on it, so editing a
+    list never serves results made with the old one."""
+    digest = hashlib.sha256()
+    for path in _DATA_FILES:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @cache

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import py3langid
+import regex
 
 from ..text import sentences
 from . import _english
-from ._english import RoleCues
+from ._evidence import RoleCues
 
 __all__ = ["AUTO", "EnglishReader", "ModelOnlyReader", "Reader", "Reading", "detect_language", "read", "reader_for"]
 
@@ -108,9 +109,18 @@ def reader_for(language: str) -> Reader:
     return _READERS.get(language.lower(), ModelOnlyReader())
 
 
+# Capitalised words are mostly names, which belong to no language: "Velmora and Ostrand met in Karsvik"
+# reads as Swedish with them and as English without.
+_CAPITALISED = regex.compile(r"\b\p{Lu}[\p{L}\p{M}’'\-]*")
+_MIN_LETTERS = 10
+
+
 def detect_language(article: str) -> str:
-    """The article's language as an ISO 639-1 code (py3langid's guess; it knows 97 languages)."""
-    language, _score = py3langid.classify(article)
+    """The article's language as an ISO 639-1 code: py3langid's guess (97 languages) from its words other
+    than capitalised ones, or from all of them when too few are left."""
+    words = _CAPITALISED.sub(" ", article)
+    sample = words if sum(ch.isalpha() for ch in words) >= _MIN_LETTERS else article
+    language, _score = py3langid.classify(sample)
     return str(language)
 
 

@@ -2,9 +2,10 @@
 
 from ._clean import CleanText, clean
 from ._normalize import contains_words, fold, letters_with_origin, normalize, written_without_spaces
-from ._segment import Token, sentence_spans, sentences, token_texts, tokens
+from ._segment import TOKEN_PATTERN, Token, sentence_spans, sentences, token_texts, tokens
 
 __all__ = [
+    "TOKEN_PATTERN",
     "CleanText",
     "Token",
     "clean",

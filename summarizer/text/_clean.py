@@ -16,10 +16,13 @@ sequence, and the zero-width non-joiner of Persian and Indic scripts.
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from dataclasses import dataclass
 
 import regex
+
+from ._normalize import written_without_spaces
 
 __all__ = ["CleanText", "clean"]
 
@@ -28,10 +31,13 @@ __all__ = ["CleanText", "clean"]
 _INVISIBLE = frozenset("\u00ad\u200b\u2060\ufeff\u180e")
 _LINE_BREAKS = {"\u2028": "\n", "\u2029": "\n\n", "\x85": "\n"}
 _GRAPHEME = regex.compile(r"\X")
-# A hard-wrapped paragraph: every line but its last fills most of a fixed width of at most this many characters.
+# A hard-wrapped text: most lines that continue on the next fill most of one width of at most this many characters.
 _MAX_WRAP_WIDTH = 100
 _MIN_WRAP_WIDTH = 40
-_WRAP_FILL = 0.6
+_WRAP_FILL = 0.7
+_WRAPPED_SHARE = 0.75
+# Fewer lines than this cannot tell a fixed width from a headline over a short paragraph.
+_MIN_WRAPPED_LINES = 3
 # A paragraph: consecutive lines that are not blank.
 _PARAGRAPH = regex.compile(r"(?:^[^\n]*\S[^\n]*(?:\n|$))+", regex.MULTILINE)
 
@@ -53,8 +59,11 @@ class CleanText:
         """The original ``[start, end)`` (code points) of the clean span ``[start, end)``; whole clusters only."""
         if not self.text:
             return 0, 0
-        start = min(max(start, 0), len(self.text) - 1)
-        end = min(max(end, start + 1), len(self.text))
+        start = min(max(start, 0), len(self.text))
+        end = min(max(end, start), len(self.text))
+        if start == end:  # an empty span stays empty, at the start of its cluster (or the end of the text)
+            at = self.starts[start] if start < len(self.text) else len(self.original)
+            return at, at
         return self.starts[start], self.ends[end - 1]
 
     @property
@@ -95,22 +104,29 @@ def _plain(cluster: str) -> str:
 
 
 def _wrapped_line_breaks(text: str) -> dict[int, str]:
-    """What each line break inside a hard-wrapped paragraph becomes: a space, or nothing after a hyphen
-    (so "Merwe-" + "Lind" reads "Merwe-Lind"). A paragraph is hard-wrapped when every line but its last
-    fills most of one fixed width; headlines, datelines and paragraphs of one line are left alone."""
+    """What each line break inside a hard-wrapped text becomes: a space; nothing after a hyphen (so "Merwe-"
+    + "Lind" reads "Merwe-Lind") or between two characters of a script written without spaces.
+
+    A text is hard-wrapped when its lines are cut at one width of at most 100
+    characters (no line is longer) and most lines that continue on the next
+    line fill it. Only such a line is joined to the next; a headline, a
+    dateline or a list item shorter than the width keeps its line break.
+    """
+    paragraphs = [(p.start(), p.group().rstrip("\n").split("\n")) for p in _PARAGRAPH.finditer(text)]
+    continued = [line for _, lines in paragraphs for line in lines[:-1]]
+    if len(continued) < _MIN_WRAPPED_LINES:
+        return {}
+    width = max(len(line.rstrip()) for _, lines in paragraphs for line in lines)
+    filled = [line for line in continued if len(line.rstrip()) >= _WRAP_FILL * width]
+    if not (_MIN_WRAP_WIDTH <= width <= _MAX_WRAP_WIDTH and len(filled) >= _WRAPPED_SHARE * len(continued)):
+        return {}
     joins: dict[int, str] = {}
-    for paragraph in _PARAGRAPH.finditer(text):
-        lines = paragraph.group().rstrip("\n").split("\n")
-        if len(lines) < 2:
-            continue
-        widths = [len(line.rstrip()) for line in lines]
-        width = max(widths)
-        if not (_MIN_WRAP_WIDTH <= width <= _MAX_WRAP_WIDTH and min(widths[:-1]) >= _WRAP_FILL * width):
-            continue
-        position = paragraph.start()
-        for line in lines[:-1]:
+    for position, lines in paragraphs:
+        for line, after in itertools.pairwise(lines):
             position += len(line)
-            hyphenated = line.endswith("-") and not line.endswith(" -")
-            joins[position] = "" if hyphenated else " "
+            if len(line.rstrip()) >= _WRAP_FILL * width:
+                hyphenated = line.endswith("-") and not line.endswith(" -")
+                unspaced = written_without_spaces(line[-1:]) and written_without_spaces(after[:1])
+                joins[position] = "" if hyphenated or unspaced else " "
             position += 1
     return joins
