@@ -3,7 +3,7 @@
 import pytest
 
 from summarizer import ArticleSummary, DropReason, MatchKind, Settings, Summarizer, SummaryResult, grounding_counts
-from summarizer._schema import quotes_model
+from summarizer._drafts import quotes_model
 from summarizer.grounding import ArticleIndex, Grounding, quotable_phrases
 from summarizer.testing import TaskBackend, answer_from_summary, model_answers
 from tests.conftest import ARTICLE, summary_dict

@@ -5,9 +5,9 @@ from string import Template
 import pytest
 
 from summarizer import ConfigurationError
+from summarizer._drafts import ArticleSummaryDraft, DisputeFindings, MeetingFacts, TopicDraft, corrections_model
 from summarizer._prompts import field_guide, load_prompts
 from summarizer._resources import data_dir
-from summarizer._schema import ArticleSummaryDraft, DisputeFindings, MeetingFacts, TopicDraft, corrections_model
 from summarizer.pipeline import STRATEGIES
 from summarizer.reading import read
 

@@ -11,7 +11,7 @@ from summarizer import (
     Summarizer,
     summarize,
 )
-from summarizer._schema import ArticleSummaryDraft
+from summarizer._drafts import ArticleSummaryDraft
 from summarizer.testing import FunctionBackend, ScriptedBackend, completion
 from tests.conftest import ARTICLE, answer_dict, summary_dict
 

@@ -20,7 +20,8 @@ from collections.abc import Callable, Generator, Sequence
 
 from pydantic import BaseModel
 
-from .._schema import ITEM_FIELDS, ArticleSummary, DisputedClaim, Evidence, corrections_model, quotes_model
+from .._drafts import corrections_model, quotes_model
+from .._schema import ITEM_FIELDS, ArticleSummary, DisputedClaim, Evidence
 from ..grounding import Grounding, quotable_phrases
 from ..reading import Reading
 from ._steps import ModelRequest

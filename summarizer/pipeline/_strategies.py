@@ -20,10 +20,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from .._exceptions import ConfigurationError
-from .._schema import (
+from .._drafts import (
     MEETING_DRAFTS,
-    ArticleSummary,
     ArticleSummaryDraft,
     ClaimDraft,
     DisputeFinding,
@@ -33,6 +31,8 @@ from .._schema import (
     dispute_findings_model,
     summary_from_answers,
 )
+from .._exceptions import ConfigurationError
+from .._schema import ArticleSummary
 from ..reading import Reading
 from ._repairs import add_participants, add_topics, align_roles, dedupe, people_only, two_sided_claims
 from ._steps import ModelRequest, Pass, Repair
