@@ -273,3 +273,17 @@ def test_a_claims_quote_said_twice_is_placed_where_its_claimant_speaks_not_where
     (placed,) = grounding.summary.disputed_claims
     assert placed.evidence is not None
     assert placed.evidence.span == (article.rindex("troops shelled"), article.rindex("dawn") + len("dawn"))
+
+
+def test_a_name_in_an_indic_script_is_not_found_in_other_words_that_share_its_consonants():
+    index = ArticleIndex("राहुल गांधी ने कहा कि दिल्ली में बारिश हुई।")
+    assert index.has_person("राहुल गांधी")
+    assert not index.has_person("नरेंद्र मोदी")
+    assert ArticleIndex("राम ने कहा कि यह फूल कोमल है।").locate("कमल") is None
+
+
+def test_an_exact_quote_is_placed_on_whole_words_first():
+    index = ArticleIndex("The Iranian side spoke first. Iran said no.")
+    location = index.locate("Iran")
+    assert location is not None
+    assert location.start == index.text.index("Iran said")

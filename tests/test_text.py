@@ -128,3 +128,37 @@ def test_an_empty_span_maps_to_an_empty_span():
     cleaned = clean("Ada\r\nmet.")
     assert cleaned.to_original(3, 3) == (3, 3)
     assert cleaned.to_original(len(cleaned.text), len(cleaned.text)) == (len(cleaned.original), len(cleaned.original))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Key points of the agreement:\n- Both sides will withdraw heavy weapons from the front line\n"
+        "- International observers will monitor the ceasefire daily\n- Prisoners of war will be exchanged "
+        "within thirty days\n- Humanitarian corridors will open for civilians in the east\n",
+        "The plan:\n1. A ceasefire along the whole front line starting on Monday\n2. Opposition leaders "
+        "released from detention this week\n3. Elections held within eighteen months of the agreement\n"
+        "4. Refugees allowed home under international supervision\n",
+        "> The delegations met in Geneva on Tuesday and agreed to a ceasefire, and\n> both delegations will "
+        "meet again next week in Vienna for more talks on\n> the corridor and the water sharing agreement "
+        "between the two sides.\n",
+        "Do not go gentle into that good night,\nOld age should burn and rave at close of day;\nRage, rage "
+        "against the dying of the light.\n\nThough wise men at their end know dark is right,\nBecause their "
+        "words had forked no lightning they\nDo not go gentle into that good night.\n",
+    ],
+    ids=["bullets", "numbered", "quoted-reply", "verse"],
+)
+def test_lists_quoted_replies_and_verse_keep_their_line_breaks(text):
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize("text", ["e\u00ad\u0301", "\u000b\u0301", "\u1100\u200b\u1161", "Zo\u00ade\u0308 met."])
+def test_cleaning_twice_changes_nothing_more(text):
+    once = clean(text).text
+    assert clean(once).text == once
+    assert unicodedata.is_normalized("NFC", once)
+
+
+def test_indic_vowel_signs_are_part_of_the_word():
+    assert normalize("नरेंद्र मोदी") == "नरेंद्र मोदी"
+    assert normalize("राहुल गांधी") != normalize("राहल गध")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -102,9 +103,11 @@ class ArticleIndex:
         start = self.text.find(quote)
         while start >= 0:
             exact.append(Location(start, start + len(quote), MatchKind.exact))
-            start = self.text.find(quote, start + 1) if prefer else -1
-        if exact:
-            return _best(exact, prefer)
+            start = self.text.find(quote, start + 1)
+        # Whole words first ("Iran" in "Iran said", not in "Iranian"), then where ``prefer`` points.
+        whole = [loc for loc in exact if self._on_word_boundaries(loc.start, loc.end)]
+        if whole or exact:
+            return _best(whole or exact, prefer)
         needle, _ = letters_with_origin(quote)
         if not needle:
             return None
@@ -138,7 +141,7 @@ class ArticleIndex:
     def _on_word_boundaries(self, start: int, end: int) -> bool:
         before = self.text[start - 1] if start > 0 else " "
         after = self.text[end] if end < len(self.text) else " "
-        return not before.isalnum() and not after.isalnum()
+        return not _in_word(before) and not _in_word(after)
 
     def _whole_words(self, start: int, end: int, needle: str) -> tuple[int, int]:
         """An alignment can start or end inside a word: extend or trim each end, whichever reads closer."""
@@ -223,6 +226,11 @@ class ArticleIndex:
         stem = word[: max(_MIN_STEM, len(word) - 3)]
         position = bisect.bisect_left(self._sorted_words, stem)
         return position < len(self._sorted_words) and self._sorted_words[position].startswith(stem)
+
+
+def _in_word(char: str) -> bool:
+    """A letter, digit or mark (an Indic vowel sign belongs to the word it follows)."""
+    return char.isalnum() or unicodedata.category(char)[0] == "M"
 
 
 def _best(locations: list[Location], prefer: Callable[[int, int], int] | None) -> Location:

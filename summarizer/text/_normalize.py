@@ -10,7 +10,6 @@ spaces) never split a word.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 import regex
@@ -21,7 +20,13 @@ __all__ = ["contains_words", "fold", "letters_with_origin", "normalize", "writte
 _UNDECOMPOSED = str.maketrans(
     {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ı": "i", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"}
 )
-_PUNCTUATION = re.compile(r"[^\w\s]|_", re.UNICODE)
+_PUNCTUATION = regex.compile(r"[^\p{L}\p{N}\p{M}\s]|_")
+# Marks a reader may drop without changing the word: accents on Latin, Greek and Cyrillic letters, and the
+# optional vowel points of Hebrew and Arabic. Not the vowel signs of Indic scripts or Thai, nor Japanese
+# voicing marks: dropping those turns one word into another.
+_OPTIONAL_MARKS = regex.compile(
+    r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u0591-\u05c7\u064b-\u065f\u0670]"
+)
 
 
 def _visible(text: str) -> str:
@@ -32,7 +37,7 @@ def _visible(text: str) -> str:
 def fold(text: str) -> str:
     """Accents dropped, casefolded; what is left of each character keeps its position's meaning."""
     decomposed = unicodedata.normalize("NFKD", _visible(text).translate(_UNDECOMPOSED))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return _OPTIONAL_MARKS.sub("", decomposed).casefold()
 
 
 def normalize(text: str) -> str:
@@ -68,7 +73,7 @@ def letters_with_origin(text: str) -> tuple[str, list[int]]:
                 origin.append(index)
             continue
         for part in fold(char):
-            if part.isalnum():
+            if part.isalnum() or unicodedata.category(part)[0] == "M":
                 letters.append(part)
                 origin.append(index)
     return "".join(letters), origin
