@@ -232,10 +232,10 @@ class Summarizer:
     def run(self, text: str) -> SummaryResult:
         """Summarize ``text`` and report how (tokens, attempts, seconds)."""
         job = self._job(text)
+        create = instructor.patch(create=self._sender(job), mode=job.backend.instructor_mode)
         answer: BaseModel | None = None
         with closing(job.steps):  # a failed call leaves no plan suspended
             while (request := job.next(answer)) is not None:
-                create = instructor.patch(create=self._sender(job), mode=job.backend.instructor_mode)
                 with self._asking(job, request) as kwargs:
                     answer = create(**kwargs, **self._reasks(Retrying))
         return job.result(self.settings.keep_ungrounded)
@@ -243,10 +243,10 @@ class Summarizer:
     async def arun(self, text: str) -> SummaryResult:
         """``run`` for asyncio: the backend's async path, so many articles can share one loop."""
         job = self._job(text)
+        create = instructor.patch(create=self._async_sender(job), mode=job.backend.instructor_mode)
         answer: BaseModel | None = None
         with closing(job.steps):
             while (request := job.next(answer)) is not None:
-                create = instructor.patch(create=self._async_sender(job), mode=job.backend.instructor_mode)
                 with self._asking(job, request) as kwargs:
                     answer = await create(**kwargs, **self._reasks(AsyncRetrying))
         return job.result(self.settings.keep_ungrounded)
@@ -277,6 +277,7 @@ class Summarizer:
 
     def _job(self, text: str) -> _Job:
         """Check the article, clean it, read it once, and plan its requests."""
+        started = time.perf_counter()
         check_article_text(text)
         article = clean(text)
         if not article.text.strip():
@@ -284,7 +285,7 @@ class Summarizer:
         reading = read(article.text, self.settings.language)
         backend = self.backend
         steps = plan(self.strategy, reading, without=self.settings.without, accepts_enum=backend.accepts_enum)
-        return _Job(backend, article, reading, steps, self, time.perf_counter())
+        return _Job(backend, article, reading, steps, self, started)
 
     @contextmanager
     def _asking(self, job: _Job, request: ModelRequest) -> Iterator[dict[str, Any]]:
