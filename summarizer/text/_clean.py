@@ -81,15 +81,8 @@ class CleanText:
 
 def clean(original: str) -> CleanText:
     """The article with line ends, invisible characters, odd spaces and hard wraps made plain, in NFC."""
-    chars: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for cluster in _GRAPHEME.finditer(original):
-        start, end = cluster.span()
-        for char in _plain(cluster.group()):
-            chars.append(char)
-            starts.append(start)
-            ends.append(end)
+    every = range(len(original))
+    chars, starts, ends = _replain(original, list(every), [i + 1 for i in every])
     # Removing a character can bring a base letter and a mark together (e + soft hyphen + accent): the
     # clusters of what is left are made plain once more, each spanning the original clusters it came from.
     chars, starts, ends = _replain("".join(chars), starts, ends)
@@ -100,6 +93,9 @@ def clean(original: str) -> CleanText:
 
 
 def _replain(text: str, starts: list[int], ends: list[int]) -> tuple[list[str], list[int], list[int]]:
+    """Each grapheme cluster of ``text`` made plain; every character it gives spans, in the original, from
+    the start of the cluster's first character to the end of its last (``starts``/``ends``: per character
+    of ``text``)."""
     chars: list[str] = []
     new_starts: list[int] = []
     new_ends: list[int] = []
