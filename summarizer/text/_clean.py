@@ -74,10 +74,6 @@ class CleanText:
             return at, at
         return self.starts[start], self.ends[end - 1]
 
-    @property
-    def changed(self) -> bool:
-        return self.text != self.original
-
 
 def clean(original: str) -> CleanText:
     """The article with line ends, invisible characters, odd spaces and hard wraps made plain, in NFC."""
