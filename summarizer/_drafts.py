@@ -23,6 +23,7 @@ from ._schema import (
     Mediator,
     MediatorKind,
     Meeting,
+    MeetingStatus,
     Participant,
     Party,
     Stance,
@@ -143,6 +144,17 @@ def quoted(draft: type[ItemDraft]) -> type[ItemDraft]:
     return model
 
 
+class MeetingDraft(_Strict):
+    """The contract's ``Meeting`` less its status, which the model gives after the lists (``MeetingFacts``)."""
+
+    date: str | None = _same_as(Meeting, "date")
+    location: str | None = _same_as(Meeting, "location")
+
+
+def _status_field() -> Any:
+    return Field(description=Meeting.model_fields["status"].description)
+
+
 class MeetingFacts(_Strict):
     """The meeting half of a summary: everything but the disputed claims."""
 
@@ -150,11 +162,14 @@ class MeetingFacts(_Strict):
         description="One or two short neutral sentences saying what happened.",
         json_schema_extra=_bounded(320),
     )
-    meeting: Meeting = _same_as(ArticleSummary, "meeting")
+    meeting: MeetingDraft = Field(description="When and where the meeting took place.")
     parties: list[PartyDraft] = _same_as(ArticleSummary, "parties")
     participants: list[ParticipantDraft] = _same_as(ArticleSummary, "participants")
     mediators: list[MediatorDraft] = _same_as(ArticleSummary, "mediators")
     topics: list[TopicDraft] = _same_as(ArticleSummary, "topics")
+    # Last, and required: asked before the lists, "denied" or "refused" talks had a small model empty the
+    # sides too, which the contract lists whether or not the talks took place.
+    status: MeetingStatus = _status_field()
 
 
 class DisputeFindings(_Strict):
@@ -195,8 +210,9 @@ def _summary_draft() -> type[BaseModel]:
         __base__=_Strict,
         __doc__="The whole summary in one answer, each item with a quote.",
         summary=(str, _same_as(ArticleSummary, "summary")),
-        meeting=(Meeting, _same_as(ArticleSummary, "meeting")),
+        meeting=(MeetingDraft, _same_as(MeetingFacts, "meeting")),
         **lists,
+        status=(MeetingStatus, _status_field()),
     )
     return model
 
@@ -212,7 +228,7 @@ def summary_from_answers(answer: BaseModel, claims: Sequence[ItemDraft] | None =
     return ArticleSummary.model_validate(
         {
             "summary": getattr(answer, "summary"),  # noqa: B009  # models built at run time
-            "meeting": getattr(answer, "meeting").model_dump(),  # noqa: B009
+            "meeting": {**getattr(answer, "meeting").model_dump(), "status": getattr(answer, "status")},  # noqa: B009
             **{field: [d.to_item().model_dump() for d in items] for field, items in drafts.items()},
         }
     )

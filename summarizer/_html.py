@@ -160,9 +160,9 @@ def _marked_article(article: str, highlights: list[_Highlight]) -> str:
 
 def _summary_panel(summary: ArticleSummary) -> str:
     parts = [f"<p>{_e(summary.summary)}</p>"]
-    when_where = ", ".join(x for x in (summary.meeting.date, summary.meeting.location) if x)
-    if when_where:
-        parts.append(f"<p><strong>Meeting:</strong> {_e(when_where)}</p>")
+    meeting = summary.meeting
+    status_when_where = ", ".join([meeting.status.value, *(x for x in (meeting.date, meeting.location) if x)])
+    parts.append(f"<p><strong>Meeting:</strong> {_e(status_when_where)}</p>")
     for field in ITEM_FIELDS:
         items = summary.items(field)
         parts.append(f'<h2 class="f-{field}">{_LABELS[field]}</h2>')

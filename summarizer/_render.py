@@ -36,9 +36,11 @@ def render(
 
 def _markdown(s: ArticleSummary, meta: dict[str, Any] | None) -> str:
     lines = ["# Summary", "", s.summary, ""]
-    when_where = [x for x in (s.meeting.date, s.meeting.location) if x]
-    if when_where:
-        lines += [f"**Meeting:** {', '.join(when_where)}", ""]
+    # The status leads: a reader sees at once whether the talks took place.
+    lines += [
+        f"**Meeting:** {', '.join([s.meeting.status.value, *(x for x in (s.meeting.date, s.meeting.location) if x)])}",
+        "",
+    ]
     lines += _section("Parties", [p.name for p in s.parties])
     lines += _section(
         "Participants",

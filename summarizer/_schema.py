@@ -29,6 +29,7 @@ __all__ = [
     "Mediator",
     "MediatorKind",
     "Meeting",
+    "MeetingStatus",
     "Participant",
     "Party",
     "Stance",
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 # Bump when a change to the models changes what a consumer reads.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 MAX_PEOPLE = 12
 MAX_ITEMS = 8
@@ -92,7 +93,29 @@ def _evidence_field() -> Any:
     return Field(default=None, description="Where the article supports this item; null if not grounded.")
 
 
+class MeetingStatus(StrEnum):
+    """Whether the talks took place, as the article reports it."""
+
+    held = "held"
+    ongoing = "ongoing"
+    planned = "planned"
+    postponed = "postponed"
+    cancelled = "cancelled"
+    refused = "refused"
+    denied = "denied"
+    unclear = "unclear"
+
+
+_STATUS_DESCRIPTION = (
+    "Whether the talks took place: held, ongoing (going on as reported), planned, postponed, "
+    "cancelled, refused (a side would not take part), denied (a side says they never happened "
+    "or are not happening) or unclear."
+)
+
+
 class Meeting(_Strict):
+    # Defaulted so that summaries written before the field (schema version 2) still read.
+    status: MeetingStatus = Field(default=MeetingStatus.unclear, description=_STATUS_DESCRIPTION)
     date: str | None = Field(
         description="When the meeting took place, worded as the article words it "
         "(e.g. 'Wednesday', 'March 1'); null if the article does not say."
@@ -171,7 +194,7 @@ class ArticleSummary(_Strict):
     """A structured summary of one news article about a meeting or talks."""
 
     summary: str = Field(description="One to three neutral sentences saying what happened.")
-    meeting: Meeting = Field(description="When and where the meeting took place.")
+    meeting: Meeting = Field(description="Whether, when and where the talks took place.")
     parties: list[Party] = Field(
         max_length=MAX_ITEMS,
         description="The sides that met: each state, government or movement that sent people to the meeting.",

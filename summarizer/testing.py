@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from . import _retry
 from ._backend import Backend, allow_model_calls, register_backend
 from ._llama import LlamaServer
+from ._schema import Meeting
 from .pipeline import ModelRequest, current_request
 
 __all__ = [
@@ -158,6 +159,10 @@ def model_answers(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
         return {**bare(item), "evidence": _quote_of(item)}
 
     meeting = {k: v for k, v in document.items() if k not in ("disputed_claims", "dropped")}
+    if "meeting" in meeting:  # the model gives the status after the lists; a document may leave it out
+        when_where = Meeting.model_validate(meeting["meeting"]).model_dump(mode="json")
+        meeting["status"] = when_where.pop("status")
+        meeting["meeting"] = when_where
     findings = [
         {"denier": c["disputed_by"], "stance": c["stance"], "claim": c["claim"], "claimant": c["claimed_by"]}
         for c in document.get("disputed_claims", [])

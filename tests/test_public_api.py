@@ -30,6 +30,7 @@ EXPECTED_PUBLIC = {
     "Mediator",
     "MediatorKind",
     "Meeting",
+    "MeetingStatus",
     "ModelCallsBlockedError",
     "ModelIntegrityError",
     "ModelNotInstalledError",
