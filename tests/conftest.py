@@ -58,7 +58,7 @@ def summary_dict(**overrides: Any) -> dict[str, Any]:
     """A valid summary of ``ARTICLE`` in the contract's shape, with fields replaced by ``overrides``."""
     document: dict[str, Any] = {
         "summary": "Two delegations met and discussed a road.",
-        "meeting": {"date": "Wednesday", "location": None},
+        "meeting": {"status": "held", "date": "Wednesday", "location": None},
         "parties": [
             {"name": "Northland", "evidence": quote("Ada Brook of Northland")},
             {"name": "Southland", "evidence": quote("Southland's envoy Tomas Rehn")},
@@ -95,6 +95,19 @@ def summary_dict(**overrides: Any) -> dict[str, Any]:
     }
     document.update(overrides)
     return document
+
+
+def without_quotes(document: dict[str, Any], article: str = ARTICLE) -> dict[str, Any]:
+    """``document`` with each item's evidence checked to be located in ``article`` and then left out: code
+    chooses the quotes (``PhraseChooser``), so a test of anything else compares the rest."""
+    stripped = dict(document)
+    for field in ("parties", "participants", "mediators", "topics", "disputed_claims"):
+        for item in document.get(field, []):
+            evidence = item.get("evidence") or {}
+            start, end = evidence.get("span") or (0, 0)
+            assert article[start:end] == evidence.get("quote"), item
+        stripped[field] = [{k: v for k, v in item.items() if k != "evidence"} for item in document.get(field, [])]
+    return stripped
 
 
 def quote(text: str, article: str = ARTICLE) -> dict[str, Any]:

@@ -122,7 +122,7 @@ def test_rerun_skips_what_is_done_and_the_cache_answers_repeats(tmp_path, fake, 
     out = tmp_path / "out.jsonl"
     assert CliRunner().invoke(app, ["batch", str(feed), "--out", str(out)]).exit_code == 0
     calls = len(fake.requests)
-    assert calls == 5 * 3  # meeting, disputes, quotes
+    assert calls == 5 * 2  # meeting, disputes; code quotes every item
 
     again = CliRunner().invoke(app, ["batch", str(feed), "--out", str(out)])
     assert again.exit_code == 0

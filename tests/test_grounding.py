@@ -2,9 +2,23 @@
 
 import pytest
 
-from summarizer import ArticleSummary, DropReason, MatchKind, Settings, Summarizer, SummaryResult, grounding_counts
+from summarizer import (
+    ArticleSummary,
+    DisputedClaim,
+    DropReason,
+    MatchKind,
+    Participant,
+    Party,
+    Settings,
+    Stance,
+    Summarizer,
+    SummaryResult,
+    Topic,
+    grounding_counts,
+)
 from summarizer._drafts import quotes_model
-from summarizer.grounding import ArticleIndex, Grounding, quotable_phrases
+from summarizer._schema import ITEM_FIELDS
+from summarizer.grounding import ArticleIndex, Grounding, PhraseChooser, quotable_phrases
 from summarizer.testing import TaskBackend, answer_from_summary, model_answers
 from tests.conftest import ARTICLE, summary_dict
 
@@ -206,7 +220,7 @@ def test_a_grounded_summary_costs_no_extra_call():
 
 def test_focused_strategy_asks_for_quotes_in_a_last_pass_over_the_same_prefix():
     backend = TaskBackend(answer_from_summary(summary_dict()))
-    result = Summarizer(backend, settings=Settings(strategy="focused")).run(ARTICLE)
+    result = Summarizer(backend, settings=Settings(strategy="focused", without=frozenset({"code-quotes"}))).run(ARTICLE)
     meeting, _, evidence = backend.requests
     assert evidence["response_format"]["json_schema"]["name"] == "EvidenceQuotes"
     prefix = meeting["messages"][1]["content"].split(ARTICLE)[0] + ARTICLE
@@ -233,7 +247,7 @@ def test_quotes_are_free_where_the_server_limits_enums():
             return len(values) <= 3
 
     backend = Limited(answer_from_summary(summary_dict()))
-    Summarizer(backend, settings=Settings(strategy="focused")).run(ARTICLE)
+    Summarizer(backend, settings=Settings(strategy="focused", without=frozenset({"code-quotes"}))).run(ARTICLE)
     quotes = backend.requests[-1]["response_format"]["json_schema"]["schema"]["properties"]["parties"]["items"]
     assert "enum" not in quotes
 
@@ -287,3 +301,45 @@ def test_an_exact_quote_is_placed_on_whole_words_first():
     location = index.locate("Iran")
     assert location is not None
     assert location.start == index.text.index("Iran said")
+
+
+# -- Quotes chosen by code ---------------------------------------------------------------
+
+
+def _chooser(article=PLANTED):
+    return PhraseChooser(quotable_phrases(article))
+
+
+def test_code_quotes_a_name_with_a_phrase_that_opens_with_it_and_is_the_articles_own():
+    quote = _chooser().choose("participants", Participant(name="Zoë Łukasiewicz-Ortíz", role=None, side=None))
+    assert quote is not None
+    assert quote.startswith("Zoë Łukasiewicz-Ortíz chaired")
+    assert quote in PLANTED
+
+
+def test_code_quotes_a_name_only_as_the_article_spells_it():
+    assert _chooser().choose("parties", Party(name="Yerevan")) is not None
+    assert _chooser().choose("parties", Party(name="Baku")) is None  # not in the article: the model is asked
+
+
+def test_code_quotes_a_topic_or_claim_where_the_article_shares_its_words():
+    topic = Topic(label="road reopening", detail="when the road would reopen")
+    chosen = _chooser().choose("topics", topic) or ""
+    assert "road" in chosen
+    assert "reopen" in chosen
+    unrelated = Topic(label="fishing quotas", detail="catch limits for herring")
+    assert _chooser().choose("topics", unrelated) is None
+    claim = DisputedClaim(claim="The provision reopens the road to Azerbaijan.", claimed_by=["minister"],
+                          disputed_by=["Yerevan"], stance=Stance.denied)  # fmt: skip
+    assert "Azerbaijan—a provision" in (_chooser().choose("disputed_claims", claim) or "")
+
+
+def test_items_code_can_quote_are_not_asked_of_the_model():
+    backend = TaskBackend(answer_from_summary(summary_dict()))
+    result = Summarizer(backend, settings=Settings(strategy="focused")).run(ARTICLE)
+    assert "evidence" not in [task.pass_name for task in backend.tasks]  # every item's words are in the article
+    located = [getattr(item, "evidence", None) for field in ITEM_FIELDS for item in result.summary.items(field)]
+    assert all(evidence is not None and evidence.span for evidence in located)
+    asked = TaskBackend(answer_from_summary(summary_dict()))
+    Summarizer(asked, settings=Settings(strategy="focused", without=frozenset({"code-quotes"}))).run(ARTICLE)
+    assert "evidence" in [task.pass_name for task in asked.tasks]

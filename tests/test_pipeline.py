@@ -15,7 +15,7 @@ from tests.conftest import ARTICLE, quote, summary_dict
 
 def test_the_plan_yields_typed_requests_and_returns_the_grounding_without_any_backend():
     answer = answer_from_summary(summary_dict())
-    steps = plan(STRATEGIES["focused"], read(ARTICLE))
+    steps = plan(STRATEGIES["focused"], read(ARTICLE), without=frozenset({"code-quotes"}))
     asked: list[ModelRequest] = []
     request = next(steps)
     try:
@@ -33,7 +33,7 @@ def test_the_plan_yields_typed_requests_and_returns_the_grounding_without_any_ba
 def test_items_without_a_quote_are_asked_for_one_in_one_typed_request():
     document = summary_dict(participants=[{"name": "Ada Brook", "role": None, "side": None, "evidence": None}])
     backend = TaskBackend(answer_from_summary(document))
-    Summarizer(backend, settings=Settings()).run(ARTICLE)
+    Summarizer(backend, settings=Settings(without=frozenset({"code-quotes"}))).run(ARTICLE)
     evidence = next(task for task in backend.tasks if task.pass_name == "evidence")
     asked = [item.name for item in evidence.items["participants"]]  # type: ignore[attr-defined]
     assert "Ada Brook" in asked
@@ -49,6 +49,7 @@ def test_run_and_arun_give_the_same_summary():
 def test_every_repair_step_can_be_switched_off_by_name():
     assert STRATEGIES["focused"].switches == (
         "disputes",
+        "code-quotes",
         "reground",
         "roles",
         "meeting-people",
@@ -102,7 +103,8 @@ def test_spans_and_quotes_are_in_the_article_as_given():
     document = summary_dict(
         participants=[{"name": "Tomas Rehn", "role": None, "side": None, "evidence": {"quote": "envoy Tomas Rehn"}}]
     )
-    result = Summarizer(TaskBackend(answer_from_summary(document)), settings=Settings()).run(article)
+    settings = Settings(without=frozenset({"code-quotes"}))  # the model's quote, mapped back to the original
+    result = Summarizer(TaskBackend(answer_from_summary(document)), settings=settings).run(article)
     person = next(p for p in result.summary.participants if p.name == "Tomas Rehn")
     assert person.evidence is not None
     assert person.evidence.span is not None

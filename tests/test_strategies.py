@@ -25,7 +25,7 @@ def test_focused_strategy_asks_two_passes_sharing_the_article_prefix():
         ]
     )
     backend = TaskBackend(answer_from_summary(document))
-    result = Summarizer(backend, settings=Settings(strategy="focused")).run(ARTICLE)
+    result = Summarizer(backend, settings=Settings(strategy="focused", without=frozenset({"code-quotes"}))).run(ARTICLE)
     meeting, disputes, _quotes = backend.requests
     assert meeting["response_format"]["json_schema"]["name"] == "MeetingFacts"
     assert disputes["response_format"]["json_schema"]["name"] == "DisputeFindings"

@@ -8,6 +8,10 @@ by alignment (``fuzzy``: rapidfuzz's partial-ratio alignment scoring at
 least 90). Offsets are ``[start, end)`` in Unicode code points of the article
 as given, so ``article[start:end]`` is the quoted passage.
 
+Where code can tell which of the article's phrases shows an item (its name,
+or the words a topic or claim shares with them), ``PhraseChooser`` picks the
+quote, and the model is asked only for the rest.
+
 Names are checked on their own: a party, participant or mediator whose name
 does not occur in the article is ungrounded whatever its quote says. A person
 may be named by their surname alone; a side or mediator by an acronym of its
@@ -16,6 +20,7 @@ or without generic words ("Armenian government" for "Armenia").
 """
 
 from ._check import Grounding, UngroundedItem, in_original
+from ._choose import PhraseChooser
 from ._counts import GroundingCounts, grounding_counts
 from ._index import ArticleIndex, Location, quotable_phrases
 
@@ -24,6 +29,7 @@ __all__ = [
     "Grounding",
     "GroundingCounts",
     "Location",
+    "PhraseChooser",
     "UngroundedItem",
     "grounding_counts",
     "in_original",

@@ -5,9 +5,11 @@ The chain, in order, for every strategy:
 1. the strategy's passes, each asked when the reading gives it something to ask;
 2. ``combine``: the passes' answers as one summary;
 3. the strategy's repair steps, each unless switched off;
-4. ``evidence``: one pass asking for a quote of every item that has none;
-5. grounding: code locates every quote and name in the article;
-6. ``reground``: one re-ask for the items that failed, unless switched off.
+4. ``code-quotes``: code picks a quote, from the article's own phrases, for each item whose words it finds
+   (unless switched off);
+5. ``evidence``: one pass asking for a quote of every item that still has none;
+6. grounding: code locates every quote and name in the article;
+7. ``reground``: one re-ask for the items that failed, unless switched off.
 
 The caller drives it (``Summarizer.run`` in a loop, ``Summarizer.arun`` in an
 async loop): it renders each request into messages, asks the backend, and
@@ -22,7 +24,7 @@ from pydantic import BaseModel
 
 from .._drafts import corrections_model, quotes_model
 from .._schema import ITEM_FIELDS, ArticleSummary, DisputedClaim, Evidence
-from ..grounding import Grounding, quotable_phrases
+from ..grounding import Grounding, PhraseChooser, quotable_phrases
 from ..reading import Reading
 from ._steps import ModelRequest
 from ._strategies import Strategy, get_strategy
@@ -49,7 +51,10 @@ def plan(
     for repair in strategy.repairs:
         if repair.name not in without:
             summary = repair(summary, reading)
-    request = _evidence_request(summary, reading, accepts_enum)
+    phrases = quotable_phrases(reading.article)
+    if "code-quotes" not in without:
+        summary = PhraseChooser(phrases).quote_items(summary)
+    request = _evidence_request(summary, phrases, accepts_enum)
     if request is not None:
         summary = _with_quotes(summary, (yield request))
     grounding = Grounding(summary, reading.article)
@@ -69,14 +74,15 @@ def describe_steps(strategy_name: str) -> list[tuple[str, str, str, bool]]:
     rows = [("pass", p.name, f"asks for {p.response_model.__name__}", p.name in switches) for p in strategy.passes]
     rows.append(("combine", "combine", first_line(strategy.combine) or "the passes' answers as one summary", False))
     rows.extend(("repair", r.name, first_line(r.apply), True) for r in strategy.repairs)
-    rows.append(("pass", "evidence", "asks for a quote of each item that has none", False))
+    rows.append(("check", "code-quotes", "picks from the article's phrases a quote for each item it can place", True))
+    rows.append(("pass", "evidence", "asks for a quote of each item that still has none", False))
     rows.append(("check", "grounding", "code locates every quote and name in the article", False))
     rows.append(("pass", "reground", "re-asks once for the items that failed grounding", True))
     return rows
 
 
 def _evidence_request(
-    summary: ArticleSummary, reading: Reading, accepts_enum: Callable[[Sequence[str]], bool]
+    summary: ArticleSummary, phrases: Sequence[str], accepts_enum: Callable[[Sequence[str]], bool]
 ) -> ModelRequest | None:
     """The items that came without a quote, listed for one pass that asks for a quote of each."""
     unquoted = {
@@ -90,7 +96,6 @@ def _evidence_request(
     for field, items in unquoted.items():
         lines.append(f"{field}:")
         lines.extend(f"{number}. {describe(item)}" for number, item in enumerate(items, start=1))
-    phrases = quotable_phrases(reading.article)
     if not accepts_enum(phrases):
         phrases = []  # the server cannot take them all: free quotes, checked by code as ever
     model = quotes_model({field: len(items) for field, items in unquoted.items()}, phrases)

@@ -34,7 +34,14 @@ from .._drafts import (
 from .._exceptions import ConfigurationError
 from .._schema import ArticleSummary
 from ..reading import Reading
-from ._repairs import add_participants, add_topics, align_roles, dedupe, people_only, two_sided_claims
+from ._repairs import (
+    add_participants,
+    add_topics,
+    align_roles,
+    dedupe,
+    people_only,
+    two_sided_claims,
+)
 from ._steps import ModelRequest, Pass, Repair
 
 __all__ = ["DEFAULT_STRATEGY", "STRATEGIES", "Strategy", "get_strategy"]
@@ -68,7 +75,12 @@ class Strategy:
     @property
     def switches(self) -> tuple[str, ...]:
         """The steps ``--without`` can switch off: optional passes, the grounding re-ask, each repair."""
-        return (*(p.name for p in self.passes if p.optional), "reground", *(r.name for r in self.repairs))
+        return (
+            *(p.name for p in self.passes if p.optional),
+            "code-quotes",
+            "reground",
+            *(r.name for r in self.repairs),
+        )
 
     def check_without(self, without: frozenset[str]) -> None:
         unknown = sorted(without - set(self.switches))
@@ -112,7 +124,7 @@ FOCUSED = Strategy(
     name="focused",
     # The version names what shapes the answer, prompts and the code that completes them alike: a result
     # cache keyed on it must not serve answers from before the wording cues.
-    prompt_version="focused-v4",
+    prompt_version="focused-v5",
     passes=(
         Pass("meeting", MeetingFacts),
         Pass("disputes", DisputeFindings, variables=("candidates",), ask=_ask_disputes, optional=True),
