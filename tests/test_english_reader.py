@@ -64,10 +64,7 @@ def test_disputes_pass_is_skipped_without_a_denial():
     backend = TaskBackend(answer_from_summary(summary_dict(disputed_claims=[])))
     article = ARTICLE.split(" Southland press")[0]
     result = Summarizer(backend, settings=Settings(strategy="focused")).run(article)
-    assert [r["response_format"]["json_schema"]["name"] for r in backend.requests] == [
-        "MeetingFacts",
-        "EvidenceQuotes",
-    ]
+    assert [r["response_format"]["json_schema"]["name"] for r in backend.requests] == ["MeetingFacts"]
     assert result.summary.disputed_claims == []
 
 
@@ -171,3 +168,28 @@ def test_a_people_is_not_a_person():
     article = "Envoys held talks with Northland Armenians. An Armenian official attended."
     assert meeting_people(article) == []
     assert meeting_people("Envoys held talks with Northland Evans.") == ["Northland Evans"]
+
+
+HEADLINED = (
+    "Northland denies talks with Southland\n\n"
+    "The Northland ministry has denied a Southland press report that envoys met in secret. "
+    "Former envoy Ada Brook said the former talks ended in May."
+)
+
+
+def test_a_headline_is_never_a_passage_and_its_cue_points_at_the_lede():
+    passages = dispute_passages(HEADLINED)
+    assert passages == [("The Northland ministry has denied a Southland press report that envoys met in secret.",)]
+    headline_only = "Northland denies talks\n\nThe envoys met on Monday. They spoke for an hour."
+    assert dispute_passages(headline_only) == [("The envoys met on Monday.",)]
+    assert dispute_passages("Northland denies talks. The envoys met on Monday.")[0][0] == "Northland denies talks."
+
+
+def test_a_headline_still_names_actors_and_a_sentence_opening_common_word_is_not_part_of_a_name():
+    actors = actor_mentions(dispute_passages(HEADLINED), HEADLINED)
+    assert "Southland" in actors  # named in the passage and in the headline
+    assert "Northland" in actors
+    passage = [("Former envoy Ada Brook said the former talks ended in May.",)]
+    assert "Ada Brook" in actor_mentions(passage, HEADLINED)
+    assert not any(name.startswith("Former") for name in actor_mentions(passage, HEADLINED))
+    assert "Zoë Brook" in actor_mentions([("Zoë Brook said so.",)], "Zoë Brook said so.")  # a first name stays

@@ -4,7 +4,17 @@ import unicodedata
 
 import pytest
 
-from summarizer.text import clean, contains_words, fold, normalize, sentence_spans, sentences, token_texts, tokens
+from summarizer.text import (
+    clean,
+    contains_words,
+    fold,
+    normalize,
+    opens_with_title,
+    sentence_spans,
+    sentences,
+    token_texts,
+    tokens,
+)
 
 
 def test_crlf_becomes_one_line_break_and_offsets_count_the_carriage_return():
@@ -162,3 +172,18 @@ def test_cleaning_twice_changes_nothing_more(text):
 def test_indic_vowel_signs_are_part_of_the_word():
     assert normalize("नरेंद्र मोदी") == "नरेंद्र मोदी"
     assert normalize("राहुल गांधी") != normalize("राहल गध")
+
+
+@pytest.mark.parametrize(
+    ("text", "titled"),
+    [
+        ("Talks resume in Geneva\n\nThe envoys met on Monday.", True),
+        ("Talks resume in Geneva\nThe envoys met on Monday.", True),
+        ("The envoys met on Monday.\n\nThey spoke for an hour.", False),  # a sentence, not a headline
+        ("Talks resume in Geneva", False),  # nothing follows it
+        ("Envoys met: talks resume\n\nThey spoke.", True),
+        ("GENEVA, May 2 (Wire) - The envoys met on Monday and spoke for an hour.", False),
+    ],
+)
+def test_a_first_line_without_closing_punctuation_is_a_headline(text, titled):
+    assert opens_with_title(text) is titled

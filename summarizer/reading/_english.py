@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 import regex
 
-from ..text import TOKEN_PATTERN
+from ..text import TOKEN_PATTERN, opens_with_title
 from ..text import sentences as split_sentences
 from ._evidence import RoleCues
 from ._lexicon import english
@@ -42,14 +42,20 @@ def dispute_passages(article: str, *, limit: int = 6) -> list[tuple[str, ...]]:
     """Passages with a denial cue, as sentences: each cue sentence with the one before it, in article order.
 
     Windows that overlap or touch are merged, so a report and the denials that
-    follow it are read as one passage rather than repeated as several.
+    follow it are read as one passage rather than repeated as several. A
+    headline is never part of a passage: in a headline's few words ("X denies
+    link report") a small model finds a claim it copies whole, and the lede
+    that follows says the same in full ("X has denied reports that..."),
+    so a cue in the headline points at the lede instead.
     """
     sentences = split_sentences(article)
+    body = 1 if opens_with_title(article) else 0
     windows: list[list[int]] = []
     for index, sentence in enumerate(sentences):
         if not _CUES.search(sentence):
             continue
-        start = max(0, index - 1)
+        index = max(index, body)
+        start = max(body, index - 1)
         if windows and start <= windows[-1][1] + 1:
             windows[-1][1] = index
         else:
@@ -80,13 +86,19 @@ def _capitalised(token: str) -> bool:
 
 
 def actor_mentions(passages: Sequence[tuple[str, ...]], article: str) -> list[str]:
-    """The actors the passages name, in order of first mention, each once, spelled as the article does.
+    """The actors the passages (and the headline) name, in order of first mention, each once, spelled as the
+    article does.
 
     A capitalised word that starts a sentence counts only if the article also
-    capitalises it elsewhere ("Comments made by..." is not an actor).
+    capitalises it elsewhere ("Comments made by..." is not an actor), and one the
+    article also writes in lower case is dropped from the name it opens
+    ("Former envoy Ada Brook" names Ada Brook where the article says "former").
     """
     found: dict[str, None] = {}
-    for passage in passages:
+    # The headline names the story's actors though it is kept out of the passages' text (``dispute_passages``):
+    # "X denies asking Y" may be the only place Y is named as the one who claimed it.
+    headline = [(split_sentences(article)[0],)] if passages and opens_with_title(article) else []
+    for passage in [*passages, *headline]:
         for sentence in passage:
             raw = _TOKEN.findall(sentence)
             tokens = [_bare(t) for t in raw]
@@ -95,16 +107,24 @@ def actor_mentions(passages: Sequence[tuple[str, ...]], article: str) -> list[st
                 token = tokens[index]
                 if _capitalised(token):
                     end = _name_end(tokens, index)
-                    name = tokens[index:end]
-                    # "Tirel's state broadcaster" keeps its possessive: it is one name.
-                    owner = [*tokens[index : end - 1], raw[end - 1]]
-                    if end < len(tokens) and tokens[end].lower() in _BODIES:
-                        found[" ".join([*owner, tokens[end]])] = None
-                    elif end + 1 < len(tokens) and tokens[end].islower() and tokens[end + 1] in _BODIES:
-                        found[" ".join([*owner, *tokens[end : end + 2]])] = None
+                    start = index
                     opens_sentence = all(not t[:1].isalnum() for t in tokens[:index])
-                    if not opens_sentence or end - index > 1 or _capitalised_elsewhere(token, article):
-                        found[" ".join(name)] = None
+                    if opens_sentence and _written_lower_case(token, article):
+                        # Capitalised only because it opens the sentence: "Former X", "Shares of Y" name X, Y.
+                        start += 1
+                        while start < end and tokens[start] in _JOINERS:
+                            start += 1
+                    if start < end:
+                        name = tokens[start:end]
+                        # "Tirel's state broadcaster" keeps its possessive: it is one name.
+                        owner = [*tokens[start : end - 1], raw[end - 1]]
+                        if end < len(tokens) and tokens[end].lower() in _BODIES:
+                            found[" ".join([*owner, tokens[end]])] = None
+                        elif end + 1 < len(tokens) and tokens[end].islower() and tokens[end + 1] in _BODIES:
+                            found[" ".join([*owner, *tokens[end : end + 2]])] = None
+                        lone_opener = opens_sentence and end - start == 1 and start == index
+                        if not lone_opener or _capitalised_elsewhere(token, article):
+                            found[" ".join(name)] = None
                     index = end
                     continue
                 if token.lower() == "the" and index + 1 < len(tokens) and tokens[index + 1] in _BODIES:
@@ -113,8 +133,13 @@ def actor_mentions(passages: Sequence[tuple[str, ...]], article: str) -> list[st
     return [name for name in found if len(name) > 1]
 
 
+def _written_lower_case(word: str, article: str) -> bool:
+    """Whether the article also writes ``word`` in lower case: a common word, not part of a name."""
+    return word[:1].isupper() and re.search(rf"\b{re.escape(word.lower())}\b", article) is not None
+
+
 def _capitalised_elsewhere(word: str, article: str) -> bool:
-    return re.search(rf"(?<![.!?\n“\"]\s)(?<!^)\b{re.escape(word)}\b", article, re.MULTILINE) is not None
+    return re.search(rf"(?<![.!?\n“\"]\s)(?<![“\"‘])(?<!^)\b{re.escape(word)}\b", article, re.MULTILINE) is not None
 
 
 def _name_end(tokens: list[str], start: int, joiners: frozenset[str] = _JOINERS) -> int:

@@ -2,7 +2,7 @@
 
 from ._clean import CleanText, clean
 from ._normalize import contains_words, fold, letters_with_origin, normalize, written_without_spaces
-from ._segment import TOKEN_PATTERN, Token, sentence_spans, sentences, token_texts, tokens
+from ._segment import TOKEN_PATTERN, Token, opens_with_title, sentence_spans, sentences, token_texts, tokens
 
 __all__ = [
     "TOKEN_PATTERN",
@@ -13,6 +13,7 @@ __all__ = [
     "fold",
     "letters_with_origin",
     "normalize",
+    "opens_with_title",
     "sentence_spans",
     "sentences",
     "token_texts",

@@ -80,3 +80,18 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def sentences(text: str) -> list[str]:
     """The sentences of ``text``, stripped, in order."""
     return [text[start:end] for start, end in sentence_spans(text)]
+
+
+# What ends a sentence of running text; a first line without it is a headline.
+_SENTENCE_FINAL = tuple(".!?…。！？:;\"'”’»)")
+
+
+def opens_with_title(text: str) -> bool:
+    """Whether the first sentence of ``text`` is a headline: its whole first line, with more lines after it,
+    and without the punctuation that ends a sentence of running text."""
+    spans = sentence_spans(text)
+    if len(spans) < 2:
+        return False
+    start, end = spans[0]
+    line_end = text.find("\n", start)
+    return line_end == end and not text[start:end].endswith(_SENTENCE_FINAL)
