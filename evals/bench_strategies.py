@@ -3,9 +3,11 @@
     .venv/bin/python evals/bench_strategies.py [--cases DIR ...] [--model qwen2.5-coder-1.5b]
                                                [--strategies single focused] [--out DIR]
 
-For each strategy: macro-F1 and per-field F1, mean and p95 seconds per article,
-mean prompt and output tokens, and the time ratio against the first strategy
-(the naive ``single`` call by default). Strategies run one after the other
+For each strategy, on all cases, on each dev half and on each genre group
+(``dev_split.py``): macro-F1 and per-field F1, mean, median and p95 seconds
+per article, mean prompt and output tokens, failed cases (an answer cut off
+at the token cap is one), and the median time against the first strategy's
+(the naive ``single`` call by default) on the same cases. Strategies run one after the other
 over all cases, as a batch would, each starting from a model whose cache
 holds another strategy's prompt. Predictions and reports are kept under
 ``--out/<strategy>/`` so they can be re-scored with ``summarize eval --replay``.
@@ -17,6 +19,8 @@ from __future__ import annotations
 import argparse
 import statistics
 from pathlib import Path
+
+from dev_split import pooled, subsets
 
 from summarizer import Settings, Summarizer
 from summarizer._cases import load_cases
@@ -34,7 +38,7 @@ def p95(values: list[float]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    default_cases = [ROOT / "evals" / "cases", *([DEV] if DEV.is_dir() else [])]
+    default_cases = [ROOT / "evals" / "cases", ROOT / "evals" / "edge-cases", *([DEV] if DEV.is_dir() else [])]
     parser.add_argument("--cases", type=Path, nargs="+", default=default_cases)
     parser.add_argument("--model", default="qwen2.5-coder-1.5b")
     parser.add_argument("--strategies", nargs="+", default=["single", "focused"])
@@ -53,27 +57,42 @@ def main() -> None:
         reports[strategy] = evaluate_live(cases, summarizer, args.out / strategy, progress)
     backend.close()
 
-    first = args.strategies[0]
-    base_mean = statistics.mean(c.seconds or 0.0 for c in reports[first].cases)
     print(f"\nmodel {args.model}, {len(cases)} cases\n")
-    header = ["strategy", "macro-F1", *FIELDS, "mean s", "p95 s", "prompt tok", "output tok", "time ratio"]
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
+    print(table(reports))
+
+
+def table(reports: dict[str, EvalReport]) -> str:
+    """One row per strategy and subset (all, dev halves, genre groups): F1 per field, seconds, tokens, and the
+    median time against the first strategy's on the same cases."""
+    first = next(iter(reports))
+    header = ["strategy", "subset", "cases", "macro-F1", *FIELDS, "mean s", "median s", "p95 s"]
+    header += ["prompt tok", "output tok", "errors", "median ratio"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for strategy, report in reports.items():
-        seconds = [c.seconds or 0.0 for c in report.cases]
-        prompt = statistics.mean(c.prompt_tokens or 0 for c in report.cases)
-        output = statistics.mean(c.completion_tokens or 0 for c in report.cases)
-        row = [
-            strategy,
-            f"{report.macro_f1:.3f}",
-            *(f"{report.fields[f].f1:.2f}" for f in FIELDS),
-            f"{statistics.mean(seconds):.1f}",
-            f"{p95(seconds):.1f}",
-            f"{prompt:.0f}",
-            f"{output:.0f}",
-            f"{statistics.mean(seconds) / base_mean:.2f}x",
-        ]
-        print("| " + " | ".join(row) + " |")
+        cases = [c.model_dump() for c in report.cases]
+        for subset, members in subsets([c["id"] for c in cases]).items():
+            chosen = [c for c in cases if c["id"] in members]
+            if subset == "project" or not chosen:
+                continue
+            scored = pooled([c for c in chosen if not c.get("error")])
+            seconds = [c["seconds"] or 0.0 for c in chosen]
+            base = [c.seconds or 0.0 for c in reports[first].cases if c.id in members]
+            row = [
+                strategy,
+                subset,
+                str(len(chosen)),
+                f"{scored['macro-F1']:.3f}",
+                *(f"{scored[f]:.2f}" for f in FIELDS),
+                f"{statistics.mean(seconds):.1f}",
+                f"{statistics.median(seconds):.1f}",
+                f"{p95(seconds):.1f}",
+                f"{statistics.mean(c['prompt_tokens'] or 0 for c in chosen):.0f}",
+                f"{statistics.mean(c['completion_tokens'] or 0 for c in chosen):.0f}",
+                str(sum(1 for c in chosen if c.get("error"))),
+                f"{statistics.median(seconds) / statistics.median(base):.2f}x" if base else "",
+            ]
+            lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -32,8 +32,13 @@ OTHER_GENRES = frozenset(
 PROJECT_PREFIXES = ("edge-", "lachin-")
 
 
+DEV_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "evals-dev"
+
+
 def subsets(ids: list[str]) -> dict[str, set[str]]:
-    dev = sorted(i for i in ids if not i.startswith(PROJECT_PREFIXES))
+    """The subsets of ``ids``; halves follow the whole dev set's order, so a report of one half splits right."""
+    listed = [p.stem for p in DEV_DIR.glob("*.yaml")] if DEV_DIR.is_dir() else []
+    dev = sorted(set(listed) or {i for i in ids if not i.startswith(PROJECT_PREFIXES)})
     groups = {
         "diplomacy": [i for i in dev if i not in OTHER_GENRES],
         "other genres": [i for i in dev if i in OTHER_GENRES],
@@ -42,9 +47,10 @@ def subsets(ids: list[str]) -> dict[str, set[str]]:
     for members in groups.values():
         for n, case in enumerate(members):
             halves["half A" if n % 2 == 0 else "half B"].add(case)
+    present = set(ids)
     return {
-        **halves,
-        **{name: set(members) for name, members in groups.items()},
+        **{name: members & present for name, members in halves.items()},
+        **{name: set(members) & present for name, members in groups.items()},
         "project": {i for i in ids if i.startswith(PROJECT_PREFIXES)},
         "all": set(ids),
     }
