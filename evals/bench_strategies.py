@@ -20,7 +20,7 @@ import argparse
 import statistics
 from pathlib import Path
 
-from dev_split import pooled, subsets
+from dev_split import DEV_DIR, pooled, subsets
 
 from summarizer import Settings, Summarizer
 from summarizer._cases import load_cases
@@ -28,7 +28,6 @@ from summarizer._evaluate import EvalReport, evaluate_live
 from summarizer._scoring import FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV = ROOT.parent / "shared" / "evals-dev"
 
 
 def p95(values: list[float]) -> float:
@@ -38,7 +37,7 @@ def p95(values: list[float]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    default_cases = [ROOT / "evals" / "cases", ROOT / "evals" / "edge-cases", *([DEV] if DEV.is_dir() else [])]
+    default_cases = [ROOT / "evals" / "cases", ROOT / "evals" / "edge-cases", *([DEV_DIR] if DEV_DIR.is_dir() else [])]
     parser.add_argument("--cases", type=Path, nargs="+", default=default_cases)
     parser.add_argument("--model", default="qwen2.5-coder-1.5b")
     parser.add_argument("--strategies", nargs="+", default=["single", "focused"])
@@ -74,7 +73,7 @@ def table(reports: dict[str, EvalReport]) -> str:
             chosen = [c for c in cases if c["id"] in members]
             if subset == "project" or not chosen:
                 continue
-            scored = pooled([c for c in chosen if not c.get("error")])
+            scored = pooled(chosen)  # a failed case counts as the empty answer summarize eval scores
             seconds = [c["seconds"] or 0.0 for c in chosen]
             base = [c.seconds or 0.0 for c in reports[first].cases if c.id in members]
             row = [

@@ -81,7 +81,8 @@ def main() -> None:
     for path in args.reports:
         cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
         for name, members in subsets([c["id"] for c in cases]).items():
-            chosen = [c for c in cases if c["id"] in members and not c.get("error")]
+            # A failed case counts as the empty answer ``summarize eval`` scores it as.
+            chosen = [c for c in cases if c["id"] in members]
             if not chosen:
                 continue
             scores = pooled(chosen)

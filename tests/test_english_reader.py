@@ -171,25 +171,33 @@ def test_a_people_is_not_a_person():
 
 
 HEADLINED = (
-    "Northland denies talks with Southland\n\n"
-    "The Northland ministry has denied a Southland press report that envoys met in secret. "
-    "Former envoy Ada Brook said the former talks ended in May."
+    "Northland denies Eastmark report of secret talks\n\n"
+    "The Northland ministry has denied a press report that envoys met in secret. "
+    "Former Envoy Ada Brook said the former talks ended in May; the US envoy told us nothing."
 )
 
 
 def test_a_headline_is_never_a_passage_and_its_cue_points_at_the_lede():
     passages = dispute_passages(HEADLINED)
-    assert passages == [("The Northland ministry has denied a Southland press report that envoys met in secret.",)]
+    assert passages == [("The Northland ministry has denied a press report that envoys met in secret.",)]
     headline_only = "Northland denies talks\n\nThe envoys met on Monday. They spoke for an hour."
     assert dispute_passages(headline_only) == [("The envoys met on Monday.",)]
     assert dispute_passages("Northland denies talks. The envoys met on Monday.")[0][0] == "Northland denies talks."
+    quoted = "Minister denies 'secret deal'\n\nThe minister denied a report of a deal. Talks went on."
+    assert dispute_passages(quoted) == [("The minister denied a report of a deal.",)]
 
 
-def test_a_headline_still_names_actors_and_a_sentence_opening_common_word_is_not_part_of_a_name():
+def test_a_headline_still_names_the_actors_of_its_passages():
     actors = actor_mentions(dispute_passages(HEADLINED), HEADLINED)
-    assert "Southland" in actors  # named in the passage and in the headline
+    assert "Eastmark" in actors  # named only in the headline: still a claimant the model may choose
     assert "Northland" in actors
-    passage = [("Former envoy Ada Brook said the former talks ended in May.",)]
-    assert "Ada Brook" in actor_mentions(passage, HEADLINED)
-    assert not any(name.startswith("Former") for name in actor_mentions(passage, HEADLINED))
-    assert "Zoë Brook" in actor_mentions([("Zoë Brook said so.",)], "Zoë Brook said so.")  # a first name stays
+
+
+def test_a_sentence_opening_common_word_is_not_part_of_a_name_but_an_acronym_or_first_name_is():
+    passage = [("Former Envoy Ada Brook said the former talks ended in May; the US envoy told us nothing.",)]
+    actors = actor_mentions(passage, HEADLINED)
+    assert "Envoy Ada Brook" in actors
+    assert not any(name.startswith("Former") for name in actors)
+    acronym = "US officials met. They told us nothing."
+    assert "US officials" in actor_mentions([("US officials met.",)], acronym)
+    assert "Zoë Brook" in actor_mentions([("Zoë Brook said so.",)], "Zoë Brook said so.")

@@ -2,6 +2,7 @@ import dataclasses
 from typing import Any
 
 from summarizer import ArticleSummary, DropReason, Settings, Summarizer
+from summarizer._drafts import MeetingFacts
 from summarizer._schema import DisputedClaim
 from summarizer.pipeline import STRATEGIES
 from summarizer.pipeline._repairs import (
@@ -199,3 +200,12 @@ def test_answers_the_wording_agrees_with_are_kept():
     assert roles([answer]) == [answer]
     elsewhere = [("The weather was fine.",)]
     assert roles([answer], elsewhere, [RoleCues(frozenset(), frozenset())]) == [answer]
+
+
+def test_a_status_a_server_nests_in_meeting_or_leaves_out_is_read_not_reasked():
+    answer = {"summary": "s", "parties": [], "participants": [], "mediators": [], "topics": []}
+    nested = MeetingFacts.model_validate({**answer, "meeting": {"status": "denied", "date": None, "location": None}})
+    assert nested.status == "denied"
+    missing = MeetingFacts.model_validate({**answer, "meeting": {"date": None, "location": None}})
+    assert missing.status == "unclear"
+    assert "status" in MeetingFacts.model_json_schema()["required"]  # the grammar still asks for it

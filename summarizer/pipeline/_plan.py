@@ -74,7 +74,7 @@ def describe_steps(strategy_name: str) -> list[tuple[str, str, str, bool]]:
     rows = [("pass", p.name, f"asks for {p.response_model.__name__}", p.name in switches) for p in strategy.passes]
     rows.append(("combine", "combine", first_line(strategy.combine) or "the passes' answers as one summary", False))
     rows.extend(("repair", r.name, first_line(r.apply), True) for r in strategy.repairs)
-    rows.append(("check", "code-quotes", "picks from the article's phrases a quote for each item it can place", True))
+    rows.append(("step", "code-quotes", "picks from the article's phrases a quote for each item it can place", True))
     rows.append(("pass", "evidence", "asks for a quote of each item that still has none", False))
     rows.append(("check", "grounding", "code locates every quote and name in the article", False))
     rows.append(("pass", "reground", "re-asks once for the items that failed grounding", True))

@@ -74,7 +74,8 @@ class Strategy:
 
     @property
     def switches(self) -> tuple[str, ...]:
-        """The steps ``--without`` can switch off: optional passes, the grounding re-ask, each repair."""
+        """The steps ``--without`` can switch off: optional passes, quotes chosen by code, the grounding re-ask,
+        each repair."""
         return (
             *(p.name for p in self.passes if p.optional),
             "code-quotes",

@@ -109,7 +109,7 @@ def actor_mentions(passages: Sequence[tuple[str, ...]], article: str) -> list[st
                     end = _name_end(tokens, index)
                     start = index
                     opens_sentence = all(not t[:1].isalnum() for t in tokens[:index])
-                    if opens_sentence and _written_lower_case(token, article):
+                    if opens_sentence and end - index > 1 and _written_lower_case(token, article):
                         # Capitalised only because it opens the sentence: "Former X", "Shares of Y" name X, Y.
                         start += 1
                         while start < end and tokens[start] in _JOINERS:
@@ -134,8 +134,11 @@ def actor_mentions(passages: Sequence[tuple[str, ...]], article: str) -> list[st
 
 
 def _written_lower_case(word: str, article: str) -> bool:
-    """Whether the article also writes ``word`` in lower case: a common word, not part of a name."""
-    return word[:1].isupper() and re.search(rf"\b{re.escape(word.lower())}\b", article) is not None
+    """Whether the article also writes ``word`` in lower case: a common word, not part of a name. An acronym
+    ("US", "WHO") is a name whatever the article writes in lower case ("us", "who")."""
+    return (
+        word[:1].isupper() and not word.isupper() and re.search(rf"\b{re.escape(word.lower())}\b", article) is not None
+    )
 
 
 def _capitalised_elsewhere(word: str, article: str) -> bool:

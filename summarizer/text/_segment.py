@@ -25,7 +25,7 @@ from pathlib import Path
 
 import regex
 
-__all__ = ["TOKEN_PATTERN", "Token", "sentence_spans", "sentences", "token_texts", "tokens"]
+__all__ = ["TOKEN_PATTERN", "Token", "opens_with_title", "sentence_spans", "sentences", "token_texts", "tokens"]
 
 _ABBREVIATIONS = Path(__file__).with_name("abbreviations.toml")
 
@@ -82,8 +82,9 @@ def sentences(text: str) -> list[str]:
     return [text[start:end] for start, end in sentence_spans(text)]
 
 
-# What ends a sentence of running text; a first line without it is a headline.
-_SENTENCE_FINAL = tuple(".!?…。！？:;\"'”’»)")
+# What ends a sentence of running text, closing quotes and brackets after it allowed; a first line without
+# it is a headline ("Minister denies 'secret deal'" ends in a quote mark and is one).
+_SENTENCE_FINAL = regex.compile(r"[.!?…。！？:;][\"'”’»)\]]*$")
 
 
 def opens_with_title(text: str) -> bool:
@@ -94,4 +95,4 @@ def opens_with_title(text: str) -> bool:
         return False
     start, end = spans[0]
     line_end = text.find("\n", start)
-    return line_end == end and not text[start:end].endswith(_SENTENCE_FINAL)
+    return line_end == end and _SENTENCE_FINAL.search(text[start:end]) is None
