@@ -343,3 +343,13 @@ def test_items_code_can_quote_are_not_asked_of_the_model():
     asked = TaskBackend(answer_from_summary(summary_dict()))
     Summarizer(asked, settings=Settings(strategy="focused", without=frozenset({"code-quotes"}))).run(ARTICLE)
     assert "evidence" in [task.pass_name for task in asked.tasks]
+
+
+def test_an_article_without_spaces_has_phrases_and_its_names_are_quoted_by_code():
+    article = "両国の代表団は１２日、ジュネーブで協議した。オストランド側からはアレクシ・ヴァルガ首席交渉官が出席した。"
+    phrases = quotable_phrases(article)
+    assert phrases
+    assert all(phrase in article and len(phrase) <= 24 for phrase in phrases)
+    quote = PhraseChooser(phrases).choose("participants", Participant(name="アレクシ・ヴァルガ", role=None, side=None))
+    assert quote is not None
+    assert "アレクシ・ヴァルガ" in quote

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 
 from .._schema import MatchKind
 from ..reading import english
-from ..text import contains_words, letters_with_origin, normalize, sentence_spans, sentences
+from ..text import contains_words, letters_with_origin, normalize, sentence_spans, sentences, written_without_spaces
 
 __all__ = ["ArticleIndex", "Location", "quotable_phrases"]
 
@@ -38,10 +38,17 @@ _QUOTE_MARKS = re.compile(r'["“”„\\]')
 _PHRASE_WORDS = 8
 _MIN_PHRASE_WORDS = 3
 _EDGE_PUNCTUATION = " ,.;:!?\"'“”‘’()[]"
+# In a script without spaces: clauses end at these; a phrase is at most this many characters, one starting
+# every few characters of a longer clause so a name is never only ever cut in two.
+_CLAUSE_BREAKS = re.compile(r"[、，,;；:：]")
+_UNSPACED_CHARS = 24
+_UNSPACED_STEP = 8
+_MIN_UNSPACED_CHARS = 2
 
 
 def quotable_phrases(article: str) -> list[str]:
-    """Every run of up to eight words of the article, one starting at each word, within its sentence.
+    """Every run of up to eight words of the article, one starting at each word, within its sentence (in a
+    script written without spaces, runs of up to 24 characters of a clause).
 
     Offered to the model as the only quotes it may give, they make every
     quote verbatim; starting one at every word lets the model begin its quote
@@ -52,6 +59,10 @@ def quotable_phrases(article: str) -> list[str]:
     stretches = (part for sentence in sentences(article) for part in _QUOTE_MARKS.split(sentence))
     for sentence in stretches:
         words = sentence.split()
+        if len(words) < _MIN_PHRASE_WORDS and written_without_spaces(sentence):
+            # Chinese, Japanese, Thai: no spaces to count words by, so a phrase is a clause between commas.
+            phrases.update(dict.fromkeys(_unspaced_phrases(sentence, article)))
+            continue
         for start in range(len(words)):
             window = words[start : start + _PHRASE_WORDS]
             if len(window) < min(_MIN_PHRASE_WORDS, len(words)):
@@ -60,6 +71,18 @@ def quotable_phrases(article: str) -> list[str]:
             if len(phrase.split()) >= 2 and phrase in article:
                 phrases.setdefault(phrase)
     return list(phrases)
+
+
+def _unspaced_phrases(sentence: str, article: str) -> list[str]:
+    """The clauses of a sentence written without spaces, each cut into overlapping runs when it is long."""
+    found: list[str] = []
+    for clause in _CLAUSE_BREAKS.split(sentence):
+        clause = clause.strip(_EDGE_PUNCTUATION + "、，。！？")
+        if len(clause) < _MIN_UNSPACED_CHARS:
+            continue
+        starts = range(0, max(1, len(clause) - _UNSPACED_CHARS + _UNSPACED_STEP), _UNSPACED_STEP)
+        found.extend(piece for start in starts if (piece := clause[start : start + _UNSPACED_CHARS]) in article)
+    return found
 
 
 def _span_of(sentence: str, words: list[str]) -> str:
