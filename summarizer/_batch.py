@@ -95,8 +95,14 @@ class ResultsFile:
         return ids
 
     def write(self, record: dict[str, Any]) -> None:
-        self._file.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
-        self._file.flush()
+        """Append one record; ``ConfigurationError`` when the file cannot take it (disk full, removed)."""
+        # Encoded before anything is written, so a record that cannot be encoded leaves no partial line.
+        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8", errors="backslashreplace")
+        try:
+            self._file.write(line)
+            self._file.flush()
+        except OSError as exc:
+            raise ConfigurationError(f"--out {self.path}: cannot write ({exc.strerror})") from None
         self.done_ids.add(str(record["id"]))
 
     def close(self) -> None:
@@ -201,6 +207,10 @@ class BatchRunner:
                 outcome: SummaryResult | SummaryFailure = await self.summarizer.arun(item.text or "")
             except SummarizerError as exc:
                 outcome = SummaryFailure.from_error(exc)
+            except Exception as exc:  # a bug on one article must not cost the corpus its record
+                outcome = SummaryFailure(
+                    kind="InternalError", message=f"{type(exc).__name__}: {exc} (a bug in summarizer; please report it)"
+                )
             finally:
                 self.tally.in_flight -= 1
                 gate.release()
@@ -208,16 +218,23 @@ class BatchRunner:
                 self.cache.put(key, outcome.to_dict(), labels=labels)
             self._write(item, outcome, outcome.meta if isinstance(outcome, SummaryResult) else None)
 
+        started: list[asyncio.Task[None]] = []
         for item, key in pending:
             await gate.acquire()
             if self._stopping:
                 gate.release()
                 break
             task = asyncio.create_task(one(item, key))
+            started.append(task)
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if started:
+            outcomes = await asyncio.gather(*started, return_exceptions=True)
+            # A record that could not be written (the output's disk is full) stops the run, loudly;
+            # cancelled articles (a second Ctrl-C) are counted as abandoned, not as errors.
+            for outcome in outcomes:
+                if isinstance(outcome, Exception) and not isinstance(outcome, asyncio.CancelledError):
+                    raise outcome
 
     def _write(
         self, item: InputRecord, outcome: SummaryResult | SummaryFailure, meta: RunMeta | None, *, cached: bool = False

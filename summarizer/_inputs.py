@@ -2,25 +2,34 @@
 
 A bad record never stops a corpus: an unreadable file, an unparsable line,
 an empty text or a repeated id becomes a record with an ``error`` naming the
-file or line, and the rest is read on. HTML is reduced to the article's main
-text by trafilatura.
+file or line, and the rest is read on. HTML is decoded as the page declares
+(w3lib: byte-order mark, then ``<meta charset>``, then a guess) and reduced
+to the article's main text by trafilatura. A JSON string holding a lone
+surrogate escape (a caption cut mid-emoji) has it replaced by U+FFFD.
 """
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._article import check_article_text, decode_article
+from ._article import (
+    HTML_SUFFIXES,
+    article_from_bytes,
+    bom_encoding,
+    check_article_text,
+    decode_article,
+    replace_lone_surrogates,
+)
 from ._exceptions import ArticleError
 
 __all__ = ["TEXT_SUFFIXES", "InputRecord", "read_inputs"]
 
 TEXT_SUFFIXES = (".txt", ".md")
-HTML_SUFFIXES = (".html", ".htm")
 _EXTRA_FIELDS = ("url", "title", "published")
 
 
@@ -71,9 +80,7 @@ def _read_file(path: Path, *, record_id: str) -> InputRecord:
     except OSError as exc:
         return InputRecord(id=record_id, source=source, error=ArticleError(f"{path}: cannot read ({exc.strerror})"))
     try:
-        text = decode_article(data, source)
-        if path.suffix.lower() in HTML_SUFFIXES:
-            text = html_main_text(text, path)
+        text = article_from_bytes(data, source, html=path.suffix.lower() in HTML_SUFFIXES)
     except ArticleError as exc:
         return InputRecord(id=record_id, source=source, error=exc)
     return InputRecord(id=record_id, text=text, source=source)
@@ -86,12 +93,23 @@ def _read_jsonl(path: Path) -> Iterator[InputRecord]:
         yield InputRecord(id=str(path), source=str(path), error=ArticleError(f"{path}: cannot read ({exc.strerror})"))
         return
     with handle:
-        for number, raw in enumerate(handle, start=1):
+        encoding = bom_encoding(handle.read(4))
+        handle.seek(0)
+        if encoding in ("utf-16", "utf-32"):
+            # Lines of UTF-16 cannot be split on the byte 0x0A; read it as text. Bytes a broken file holds
+            # become U+FFFD in their line rather than stopping the file.
+            lines: Iterator[bytes | str] = iter(
+                io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="\n")
+            )
+        else:
+            lines = iter(handle)
+        for number, raw in enumerate(lines, start=1):
             source = f"{path}:{number}"
             if not raw.strip():
                 continue
             try:
-                document = json.loads(decode_article(raw, source))
+                line = raw if isinstance(raw, str) else decode_article(raw, source)
+                document = json.loads(line.lstrip("\ufeff"))
             except json.JSONDecodeError as exc:
                 error = ArticleError(f"{source}: not valid JSON ({exc.msg} at column {exc.colno})")
                 yield InputRecord(id=source, source=source, error=error)
@@ -99,7 +117,17 @@ def _read_jsonl(path: Path) -> Iterator[InputRecord]:
             except ArticleError as exc:
                 yield InputRecord(id=source, source=source, error=exc)
                 continue
-            yield _from_document(document, source)
+            yield _from_document(_without_lone_surrogates(document), source)
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return replace_lone_surrogates(value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {replace_lone_surrogates(str(k)): _without_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def _from_document(document: Any, source: str) -> InputRecord:
@@ -119,13 +147,3 @@ def _from_document(document: Any, source: str) -> InputRecord:
     except ArticleError as exc:
         return InputRecord(id=record_id, source=source, extra=extra, error=exc)
     return InputRecord(id=record_id, text=text, source=source, extra=extra)
-
-
-def html_main_text(markup: str, path: Path | str = "html") -> str:
-    """The main text of an HTML page (headline and body), without navigation, ads or footers."""
-    import trafilatura  # imported here: it takes a moment, and plain-text runs never need it
-
-    text = trafilatura.extract(markup, include_comments=False, include_tables=False, favor_recall=True)
-    if not text or not text.strip():
-        raise ArticleError(f"{path}: no article text found in the HTML")
-    return str(text)

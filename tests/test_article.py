@@ -4,7 +4,7 @@ import sys
 import pytest
 
 from summarizer import ArticleError
-from summarizer._article import check_article_text, read_article
+from summarizer._article import check_article_text, read_article, replace_lone_surrogates
 
 
 def test_reads_utf8_with_and_without_bom(tmp_path):
@@ -14,6 +14,51 @@ def test_reads_utf8_with_and_without_bom(tmp_path):
     bom.write_bytes("\ufeffMinisters met.".encode())
     assert read_article(plain) == "Ministers met in Genève."
     assert read_article(bom) == "Ministers met."
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_reads_utf16_and_utf32_by_their_byte_order_mark(tmp_path, encoding):
+    # Windows PowerShell's `>` and Out-File write UTF-16 LE with a BOM by default.
+    path = tmp_path / "ps.txt"
+    text = "Zoë Mäkelä met 𠮷田 in Genève.\r\n"
+    bom = {"utf-16-be": b"\xfe\xff"}.get(encoding, b"")
+    path.write_bytes(bom + text.encode(encoding))
+    assert read_article(path) == text
+
+
+def test_utf16_without_a_bom_is_named_with_the_fix(tmp_path):
+    path = tmp_path / "nobom.txt"
+    path.write_bytes("Ministers met in Geneva on Tuesday.".encode("utf-16-le"))
+    with pytest.raises(ArticleError, match=r"UTF-16 text without a byte-order mark; convert it, e.g. iconv") as info:
+        read_article(path)
+    assert "\n" not in str(info.value)
+
+
+def test_an_html_file_is_read_as_its_page_declares(tmp_path):
+    page = (
+        '<html><head><meta charset="windows-1252"><title>x</title></head><body>'
+        "<nav>Home | Sport | Weather</nav><article><h1>Barge talks</h1>"
+        "<p>François Lefèvre met Jürgen Weiß and Zoë Núñez in Kehlbach on Tuesday for talks on tolls.</p>"
+        "</article><footer>Impressum</footer></body></html>"
+    )
+    path = tmp_path / "page.htm"
+    path.write_bytes(page.encode("cp1252"))
+    text = read_article(path)
+    assert "François Lefèvre met Jürgen Weiß and Zoë Núñez" in text
+    assert "Impressum" not in text
+    assert "Home | Sport" not in text
+
+
+def test_html_on_stdin_is_recognised_by_its_opening(monkeypatch):
+    page = (
+        "<!DOCTYPE html><html><body><article><p>Ministers met in Genève on Friday to talk.</p></article></body></html>"
+    )
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(page.encode())))
+    assert read_article("-") == "Ministers met in Genève on Friday to talk."
+
+
+def test_replace_lone_surrogates_keeps_pairs_and_replaces_halves():
+    assert replace_lone_surrogates("cut \ud83c here, whole 🎉") == "cut \ufffd here, whole 🎉"
 
 
 def test_reads_stdin(monkeypatch):

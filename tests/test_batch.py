@@ -117,6 +117,95 @@ def test_batch_writes_one_record_per_input_and_fails_on_bad_records(tmp_path, fa
     assert "1 summarized, 0 from cache, 1 failed" in result.stderr
 
 
+def test_a_lone_surrogate_escape_costs_no_record(tmp_path, fake, cache_home):
+    # A caption cut in the middle of an emoji's surrogate pair: JSON allows the escape, UTF-8 cannot hold it.
+    feed = tmp_path / "in.jsonl"
+    feed.write_text(
+        json.dumps({"id": "a", "text": article(1)})
+        + "\n"
+        + '{"id": "b", "title": "Harbour \\ud83d", "text": "Photo: delegates \\ud83c\\udf89 and \\ud83c'
+        + " ".join(article(2).split(" ")[:60]).replace('"', "'")
+        + '"}\n'
+        + json.dumps({"id": "c", "text": article(3)})
+        + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["batch", str(feed), "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    records = {r["id"]: r for r in read_records(out)}
+    assert set(records) == {"a", "b", "c"}
+    assert all("summary" in r for r in records.values())
+    assert records["b"]["title"] == "Harbour \ufffd"
+    assert "3 summarized, 0 from cache, 0 failed" in result.stderr
+    again = CliRunner().invoke(app, ["batch", str(feed), "--out", str(out)])
+    assert again.exit_code == 0
+    assert "3 skipped" in again.stderr
+    assert len(read_records(out)) == 3
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
+def test_jsonl_with_a_byte_order_mark_is_read_line_by_line(tmp_path, fake, cache_home, encoding):
+    # Windows PowerShell 5's `>` writes UTF-16 LE with a BOM; Notepad may add a UTF-8 BOM.
+    lines = "".join(
+        json.dumps({"id": f"p{i}", "text": article(i) + " Zoë"}, ensure_ascii=False) + "\r\n" for i in (1, 2)
+    )
+    feed = tmp_path / "ps.jsonl"
+    feed.write_bytes(lines.encode(encoding))
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["batch", str(feed), "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in read_records(out)] == ["p1", "p2"]
+    assert [r["source"] for r in read_records(out)] == [f"{feed}:1", f"{feed}:2"]
+
+
+def test_an_html_page_in_a_legacy_charset_is_decoded_as_declared(tmp_path, fake, cache_home):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    page = (
+        "<html><head><meta http-equiv='Content-Type' content='text/html; charset=windows-1252'></head><body>"
+        "<div id='nav'>Home | Region | Sport</div><div class='story'><h1>Tolls</h1>"
+        f"<p>{article(1)} François Lefèvre and Zoë Mäkelä-Núñez spoke – Jürgen Weiß chaired.</p></div>"
+        "<div id='footer'>© Courier · Impressum</div></body></html>"
+    )
+    (folder / "old.html").write_bytes(page.encode("cp1252"))
+    out = tmp_path / "out.jsonl"
+    captured = []
+    original = Summarizer.arun
+
+    async def spy(self, text, **kwargs):
+        captured.append(text)
+        return await original(self, text, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Summarizer, "arun", spy)
+        result = CliRunner().invoke(app, ["batch", str(folder), "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert "François Lefèvre and Zoë Mäkelä-Núñez spoke – Jürgen Weiß chaired." in captured[0]
+    assert "Impressum" not in captured[0]
+    assert "Region" not in captured[0]
+
+
+def test_an_unexpected_error_on_one_article_becomes_its_error_record(tmp_path, fake, cache_home, monkeypatch):
+    original = Summarizer.arun
+
+    async def flaky(self, text, **kwargs):
+        if "number 2" in text:
+            raise RuntimeError("boom")
+        return await original(self, text, **kwargs)
+
+    monkeypatch.setattr(Summarizer, "arun", flaky)
+    feed = write_jsonl(tmp_path / "in.jsonl", [{"id": f"n{i}", "text": article(i)} for i in range(1, 4)])
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["batch", str(feed), "--out", str(out)])
+    assert result.exit_code == 1
+    records = {r["id"]: r for r in read_records(out)}
+    assert set(records) == {"n1", "n2", "n3"}
+    assert records["n2"]["error"]["kind"] == "InternalError"
+    assert "RuntimeError: boom" in records["n2"]["error"]["message"]
+    assert "2 summarized, 0 from cache, 1 failed" in result.stderr
+
+
 def test_rerun_skips_what_is_done_and_the_cache_answers_repeats(tmp_path, fake, cache_home):
     feed = write_jsonl(tmp_path / "in.jsonl", [{"id": f"n{i}", "text": article(i)} for i in range(5)])
     out = tmp_path / "out.jsonl"
