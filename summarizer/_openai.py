@@ -239,8 +239,20 @@ class OpenAIBackend(Backend):
         return len(values) <= _OPENAI_MAX_ENUM and sum(map(len, values)) <= _OPENAI_MAX_ENUM_CHARS
 
     def _postprocess(self, response: ChatCompletion) -> ChatCompletion:
-        if not isinstance(response, ChatCompletion):  # a server that answered 200 with something else
-            raise BackendError(f"{self.base_url}: the server's answer is not a chat completion")
+        """``response`` if it holds an answer; else ``BackendError`` naming what the 200 held instead.
+
+        None of these is re-asked: the same request would meet the same gateway or filter.
+        """
+        if not isinstance(response, ChatCompletion):  # a sign-in page, a proxy's error page
+            raise BackendError(
+                f"{self.label}: the server's answer is not a chat completion (HTTP 200 with another body)"
+            )
+        if not response.choices:
+            raise BackendError(f"{self.label}: the server answered HTTP 200 with no choices (an empty completion)")
+        if response.choices[0].finish_reason == "content_filter":
+            raise BackendError(
+                f"{self.label}: the server's content filter withheld the answer (finish_reason content_filter)"
+            )
         return response
 
     def _error(self, exc: openai.OpenAIError, attempts: int) -> Exception:
@@ -278,7 +290,9 @@ class OpenAIBackend(Backend):
                 continue
             except openai.OpenAIError as exc:
                 raise self._error(exc, self.retry.max_attempts) from exc
-            if accepts(response.choices[0].message.content if response.choices else None):
+            # A 200 with no answer in it is a fault of the server, not a sign of the dialect.
+            response = self._postprocess(response)
+            if accepts(response.choices[0].message.content):
                 return mode
         return StructuredMode.md_json
 

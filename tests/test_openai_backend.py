@@ -22,7 +22,7 @@ from summarizer._retry import RetryPolicy
 from summarizer._summarizer import SummaryFailure, SummaryResult
 from summarizer.cli import app
 from tests.conftest import ARTICLE, answer_dict
-from tests.fake_server import Reply, ok, serve
+from tests.fake_server import Reply, completion_body, ok, serve
 
 
 def backend_for(url, **options):
@@ -276,3 +276,48 @@ def test_cli_on_several_articles_against_a_keep_alive_server_closes_cleanly(tmp_
     assert result.exit_code == 0, result.output
     assert result.exception is None
     assert [json.loads(line)["source"] for line in result.stdout.splitlines()] == texts
+
+
+def _faulty(kind):
+    """A server that answers every chat request 200, with the fault ``kind``."""
+
+    def handler(request):
+        if kind == "empty-choices":
+            return Reply(body={"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": []})
+        if kind == "content-filter":
+            body = completion_body("", finish_reason="content_filter")
+            body["choices"][0]["message"]["content"] = None
+            return Reply(body=body)
+        if kind == "html-page":
+            page = "<!doctype html><html><body><form>Sign in to continue</form></body></html>"
+            return Reply(body=page, headers={"Content-Type": "text/html; charset=utf-8"})
+        return Reply(body=completion_body('{"summary": "Two delegations me', finish_reason="length"))
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("kind", "named"),
+    [
+        ("empty-choices", "no choices"),
+        ("content-filter", "content filter"),
+        ("html-page", "not a chat completion"),
+        ("length", "cut off at the"),
+    ],
+)
+@pytest.mark.parametrize("mode", ["auto", "json_schema"])
+def test_a_200_that_holds_no_answer_is_one_line_naming_the_fault(tmp_path, kind, named, mode, retry_waits):
+    article = tmp_path / "a.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    with serve(_faulty(kind)) as server:
+        result = CliRunner().invoke(
+            app, [str(article), "--base-url", server.base_url, "--model", "m", "--mode", mode, "-q"]
+        )
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("summarize: error: ")
+    assert named in lines[0]
+    assert "Traceback" not in result.output
+    # No re-ask of what the server will not answer; the auto probe adds at most its two dialects.
+    assert len(server.requests) <= (3 if mode == "auto" else 1) + (1 if kind == "length" else 0)
