@@ -179,15 +179,18 @@ NAME_FIELDS = ("parties", "participants", "mediators")
 
 
 class DroppedItem(_Strict):
-    field: str = Field(description="The summary field the item was given for, e.g. participants.")
+    field: str = Field(
+        description="The summary field the item was given for, e.g. participants; summary for a sentence of it."
+    )
     item: dict[str, Any] = Field(description="The item as the model gave it.")
     reason: DropReason = Field(description="Why it was removed, as a code.")
     detail: str = Field(description="The reason in words, e.g. which name is not in the article.")
 
     @property
     def headline(self) -> str:
-        """The item's name, label or claim, whichever it has."""
-        return str(self.item.get("name") or self.item.get("label") or self.item.get("claim") or "")
+        """The item's name, label or claim (or the dropped summary sentence), whichever it has."""
+        item = self.item
+        return str(item.get("name") or item.get("label") or item.get("claim") or item.get("summary") or "")
 
 
 class ArticleSummary(_Strict):

@@ -353,3 +353,39 @@ def test_an_article_without_spaces_has_phrases_and_its_names_are_quoted_by_code(
     quote = PhraseChooser(phrases).choose("participants", Participant(name="アレクシ・ヴァルガ", role=None, side=None))
     assert quote is not None
     assert "アレクシ・ヴァルガ" in quote
+
+
+@pytest.mark.parametrize(
+    ("summary", "unknown"),
+    [
+        ("Two delegations met and discussed a road.", []),
+        ("Northland and Southland met; the Island Council mediated.", []),
+        ("Talks between the two sides were held on Wednesday.", []),  # a lone opening capital is not a name
+        ("Norway and Estonia met on Wednesday.", [("Norway and Estonia met on Wednesday.", "Estonia")]),
+        (
+            "Ada Brook met Tomas Rehn. The Arctic Council mediated.",
+            [("The Arctic Council mediated.", "The Arctic Council")],
+        ),
+        ("Envoys of the UN met.", [("Envoys of the UN met.", "UN")]),
+        ("北方と南方の代表が会談した。", []),  # a script without case is not checked
+    ],
+)
+def test_names_in_the_summary_sentence_are_checked_against_the_article(summary, unknown):
+    grounding = Grounding(ArticleSummary.model_validate(summary_dict()), ARTICLE)
+    assert grounding.unknown_names(summary) == unknown
+
+
+def test_a_summary_sentence_naming_someone_not_in_the_article_is_dropped_and_recorded():
+    text = "Ada Brook met Southland's envoy. Norway and Estonia agreed on the coast road."
+    backend = TaskBackend(answer_from_summary(summary_dict(summary=text)))
+    summary = Summarizer(backend, settings=Settings(strategy="single")).run(ARTICLE).summary
+    assert summary.summary == "Ada Brook met Southland's envoy."
+    assert [(d.field, d.headline, d.reason) for d in summary.dropped] == [
+        ("summary", "Norway and Estonia agreed on the coast road.", DropReason.name_not_in_article)
+    ]
+    assert "'Estonia'" in summary.dropped[0].detail
+    kept = Summarizer(
+        TaskBackend(answer_from_summary(summary_dict(summary=text))),
+        settings=Settings(strategy="single", keep_ungrounded=True),
+    ).run(ARTICLE)
+    assert kept.summary.summary == text

@@ -6,12 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import regex
 from pydantic import BaseModel
 
 from .._names import name_matches
 from .._schema import ITEM_FIELDS, NAME_FIELDS, ArticleSummary, DisputedClaim, DroppedItem, DropReason, Evidence
 from ..reading import english
-from ..text import CleanText, contains_words, normalize
+from ..text import CleanText, contains_words, normalize, sentences
 from ._index import ArticleIndex
 
 __all__ = ["Grounding", "UngroundedItem", "in_original"]
@@ -29,12 +30,19 @@ class UngroundedItem:
     detail: str
 
 
+# A run of capitalised words ("Norland", "Central Commission"): in the summary sentence, what names someone.
+_NAME_RUN = regex.compile(r"\p{Lu}[\p{L}\p{M}\p{N}’'\-]*(?:\s+\p{Lu}[\p{L}\p{M}\p{N}’'\-]*)*")
+_OPENING = regex.compile(r"^[\s\"'“‘«„(\[]*$")
+
+
 class Grounding:
     """Locates every item's evidence in the article and finds the items the article does not support.
 
     ``summary`` has each found quote's span filled in; ``ungrounded`` lists
     the items that failed, in field order. ``replace`` swaps in re-asked
-    items and checks again; ``settle`` removes (or flags) what still fails.
+    items and checks again; ``settle`` removes (or flags) what still fails,
+    and removes each sentence of the free-text ``summary`` that names someone
+    the article does not (recorded in ``dropped`` under the field ``summary``).
     """
 
     def __init__(self, summary: ArticleSummary, article: str | ArticleIndex) -> None:
@@ -111,11 +119,48 @@ class Grounding:
             updates[field] = items
         self.summary, self.ungrounded = self._check(self.summary.model_copy(update=updates))
 
+    def unknown_names(self, text: str) -> list[tuple[str, str]]:
+        """Each sentence of ``text`` that names someone the article does not, with the first such name.
+
+        A name is a run of capitalised words; a lone capitalised word opening a
+        sentence is not taken for one ("Talks", "Two"). Scripts without case
+        are not checked.
+        """
+        found = []
+        for sentence in sentences(text):
+            for match in _NAME_RUN.finditer(sentence):
+                name = match.group()
+                if _OPENING.match(sentence[: match.start()]) and " " not in name:
+                    continue
+                # Every distinctive word must be the article's: a person's surname alone would let
+                # "the Arctic Council" pass on the article's "Island Council".
+                if not self.article.has_entity(name):
+                    found.append((sentence, name))
+                    break
+        return found
+
     def settle(self, *, keep_ungrounded: bool = False) -> ArticleSummary:
-        """The summary without its ungrounded items, each listed in ``dropped``; or kept and flagged."""
+        """The summary without its ungrounded items, each listed in ``dropped``; or kept and flagged.
+
+        The free-text summary loses each sentence naming someone the article does not
+        (all of it, if every sentence does); ``keep_ungrounded`` keeps it whole.
+        """
         failed = {(u.field, u.index): u for u in self.ungrounded}
         updates: dict[str, Any] = {}
         dropped = list(self.summary.dropped)
+        if not keep_ungrounded:
+            text = self.summary.summary
+            for sentence, name in self.unknown_names(text):
+                text = text.replace(sentence, "", 1)
+                dropped.append(
+                    DroppedItem(
+                        field="summary",
+                        item={"summary": sentence},
+                        reason=DropReason.name_not_in_article,
+                        detail=f"the name {name!r} does not occur in the article",
+                    )
+                )
+            updates["summary"] = " ".join(text.split()) if text != self.summary.summary else text
         for field in ITEM_FIELDS:
             kept = []
             for index, item in enumerate(self.summary.items(field)):
