@@ -5,7 +5,8 @@ A prompt set is named ``<name>-v<N>``: one system template,
 pass, ``<name>-v<N>.<pass>.txt``. Changing a prompt's wording means adding a
 new version, so results stay traceable to the exact text that produced them.
 
-Templates use ``$article``, ``$fields`` (a compact guide rendered from the
+Templates use ``$article``, ``$language`` (the article's language in English
+words, "Spanish"), ``$fields`` (a compact guide rendered from the
 pass's response model), ``$schema`` (the model's full JSON Schema) and the
 values their pass declares (``$candidates``, ``$items``, ``$failures``),
 checked against the strategy when the set is loaded (``PromptSet.check``). The
@@ -16,6 +17,7 @@ share the system prompt and the article as a prefix that llama.cpp reuses.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -30,8 +32,8 @@ from ._resources import data_dir
 __all__ = ["PromptSet", "field_guide", "load_prompts"]
 
 
-#: Variables every template may use: the article, and renderings of the pass's response model.
-COMMON_VARIABLES = frozenset({"article", "fields", "schema"})
+#: Variables every template may use: the article, its language, and renderings of the pass's response model.
+COMMON_VARIABLES = frozenset({"article", "language", "fields", "schema"})
 
 
 @dataclass(frozen=True)
@@ -81,11 +83,16 @@ class PromptSet:
         article: str,
         response_model: type[BaseModel],
         values: Mapping[str, str] | None = None,
+        *,
+        language: str = "en",
     ) -> list[dict[str, str]]:
-        """The system and user messages for one request; only the variables a template uses are rendered."""
+        """The system and user messages for one request; only the variables a template uses are rendered.
+
+        ``language`` is the article's ISO 639-1 code.
+        """
         user = self.passes[pass_name]
         wanted = set(self.system.get_identifiers()) | set(user.get_identifiers())
-        filled = {"article": article, **(values or {})}
+        filled = {"article": fenced(article), "language": language_name(language), **(values or {})}
         if "fields" in wanted:
             filled["fields"] = field_guide(response_model)
         if "schema" in wanted:
@@ -94,6 +101,27 @@ class PromptSet:
             {"role": "system", "content": self.system.substitute(filled)},
             {"role": "user", "content": user.substitute(filled)},
         ]
+
+
+# The prompts fence the article between <article> and </article>; an article that writes either tag
+# itself must not close the fence early and have its next words read as the prompt's.
+_FENCE_TAG = re.compile(r"<(/?)(article)\b", re.IGNORECASE)
+
+
+def fenced(article: str) -> str:
+    """``article`` as a prompt shows it: any ``<article>`` or ``</article>`` tag of its own defused (``‹/article``)."""
+    return _FENCE_TAG.sub(lambda m: f"\u2039{m.group(1)}{m.group(2)}", article)
+
+
+@cache
+def language_name(code: str) -> str:
+    """The English name of an ISO 639-1 language code ("es": "Spanish"), from Babel's CLDR data."""
+    import babel
+
+    try:
+        return str(babel.Locale.parse(code).get_display_name("en"))
+    except (ValueError, TypeError, babel.UnknownLocaleError):
+        return "the article's language"
 
 
 @cache

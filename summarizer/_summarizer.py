@@ -40,6 +40,8 @@ class RunMeta(BaseModel):
     #: The article's language (ISO 639-1), detected or as given, and the reader that read its wording.
     language: str | None = None
     reader: str | None = None
+    #: Passages withheld from the model because they address an AI system (prompt injection).
+    withheld_passages: int = 0
     prompt_tokens: int
     #: Of ``prompt_tokens``, those the server reused from its prompt cache instead of reading
     #: (``usage.prompt_tokens_details.cached_tokens``): the passes' shared system prompt and article.
@@ -148,6 +150,7 @@ class _Job:
             schema_version=SCHEMA_VERSION,
             language=self.reading.language,
             reader=self.reading.reader,
+            withheld_passages=len(self.reading.withheld),
             prompt_tokens=log.prompt_tokens,
             cached_prompt_tokens=log.cached_prompt_tokens,
             completion_tokens=log.completion_tokens,
@@ -290,7 +293,13 @@ class Summarizer:
     @contextmanager
     def _asking(self, job: _Job, request: ModelRequest) -> Iterator[dict[str, Any]]:
         """The request as instructor's keyword arguments; the model's errors as ours; a fake sees the request."""
-        messages = self.prompts.messages(request.pass_name, job.article.text, request.response_model, request.values)
+        messages = self.prompts.messages(
+            request.pass_name,
+            job.reading.article,
+            request.response_model,
+            request.values,
+            language=job.reading.language,
+        )
         self._check_fits(job.backend, messages)
         job.log.base_messages = len(messages)
         if request.pass_name == "reground":

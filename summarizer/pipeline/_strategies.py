@@ -125,7 +125,7 @@ FOCUSED = Strategy(
     name="focused",
     # The version names what shapes the answer, prompts and the code that completes them alike: a result
     # cache keyed on it must not serve answers from before the wording cues.
-    prompt_version="focused-v5",
+    prompt_version="focused-v6",
     passes=(
         Pass("meeting", MeetingFacts),
         Pass("disputes", DisputeFindings, variables=("candidates",), ask=_ask_disputes, optional=True),

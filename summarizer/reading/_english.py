@@ -31,6 +31,7 @@ from ..text import TOKEN_PATTERN, opens_with_title
 from ..text import sentences as split_sentences
 from ._evidence import RoleCues
 from ._lexicon import english
+from ._passages import cue_passages
 
 __all__ = ["RoleCues", "actor_mentions", "dispute_passages", "meeting_people", "role_cues", "topic_phrases"]
 
@@ -39,28 +40,8 @@ _CUES = _LEXICON.denial_pattern()
 
 
 def dispute_passages(article: str, *, limit: int = 6) -> list[tuple[str, ...]]:
-    """Passages with a denial cue, as sentences: each cue sentence with the one before it, in article order.
-
-    Windows that overlap or touch are merged, so a report and the denials that
-    follow it are read as one passage rather than repeated as several. A
-    headline is never part of a passage: in a headline's few words ("X denies
-    link report") a small model finds a claim it copies whole, and the lede
-    that follows says the same in full ("X has denied reports that..."),
-    so a cue in the headline points at the lede instead.
-    """
-    sentences = split_sentences(article)
-    body = 1 if opens_with_title(article) else 0
-    windows: list[list[int]] = []
-    for index, sentence in enumerate(sentences):
-        if not _CUES.search(sentence):
-            continue
-        index = max(index, body)
-        start = max(body, index - 1)
-        if windows and start <= windows[-1][1] + 1:
-            windows[-1][1] = index
-        else:
-            windows.append([start, index])
-    return [tuple(sentences[start : end + 1]) for start, end in windows[:limit]]
+    """Passages with an English denial cue (``cue_passages``)."""
+    return cue_passages(article, _CUES, limit=limit)
 
 
 _TOKEN = TOKEN_PATTERN

@@ -78,7 +78,12 @@ class Lexicon:
         return "(?:" + "|".join(re.escape(w) for w in sorted(self.deny_verbs, key=lambda w: (-len(w), w))) + ")"
 
 
-_DATA_FILES = (Path(__file__).with_name("english.toml"), Path(__file__).parent.parent / "text" / "abbreviations.toml")
+_DATA_FILES = (
+    Path(__file__).with_name("english.toml"),
+    Path(__file__).with_name("instructions.toml"),
+    Path(__file__).with_name("denials.toml"),
+    Path(__file__).parent.parent / "text" / "abbreviations.toml",
+)
 
 
 @cache

@@ -21,6 +21,8 @@ import regex
 from ..text import sentences
 from . import _english
 from ._evidence import RoleCues
+from ._instructions import instruction_passages, withhold
+from ._passages import cue_passages, denial_cues
 
 __all__ = ["AUTO", "EnglishReader", "ModelOnlyReader", "Reader", "Reading", "detect_language", "read", "reader_for"]
 
@@ -80,13 +82,18 @@ class EnglishReader:
 
 
 class ModelOnlyReader:
-    """Any language without a reader: nothing is read by code, the model reads the article alone."""
+    """Any language without a full reader: the model reads the article; code only points the disputes pass
+    at the sentences with a denial cue, for the languages ``denials.toml`` lists."""
 
     name = "model-only"
     reads_wording = False
 
+    def __init__(self, language: str = "") -> None:
+        self.language = language
+
     def dispute_passages(self, article: str) -> list[tuple[str, ...]]:
-        return []
+        cues = denial_cues(self.language) if self.language else None
+        return cue_passages(article, cues) if cues is not None else []
 
     def actors(self, passages: Sequence[tuple[str, ...]], article: str) -> list[str]:
         return []
@@ -106,7 +113,7 @@ _READERS: dict[str, Reader] = {"en": EnglishReader()}
 
 def reader_for(language: str) -> Reader:
     """The reader for an ISO 639-1 language code; the model-only reader for a language without one."""
-    return _READERS.get(language.lower(), ModelOnlyReader())
+    return _READERS.get(language.lower()) or ModelOnlyReader(language.lower())
 
 
 # Capitalised words are mostly names, which belong to no language: "Velmora and Ostrand met in Karsvik"
@@ -128,7 +135,7 @@ def detect_language(article: str) -> str:
 class Reading:
     """What the reader found in one article: built once, passed to every pass and repair step."""
 
-    #: The article as the model sees it (``text.clean``).
+    #: The article as the model sees it (``text.clean``), passages addressed to an AI system blanked.
     article: str
     language: str
     reader: str
@@ -142,10 +149,17 @@ class Reading:
     #: People the wording puts in the meeting; subjects it says were discussed.
     people: tuple[str, ...]
     agenda: tuple[str, ...]
+    #: ``[start, end)`` of each passage withheld from the model because it addresses an AI system.
+    withheld: tuple[tuple[int, int], ...] = ()
 
 
 def read(article: str, language: str = AUTO) -> Reading:
-    """Read ``article`` (already cleaned) with the reader for ``language`` (``"auto"``: detected)."""
+    """Read ``article`` (already cleaned) with the reader for ``language`` (``"auto"``: detected).
+
+    Passages that address an AI system are blanked first, at the same offsets, whatever the language.
+    """
+    withheld = instruction_passages(article)
+    article = withhold(article, withheld)
     language = detect_language(article) if language == AUTO else language.lower()
     reader = reader_for(language)
     passages = reader.dispute_passages(article)
@@ -161,4 +175,5 @@ def read(article: str, language: str = AUTO) -> Reading:
         cues=tuple(reader.role_cues(passage, actors) for passage in passages),
         people=tuple(reader.meeting_people(article)),
         agenda=tuple(reader.agenda_phrases(article)),
+        withheld=tuple(withheld),
     )
