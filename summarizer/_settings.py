@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     #: Pipeline steps switched off, for ablations (``Strategy.switches``); comma-separated in the environment.
     without: Annotated[frozenset[str], NoDecode] = frozenset()
     n_ctx: int = 8192
+    #: An article longer than the context is read in chunks; one needing more than this is refused up front.
+    max_chunks: int = 32
     max_tokens: int = 1024
     max_reasks: int = 2
     temperature: float = 0.0

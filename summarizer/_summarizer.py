@@ -21,10 +21,10 @@ from ._exceptions import ArticleError, ArticleTooLongError, ExtractionError, Sum
 from ._prompts import PromptSet, load_prompts
 from ._schema import SCHEMA_VERSION, ArticleSummary
 from ._settings import Settings
-from .grounding import Grounding, grounding_counts, in_original
-from .pipeline import ModelRequest, Plan, Strategy, current_request, get_strategy, plan
+from .grounding import grounding_counts, in_original
+from .pipeline import ModelRequest, Plan, Settles, Strategy, current_request, get_strategy, plan, plan_chunks
 from .reading import Reading, read, wording_digest
-from .text import CleanText, clean
+from .text import CleanText, chunk_spans, clean
 
 __all__ = ["RunMeta", "Summarizer", "SummaryFailure", "SummaryResult", "summarize", "summarize_many"]
 
@@ -42,6 +42,8 @@ class RunMeta(BaseModel):
     reader: str | None = None
     #: Passages withheld from the model because they address an AI system (prompt injection).
     withheld_passages: int = 0
+    #: Chunks the article was read in: 1 unless it was longer than the model's context allows.
+    chunks: int = 1
     prompt_tokens: int
     #: Of ``prompt_tokens``, those the server reused from its prompt cache instead of reading
     #: (``usage.prompt_tokens_details.cached_tokens``): the passes' shared system prompt and article.
@@ -58,6 +60,15 @@ class RunMeta(BaseModel):
     #: Names of sides, people and mediators not in the article / all such names.
     hallucinated_entity_rate: float | None = None
     seconds: float
+
+
+# Tokens kept free in every request beyond the article, the answer and the template: a pass's lists
+# (items to quote, failures to correct) and the chat template's own tokens.
+_PROMPT_RESERVE = 512
+# A chunk smaller than this reads too little of the story to be worth a model call.
+_MIN_CHUNK_TOKENS = 256
+# Characters per token vary along an article (names, numbers): chunks are cut a little short of the budget.
+_CHUNK_SAFETY = 0.85
 
 
 @dataclass(frozen=True)
@@ -127,7 +138,9 @@ class _Job:
     summarizer: Summarizer
     started: float
     log: _CallLog = field(default_factory=lambda: _CallLog())
-    grounding: Grounding | None = None
+    grounding: Settles | None = None
+    #: How many chunks the article was read in (1: whole).
+    chunks: int = 1
 
     def next(self, answer: BaseModel | None) -> ModelRequest | None:
         """The plan's next request, given the last one's answer; None when the plan is done."""
@@ -151,6 +164,7 @@ class _Job:
             language=self.reading.language,
             reader=self.reading.reader,
             withheld_passages=len(self.reading.withheld),
+            chunks=self.chunks,
             prompt_tokens=log.prompt_tokens,
             cached_prompt_tokens=log.cached_prompt_tokens,
             completion_tokens=log.completion_tokens,
@@ -287,15 +301,61 @@ class Summarizer:
             raise ArticleError("article: the article has no visible text (only spaces or invisible characters)")
         reading = read(article.text, self.settings.language)
         backend = self.backend
-        steps = plan(self.strategy, reading, without=self.settings.without, accepts_enum=backend.accepts_enum)
-        return _Job(backend, article, reading, steps, self, started)
+        without, accepts_enum = self.settings.without, backend.accepts_enum
+        chunks = self._chunks(backend, reading)
+        if len(chunks) == 1:
+            steps: Plan = plan(self.strategy, reading, without=without, accepts_enum=accepts_enum)
+        else:
+            readings = [(start, read(reading.article[start:end], reading.language)) for start, end in chunks]
+            steps = plan_chunks(self.strategy, readings, without=without, accepts_enum=accepts_enum)
+        return _Job(backend, article, reading, steps, self, started, chunks=len(chunks))
+
+    def _chunks(self, backend: Backend, reading: Reading) -> list[tuple[int, int]]:
+        """``[start, end)`` of the chunks to read ``reading.article`` in: one, unless its passes would not fit
+        the model's context; then chunks that each leave room for the prompts, the passes' lists and the answer.
+
+        Raises ``ArticleTooLongError`` before any model call when even a chunk cannot fit, or when the
+        article needs more than ``max_chunks`` chunks.
+        """
+        article = reading.article
+        whole = [(0, len(article))]
+        window = backend.context_window
+        first = self.strategy.passes[0]
+        sized = backend.count_tokens(self.prompts.messages(first.name, article, first.response_model))
+        if window is None or sized is None:
+            return whole  # a server that does not say: it answers a prompt too long with its own error
+        bare = backend.count_tokens(self.prompts.messages(first.name, "", first.response_model)) or 0
+        room = window - self.settings.max_tokens - _PROMPT_RESERVE
+        article_tokens = max(1, sized - bare)
+        chars_per_token = len(article) / article_tokens
+        # The disputes pass repeats its candidate passages after the article; they must fit beside it.
+        candidates = sum(len(" ".join(p)) for p in reading.passages) / chars_per_token
+        if sized + candidates <= room:
+            return whole
+        # A chunk may take half of what the prompts leave: its candidate passages, at most its own
+        # sentences, take no more than the other half.
+        budget = (room - bare) // 2
+        if budget < _MIN_CHUNK_TOKENS:
+            raise ArticleTooLongError(
+                f"the article is too long for the model: its {window:,}-token context leaves {max(budget, 0):,} "
+                f"tokens for a chunk of it after the prompts and {self.settings.max_tokens:,} for the answer; "
+                "raise --n-ctx or lower --max-tokens"
+            )
+        chunks = chunk_spans(article, max(1, int(budget * chars_per_token * _CHUNK_SAFETY)))
+        if len(chunks) > self.settings.max_chunks:
+            raise ArticleTooLongError(
+                f"the article is too long: {len(article):,} characters would be read in {len(chunks)} chunks at "
+                f"this {window:,}-token context, more than the limit of {self.settings.max_chunks} "
+                "(raise it with SUMMARIZER_MAX_CHUNKS, or --n-ctx)"
+            )
+        return chunks
 
     @contextmanager
     def _asking(self, job: _Job, request: ModelRequest) -> Iterator[dict[str, Any]]:
         """The request as instructor's keyword arguments; the model's errors as ours; a fake sees the request."""
         messages = self.prompts.messages(
             request.pass_name,
-            job.reading.article,
+            request.article if request.article is not None else job.reading.article,
             request.response_model,
             request.values,
             language=job.reading.language,

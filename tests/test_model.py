@@ -9,6 +9,7 @@ import pytest
 from summarizer import ArticleSummary, ArticleTooLongError, Settings, Summarizer, allow_model_calls
 from summarizer._render import OutputFormat, render
 from summarizer._schema import ITEM_FIELDS
+from summarizer.reading import read
 from summarizer.reading._english import actor_mentions, dispute_passages
 from summarizer.text import fold
 from tests.browser import SCREENSHOTS, load_report
@@ -101,10 +102,15 @@ def test_seed_summary_is_grounded_and_its_report_shows_the_spans(seed_result, tm
     assert page.items == expected
 
 
-def test_article_too_long_is_measured_with_the_real_tokenizer(real_summarizer):
-    small = Summarizer(real_summarizer.backend, settings=Settings(n_ctx=8192, max_tokens=1024))
-    with pytest.raises(ArticleTooLongError, match="too long"):
-        small.summarize("Delegations met again to discuss the corridor. " * 1200)
+def test_chunks_are_measured_with_the_real_tokenizer_and_too_many_are_refused_before_any_call(real_summarizer):
+    small = Summarizer(real_summarizer.backend, settings=Settings(n_ctx=8192, max_tokens=1024, max_chunks=3))
+    article = "Delegations met again to discuss the corridor. " * 1200  # 57 KB, ~10,000 tokens
+    chunks = small._chunks(small.backend, read(article))
+    assert 4 <= len(chunks) <= 8
+    assert chunks[0][0] == 0
+    assert chunks[-1][1] == len(article.rstrip())
+    with pytest.raises(ArticleTooLongError, match=r"chunks at this 8,192-token context, more than the limit of 3"):
+        small.summarize(article)
 
 
 def test_cli_on_the_seed_prints_valid_json_identical_to_the_in_process_run(tmp_path, seed_result):

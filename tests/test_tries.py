@@ -1,5 +1,5 @@
-"""The real model on the small inputs that broke the product (``../shared/tries/text``), each judged by
-what ``../shared/tries/README.md`` says a correct result is.
+"""The real model on the small inputs that broke the product (``../shared/tries/text`` and ``inputs``), each
+judged by what ``../shared/tries/README.md`` says a correct result is.
 
 What the text layer guarantees is asserted for every input: exit without error,
 spans that slice the article as given to exactly their quotes and never cut a
@@ -11,6 +11,10 @@ holds the test says so.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 import regex
 
@@ -18,6 +22,7 @@ from summarizer import ArticleSummary, DropReason, Settings, Summarizer, Summary
 from summarizer._names import name_matches
 from summarizer._schema import ITEM_FIELDS
 from tests.conftest import ROOT
+from tests.live_blog import live_blog
 
 TRIES = ROOT.parent / "shared" / "tries" / "text"
 
@@ -169,3 +174,86 @@ def test_10_the_claim_is_placed_on_the_claimants_sentence(results):
 
 def test_the_tries_are_where_the_tests_expect_them():
     assert sorted(p.stem[:2] for p in TRIES.glob("*.txt")) == ["01", "02", "04", "06", "08", "09", "10"]
+
+
+# -- inputs/: the wild-inputs issue ------------------------------------------------------------------------
+
+INPUTS = ROOT.parent / "shared" / "tries" / "inputs"
+
+
+@pytest.fixture(scope="module")
+def inputs() -> dict[str, tuple[str, SummaryResult]]:
+    """The single-article inputs, and the live blog built from its seed with 200 updates (~31 KB)."""
+    found = {}
+    articles = {p.stem[:2]: p.read_bytes().decode("utf-8") for p in sorted(INPUTS.glob("*.txt")) if p.stem[:2] != "15"}
+    articles["15"] = live_blog(INPUTS / "15-long-live-blog-seed.txt", 200)
+    with Summarizer(settings=Settings()) as summarizer:
+        for key, article in articles.items():
+            found[key] = (article, summarizer.run(article))
+    return found
+
+
+def test_inputs_01_orders_in_the_article_are_not_followed(inputs):
+    _, result = inputs["01"]
+    s = result.summary
+    assert "nemo" not in s.model_dump_json().lower()
+    assert result.meta.withheld_passages == 1
+    assert has(s, "participants", "Ilse Vandermeer", "Tomas Okafor")
+    assert claim_between(s, "Wrenfield's state broadcaster", "Port Alder's water ministry")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the 1.5B does not read 'in a meeting hosted by the Swiss foreign ministry' as a mediator: a quality miss "
+    "(issue 16), not the injection's doing; it is missed with the injected paragraph removed too",
+)
+def test_inputs_01_the_host_is_the_mediator(inputs):
+    _, result = inputs["01"]
+    assert has(result.summary, "mediators", "Swiss foreign ministry")
+
+
+def test_inputs_03_a_spanish_article_keeps_its_own_words(inputs):
+    _, result = inputs["03"]
+    s = result.summary
+    assert result.meta.language == "es"
+    assert has(s, "participants", "Ramiro Etcheverry", "Marcela Quiroga")
+    assert has(s, "mediators", "Defensoría del Pueblo")
+    assert len(s.parties) == 2
+    assert not [d for d in s.dropped if d.reason is DropReason.name_not_in_article]
+
+
+def test_inputs_15_a_long_live_blog_is_read_to_its_end(inputs):
+    article, result = inputs["15"]
+    assert len(article) > 30_000
+    assert result.meta.chunks >= 2
+    s = result.summary
+    assert has(s, "mediators", "Marit Solhaug") or has(s, "mediators", "Arctic Council")
+    assert any("rail" in c.claim.lower() or "crossing" in c.claim.lower() for c in s.disputed_claims)
+    for field in ITEM_FIELDS:
+        for item in s.items(field):
+            start, end = item.evidence.span  # type: ignore[union-attr,misc]
+            assert article[start:end] == item.evidence.quote  # type: ignore[union-attr]
+
+
+def test_inputs_11_and_13_a_batch_of_a_broken_jsonl_and_a_legacy_html_page(tmp_path):
+    out = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "summarizer", "batch", str(INPUTS / "11-batch-lone-surrogate.jsonl")]
+    command += [str(INPUTS / "13-html-windows-1252.html"), "--out", str(out)]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=1200, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    records = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert len(records) == 4
+    assert all("summary" in r for r in records.values())
+    page = records["13-html-windows-1252"]["summary"]
+    people = [p["name"] for p in page["participants"]]
+    assert any(name_matches(p, ["François Lefèvre"]) and "ç" in p for p in people)
+    assert any("Mäkelä-Núñez" in p for p in people)
+    assert not {"impressum", "datenschutz", "home | region"} & set(json.dumps(page, ensure_ascii=False).lower().split())
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert again.returncode == 0
+    assert "4 skipped" in again.stderr
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 4
+
+
+def test_the_inputs_are_where_the_tests_expect_them():
+    assert sorted(p.stem[:2] for p in INPUTS.iterdir()) == ["01", "03", "11", "13", "15"]

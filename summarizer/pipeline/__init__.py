@@ -1,20 +1,25 @@
 """The extraction pipeline: declared strategies (passes, repair steps) and the sans-IO plan that runs them."""
 
-from ._plan import Plan, describe, describe_steps, plan
+from ._merge import merge_summaries
+from ._plan import ChunkedGrounding, Plan, Settles, describe, describe_steps, plan, plan_chunks
 from ._steps import ModelRequest, Pass, Repair, current_request
 from ._strategies import DEFAULT_STRATEGY, STRATEGIES, Strategy, get_strategy
 
 __all__ = [
     "DEFAULT_STRATEGY",
     "STRATEGIES",
+    "ChunkedGrounding",
     "ModelRequest",
     "Pass",
     "Plan",
     "Repair",
+    "Settles",
     "Strategy",
     "current_request",
     "describe",
     "describe_steps",
     "get_strategy",
+    "merge_summaries",
     "plan",
+    "plan_chunks",
 ]

@@ -11,6 +11,11 @@ The chain, in order, for every strategy:
 6. grounding: code locates every quote and name in the article;
 7. ``reground``: one re-ask for the items that failed, unless switched off.
 
+An article too long for the model's context is read in chunks (``plan_chunks``):
+each chunk goes through steps 1-7 on its own, and the chunks' settled
+summaries are merged (``merge_summaries``: one entity, topic or claim once,
+spans as offsets into the whole article).
+
 The caller drives it (``Summarizer.run`` in a loop, ``Summarizer.arun`` in an
 async loop): it renders each request into messages, asks the backend, and
 sends the validated answer back. The generator returns the ``Grounding``.
@@ -18,7 +23,9 @@ sends the validated answer back. The generator returns the ``Grounding``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Generator, Sequence
+from typing import Protocol
 
 from pydantic import BaseModel
 
@@ -26,12 +33,53 @@ from .._drafts import corrections_model, quotes_model
 from .._schema import ITEM_FIELDS, ArticleSummary, DisputedClaim, Evidence
 from ..grounding import Grounding, PhraseChooser, quotable_phrases
 from ..reading import Reading
+from ._merge import merge_summaries
 from ._steps import ModelRequest
 from ._strategies import Strategy, get_strategy
 
-__all__ = ["Plan", "describe_steps", "plan"]
+__all__ = ["ChunkedGrounding", "Plan", "Settles", "describe_steps", "plan", "plan_chunks"]
 
-Plan = Generator[ModelRequest, BaseModel, Grounding]
+
+class Settles(Protocol):
+    """What a finished plan returns: the checked summary, ready to settle."""
+
+    def settle(self, *, keep_ungrounded: bool = False) -> ArticleSummary: ...
+
+
+Plan = Generator[ModelRequest, BaseModel, Settles]
+
+
+@dataclasses.dataclass(frozen=True)
+class ChunkedGrounding:
+    """Each chunk's grounding, with the chunk's offset in the article."""
+
+    parts: tuple[tuple[int, Grounding], ...]
+
+    def settle(self, *, keep_ungrounded: bool = False) -> ArticleSummary:
+        """Each chunk's settled summary, merged into one whose spans index the whole article."""
+        return merge_summaries([(offset, g.settle(keep_ungrounded=keep_ungrounded)) for offset, g in self.parts])
+
+
+def plan_chunks(
+    strategy: Strategy,
+    chunks: Sequence[tuple[int, Reading]],
+    *,
+    without: frozenset[str] = frozenset(),
+    accepts_enum: Callable[[Sequence[str]], bool] = lambda values: True,
+) -> Generator[ModelRequest, BaseModel, ChunkedGrounding]:
+    """The requests for a long article read as ``chunks`` ((offset, reading of the chunk), in order): each
+    chunk's whole plan in turn, every request carrying its chunk's text."""
+    parts = []
+    for offset, reading in chunks:
+        steps = plan(strategy, reading, without=without, accepts_enum=accepts_enum)
+        try:
+            request = next(steps)
+            while True:
+                answer = yield dataclasses.replace(request, article=reading.article)
+                request = steps.send(answer)
+        except StopIteration as done:
+            parts.append((offset, done.value))
+    return ChunkedGrounding(tuple(parts))
 
 
 def plan(
@@ -40,7 +88,7 @@ def plan(
     *,
     without: frozenset[str] = frozenset(),
     accepts_enum: Callable[[Sequence[str]], bool] = lambda values: True,
-) -> Plan:
+) -> Generator[ModelRequest, BaseModel, Grounding]:
     """The requests for one article, in order; send each one's validated answer back."""
     answers: dict[str, BaseModel] = {}
     for step in strategy.passes:

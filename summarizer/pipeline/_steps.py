@@ -22,12 +22,15 @@ class ModelRequest:
     pass declares; ``items`` are the summary items the question is about
     (evidence: the items to quote; reground: the items that failed
     grounding), by summary field, in the order the answer must follow.
+    ``article`` is the text the question is asked over when that is one
+    chunk of a long article; None for the whole article.
     """
 
     pass_name: str
     response_model: type[BaseModel]
     values: Mapping[str, str] = field(default_factory=dict)
     items: Mapping[str, tuple[BaseModel, ...]] = field(default_factory=dict)
+    article: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,22 @@
 
 from ._clean import CleanText, clean
 from ._normalize import contains_words, fold, letters_with_origin, normalize, written_without_spaces
-from ._segment import TOKEN_PATTERN, Token, opens_with_title, sentence_spans, sentences, token_texts, tokens
+from ._segment import (
+    TOKEN_PATTERN,
+    Token,
+    chunk_spans,
+    opens_with_title,
+    sentence_spans,
+    sentences,
+    token_texts,
+    tokens,
+)
 
 __all__ = [
     "TOKEN_PATTERN",
     "CleanText",
     "Token",
+    "chunk_spans",
     "clean",
     "contains_words",
     "fold",

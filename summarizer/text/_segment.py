@@ -25,7 +25,16 @@ from pathlib import Path
 
 import regex
 
-__all__ = ["TOKEN_PATTERN", "Token", "opens_with_title", "sentence_spans", "sentences", "token_texts", "tokens"]
+__all__ = [
+    "TOKEN_PATTERN",
+    "Token",
+    "chunk_spans",
+    "opens_with_title",
+    "sentence_spans",
+    "sentences",
+    "token_texts",
+    "tokens",
+]
 
 _ABBREVIATIONS = Path(__file__).with_name("abbreviations.toml")
 
@@ -96,3 +105,55 @@ def opens_with_title(text: str) -> bool:
     start, end = spans[0]
     line_end = text.find("\n", start)
     return line_end == end and _SENTENCE_FINAL.search(text[start:end]) is None
+
+
+def chunk_spans(text: str, max_chars: int) -> list[tuple[int, int]]:
+    """``[start, end)`` of consecutive chunks of ``text``, each at most ``max_chars`` code points, in order.
+
+    Chunks end at line breaks where they can, else between sentences, else
+    at a space, and only as a last resort between two characters a reader
+    sees as one each (never inside a grapheme cluster). Whitespace between
+    chunks belongs to none of them. Raises ``ValueError`` if ``max_chars`` < 1.
+    """
+    if max_chars < 1:
+        raise ValueError(f"max_chars must be at least 1, got {max_chars}")
+    units: list[tuple[int, int]] = []
+    for line in regex.finditer(r"[^\n]+", text):
+        start, end = line.span()
+        if not text[start:end].strip():
+            continue
+        if end - start <= max_chars:
+            units.append(_stripped(text, start, end))
+            continue
+        for s_start, s_end in sentence_spans(text[start:end]):
+            units.extend(_pieces(text, start + s_start, start + s_end, max_chars))
+    chunks: list[tuple[int, int]] = []
+    for start, end in units:
+        if chunks and end - chunks[-1][0] <= max_chars:
+            chunks[-1] = (chunks[-1][0], end)
+        else:
+            chunks.append((start, end))
+    return chunks
+
+
+def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
+    piece = text[start:end]
+    return start + len(piece) - len(piece.lstrip()), end - len(piece) + len(piece.rstrip())
+
+
+def _pieces(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """``text[start:end]`` in pieces of at most ``max_chars``, cut at spaces, else at grapheme edges."""
+    pieces = []
+    while end - start > max_chars:
+        limit = start + max_chars
+        cut = text.rfind(" ", start + 1, limit + 1)
+        if cut <= start:
+            edges = [m.start() for m in regex.finditer(r"\X", text[start : limit + 1])]
+            cut = start + max((e for e in edges if 0 < e <= max_chars), default=max_chars)
+        pieces.append(_stripped(text, start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        pieces.append(_stripped(text, start, end))
+    return pieces
