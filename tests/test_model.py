@@ -103,12 +103,13 @@ def test_seed_summary_is_grounded_and_its_report_shows_the_spans(seed_result, tm
 
 
 def test_chunks_are_measured_with_the_real_tokenizer_and_too_many_are_refused_before_any_call(real_summarizer):
-    small = Summarizer(real_summarizer.backend, settings=Settings(n_ctx=8192, max_tokens=1024, max_chunks=3))
+    settings = Settings(n_ctx=8192, max_tokens=1024)
     article = "Delegations met again to discuss the corridor. " * 1200  # 57 KB, ~10,000 tokens
-    chunks = small._chunks(small.backend, read(article))
+    chunks = Summarizer(real_summarizer.backend, settings=settings)._chunks(real_summarizer.backend, read(article))
     assert 4 <= len(chunks) <= 8
     assert chunks[0][0] == 0
     assert chunks[-1][1] == len(article.rstrip())
+    small = Summarizer(real_summarizer.backend, settings=settings.model_copy(update={"max_chunks": 3}))
     with pytest.raises(ArticleTooLongError, match=r"chunks at this 8,192-token context, more than the limit of 3"):
         small.summarize(article)
 
