@@ -40,7 +40,19 @@ class ArticleError(SummarizerError):
 
 
 class ArticleTooLongError(ArticleError):
-    """The article does not fit in the model's context window."""
+    """The article does not fit in the model's context window.
+
+    A server that says how long the prompt was and how much its context holds
+    (llama.cpp's ``exceed_context_size_error``) sets ``prompt_tokens`` and
+    ``context_window``; the summarizer then reads the article in chunks that fit.
+    """
+
+    def __init__(self, message: str, *, prompt_tokens: int | None = None, context_window: int | None = None) -> None:
+        super().__init__(message)
+        self.prompt_tokens = prompt_tokens
+        self.context_window = context_window
+        #: The refused prompt's length in characters, set by the summarizer that sent it.
+        self.prompt_chars: int | None = None
 
 
 class CaseError(SummarizerError):

@@ -349,8 +349,12 @@ def _context_overflow(exc: openai.OpenAIError) -> ArticleTooLongError | None:
     needed, window = body.get("n_prompt_tokens"), body.get("n_ctx")
     if isinstance(needed, int) and isinstance(window, int):
         size = f"the prompt needs {needed:,} tokens but the context holds {window:,}"
-    else:
-        size = " ".join(str(body.get("message", "")).split())[:200]
+        return ArticleTooLongError(
+            f"the article is too long for the model: {size}; shorten the article or raise the server's context",
+            prompt_tokens=needed,
+            context_window=window,
+        )
+    size = " ".join(str(body.get("message", "")).split())[:200]
     return ArticleTooLongError(f"the article is too long for the model: {size}; shorten the article or raise --n-ctx")
 
 

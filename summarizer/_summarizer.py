@@ -249,6 +249,12 @@ class Summarizer:
     def run(self, text: str) -> SummaryResult:
         """Summarize ``text`` and report how (tokens, attempts, seconds)."""
         job = self._job(text)
+        try:
+            return self._drive(job)
+        except ArticleTooLongError as exc:
+            return self._drive(self._rechunked(job, text, exc))
+
+    def _drive(self, job: _Job) -> SummaryResult:
         create = instructor.patch(create=self._sender(job), mode=job.backend.instructor_mode)
         answer: BaseModel | None = None
         with closing(job.steps):  # a failed call leaves no plan suspended
@@ -260,6 +266,12 @@ class Summarizer:
     async def arun(self, text: str) -> SummaryResult:
         """``run`` for asyncio: the backend's async path, so many articles can share one loop."""
         job = self._job(text)
+        try:
+            return await self._adrive(job)
+        except ArticleTooLongError as exc:
+            return await self._adrive(self._rechunked(job, text, exc))
+
+    async def _adrive(self, job: _Job) -> SummaryResult:
         create = instructor.patch(create=self._async_sender(job), mode=job.backend.instructor_mode)
         answer: BaseModel | None = None
         with closing(job.steps):
@@ -267,6 +279,18 @@ class Summarizer:
                 with self._asking(job, request) as kwargs:
                     answer = await create(**kwargs, **self._reasks(AsyncRetrying))
         return job.result(self.settings.keep_ungrounded)
+
+    def _rechunked(self, job: _Job, text: str, exc: ArticleTooLongError) -> _Job:
+        """A server that sent the article whole and answered that it does not fit, saying by how much: the
+        article planned again in chunks sized from its numbers. Anything else re-raises ``exc``."""
+        if job.chunks > 1 or exc.context_window is None or not exc.prompt_tokens or not exc.prompt_chars:
+            raise exc
+        chars_per_token = exc.prompt_chars / exc.prompt_tokens
+
+        def estimate(messages: list[dict[str, str]]) -> int:
+            return round(sum(len(m["content"]) for m in messages) / chars_per_token)
+
+        return self._job(text, window=exc.context_window, count=estimate)
 
     def run_many(self, texts: Iterable[str], *, concurrency: int | None = None) -> list[SummaryResult | SummaryFailure]:
         """Summarize many articles, in input order; one article's failure does not stop the others.
@@ -292,8 +316,15 @@ class Summarizer:
         finally:
             await self.backend.aclose()
 
-    def _job(self, text: str) -> _Job:
-        """Check the article, clean it, read it once, and plan its requests."""
+    def _job(
+        self,
+        text: str,
+        *,
+        window: int | None = None,
+        count: Callable[[list[dict[str, str]]], int | None] | None = None,
+    ) -> _Job:
+        """Check the article, clean it, read it once, and plan its requests (in chunks if it is too long for
+        ``window``, the backend's context unless given, measured by ``count``, the backend's tokenizer)."""
         started = time.perf_counter()
         check_article_text(text)
         article = clean(text)
@@ -302,15 +333,24 @@ class Summarizer:
         reading = read(article.text, self.settings.language)
         backend = self.backend
         without, accepts_enum = self.settings.without, backend.accepts_enum
-        chunks = self._chunks(backend, reading)
+        chunks = self._chunks(backend, reading, window=window, count=count)
         if len(chunks) == 1:
             steps: Plan = plan(self.strategy, reading, without=without, accepts_enum=accepts_enum)
         else:
+            if self._progress is not None:
+                self._progress(f"the article is longer than the model's context: reading it in {len(chunks)} chunks")
             readings = [(start, read(reading.article[start:end], reading.language)) for start, end in chunks]
             steps = plan_chunks(self.strategy, readings, without=without, accepts_enum=accepts_enum)
         return _Job(backend, article, reading, steps, self, started, chunks=len(chunks))
 
-    def _chunks(self, backend: Backend, reading: Reading) -> list[tuple[int, int]]:
+    def _chunks(
+        self,
+        backend: Backend,
+        reading: Reading,
+        *,
+        window: int | None = None,
+        count: Callable[[list[dict[str, str]]], int | None] | None = None,
+    ) -> list[tuple[int, int]]:
         """``[start, end)`` of the chunks to read ``reading.article`` in: one, unless its passes would not fit
         the model's context; then chunks that each leave room for the prompts, the passes' lists and the answer.
 
@@ -319,12 +359,13 @@ class Summarizer:
         """
         article = reading.article
         whole = [(0, len(article))]
-        window = backend.context_window
+        window = window or backend.context_window
+        count = count or backend.count_tokens
         first = self.strategy.passes[0]
-        sized = backend.count_tokens(self.prompts.messages(first.name, article, first.response_model))
+        sized = count(self.prompts.messages(first.name, article, first.response_model))
         if window is None or sized is None:
             return whole  # a server that does not say: it answers a prompt too long with its own error
-        bare = backend.count_tokens(self.prompts.messages(first.name, "", first.response_model)) or 0
+        bare = count(self.prompts.messages(first.name, "", first.response_model)) or 0
         room = window - self.settings.max_tokens - _PROMPT_RESERVE
         article_tokens = max(1, sized - bare)
         chars_per_token = len(article) / article_tokens
@@ -339,7 +380,7 @@ class Summarizer:
             raise ArticleTooLongError(
                 f"the article is too long for the model: its {window:,}-token context leaves {max(budget, 0):,} "
                 f"tokens for a chunk of it after the prompts and {self.settings.max_tokens:,} for the answer; "
-                "raise --n-ctx or lower --max-tokens"
+                "raise the context (--n-ctx, or the server's) or lower --max-tokens"
             )
         chunks = chunk_spans(article, max(1, int(budget * chars_per_token * _CHUNK_SAFETY)))
         if len(chunks) > self.settings.max_chunks:
@@ -374,6 +415,10 @@ class Summarizer:
                     "temperature": self.settings.temperature,
                     "seed": self.settings.seed,
                 }
+        except ArticleTooLongError as exc:
+            # With the server's token count, the length of what it refused gives its characters per token.
+            exc.prompt_chars = sum(len(str(m["content"])) for m in messages)
+            raise
         finally:
             current_request.reset(token)
 

@@ -123,7 +123,9 @@ def test_an_article_that_fits_is_read_whole_in_one_plan():
 
 def test_too_long_for_any_chunk_or_for_the_chunk_limit_is_refused_before_any_model_call():
     backend = TaskBackend(reader_of(LONG), context_window=1200)
-    with pytest.raises(ArticleTooLongError, match=r"raise --n-ctx or lower --max-tokens"):
+    with pytest.raises(
+        ArticleTooLongError, match=r"raise the context \(--n-ctx, or the server's\) or lower --max-tokens"
+    ):
         Summarizer(backend, settings=Settings(max_tokens=200)).run(LONG)
     assert backend.tasks == []
     backend = TaskBackend(reader_of(LONG), context_window=3000)

@@ -21,7 +21,8 @@ from summarizer._openai import OpenAIBackend, StructuredMode
 from summarizer._retry import RetryPolicy
 from summarizer._summarizer import SummaryFailure, SummaryResult
 from summarizer.cli import app
-from tests.conftest import ARTICLE, answer_dict
+from summarizer.testing import chat_answer_from_summary
+from tests.conftest import ARTICLE, answer_dict, summary_dict
 from tests.fake_server import Reply, completion_body, ok, serve
 
 
@@ -147,7 +148,8 @@ def test_auto_mode_falls_back_to_json_mode_when_json_schema_is_refused():
 
 
 def test_llama_cpp_context_overflow_is_an_article_too_long_error():
-    """llama-server's 400 for a prompt longer than its context names both sizes and the fix; no retry."""
+    """llama-server's 400 for a prompt longer than its context, when no chunk could fit either: one line with
+    the numbers and the fix, one request."""
     body = {
         "error": {
             "code": 400,
@@ -159,10 +161,36 @@ def test_llama_cpp_context_overflow_is_an_article_too_long_error():
     }
     with (
         serve(lambda request: Reply(status=400, body=body)) as server,
-        pytest.raises(ArticleTooLongError, match=r"needs 9,412 tokens but the context holds 8,192.*--n-ctx"),
+        pytest.raises(ArticleTooLongError, match=r"8,192-token context leaves 0 tokens for a chunk.*--max-tokens"),
     ):
         Summarizer(backend_for(server.base_url), settings=Settings(strategy="single")).run(ARTICLE)
     assert len(server.requests) == 1
+
+
+def test_a_server_that_reports_its_context_gets_a_long_article_in_chunks_that_fit():
+    """llama.cpp says how many tokens the refused prompt had and how many its context holds: the article is
+    planned again in chunks sized from those numbers, and every chunk's request fits."""
+    article = (
+        ARTICLE + "\n\n" + "".join(f"Update {n}: no statement yet; the hall stays closed.\n\n" for n in range(400))
+    )
+    limit = 9000  # characters the fake's context holds: about 2,250 of its 4-character tokens
+    answer = chat_answer_from_summary(summary_dict())
+
+    def handler(request):
+        size = sum(len(m["content"]) for m in request["messages"])
+        if size > limit:
+            error = {"type": "exceed_context_size_error", "n_prompt_tokens": size // 4, "n_ctx": limit // 4}
+            return Reply(status=400, body={"error": {"code": 400, "message": "too long", **error}})
+        return ok(answer(request["messages"], request))
+
+    with serve(handler) as server:
+        settings = Settings(strategy="focused", max_tokens=100)
+        result = Summarizer(backend_for(server.base_url), settings=settings).run(article)
+    sizes = [sum(len(m["content"]) for m in r["messages"]) for r in server.requests]
+    assert sizes[0] > limit
+    assert all(size <= limit for size in sizes[1:])
+    assert result.meta.chunks >= 3
+    assert [p.name for p in result.summary.parties] == ["Northland", "Southland"]
 
 
 def test_auto_mode_detects_a_server_that_silently_ignores_the_schema():
