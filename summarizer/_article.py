@@ -95,9 +95,10 @@ def decode_article(data: bytes, name: str) -> str:
     encoding = bom_encoding(data[:4]) or "utf-8"
     sample = data[:_BINARY_SNIFF_BYTES]
     if encoding == "utf-8" and b"\x00" in sample:
-        if _looks_like_bomless_utf16(sample):
+        if (order := _bomless_utf16_order(sample)) is not None:
             raise ArticleError(
-                f"{name}: looks like UTF-16 text without a byte-order mark; convert it, e.g. iconv -f UTF-16LE -t UTF-8"
+                f"{name}: looks like UTF-16 text without a byte-order mark; "
+                f"convert it, e.g. iconv -f UTF-16{order} -t UTF-8"
             )
         raise ArticleError(f"{name}: looks like a binary file (it contains NUL bytes), not article text")
     try:
@@ -114,12 +115,17 @@ def decode_article(data: bytes, name: str) -> str:
     return check_article_text(text, name)
 
 
-def _looks_like_bomless_utf16(sample: bytes) -> bool:
-    """ASCII-heavy UTF-16 has a NUL in every other byte; binary formats do not."""
+def _bomless_utf16_order(sample: bytes) -> str | None:
+    """``"LE"`` or ``"BE"`` for ASCII-heavy UTF-16 (a NUL in every other byte: odd bytes in little-endian,
+    even ones in big-endian); None for anything else, binary formats included."""
     if len(sample) < 4:
-        return False
+        return None
     odd, even = sample[1::2], sample[0::2]
-    return max(odd.count(0) / len(odd), even.count(0) / max(1, len(even))) > 0.9
+    if odd.count(0) / len(odd) > 0.9:
+        return "LE"
+    if even.count(0) / len(even) > 0.9:
+        return "BE"
+    return None
 
 
 def replace_lone_surrogates(text: str) -> str:
@@ -148,13 +154,29 @@ def html_main_text(markup: str | bytes, path: Path | str = "html") -> str:
     import trafilatura  # imported here: it takes a moment, and plain-text runs never need it
 
     if isinstance(markup, bytes):
-        from w3lib.encoding import html_to_unicode
+        from w3lib.encoding import html_body_declared_encoding, html_to_unicode
 
-        markup = html_to_unicode(None, markup, auto_detect_fun=_guess_encoding)[1]
+        declared = html_body_declared_encoding(markup)
+        if declared not in (None, "utf-8") and bom_encoding(markup[:4]) is None and _is_utf8_beyond_ascii(markup):
+            # A page re-saved as UTF-8 that still declares its old single-byte charset: UTF-8 bytes beyond
+            # ASCII almost never decode by chance, and reading them as the declaration says garbles names.
+            markup = markup.decode("utf-8")
+        else:
+            markup = html_to_unicode(None, markup, auto_detect_fun=_guess_encoding)[1]
     text = trafilatura.extract(markup, include_comments=False, include_tables=False, favor_recall=True)
     if not text or not text.strip():
         raise ArticleError(f"{path}: no article text found in the HTML")
     return str(text)
+
+
+def _is_utf8_beyond_ascii(data: bytes) -> bool:
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _guess_encoding(data: bytes) -> str | None:

@@ -106,7 +106,9 @@ class ResultsFile:
         self.done_ids.add(str(record["id"]))
 
     def close(self) -> None:
-        self._file.close()
+        # On a full disk the last flush fails again; what reached the file is trimmed by the next run.
+        with contextlib.suppress(OSError):
+            self._file.close()
 
 
 def _record(item: InputRecord, outcome: SummaryResult | SummaryFailure, meta: RunMeta | None) -> dict[str, Any]:
@@ -141,6 +143,7 @@ class BatchRunner:
         self.progress = progress
         self.tally = BatchTally()
         self._stopping = False
+        self._write_error: ConfigurationError | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     def interrupt(self) -> None:
@@ -216,7 +219,11 @@ class BatchRunner:
                 gate.release()
             if isinstance(outcome, SummaryResult) and self.cache is not None and key is not None:
                 self.cache.put(key, outcome.to_dict(), labels=labels)
-            self._write(item, outcome, outcome.meta if isinstance(outcome, SummaryResult) else None)
+            try:
+                self._write(item, outcome, outcome.meta if isinstance(outcome, SummaryResult) else None)
+            except ConfigurationError as exc:  # the output cannot take records (disk full): start no more
+                self._write_error = self._write_error or exc
+                self._stopping = True
 
         started: list[asyncio.Task[None]] = []
         for item, key in pending:
@@ -229,12 +236,10 @@ class BatchRunner:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         if started:
-            outcomes = await asyncio.gather(*started, return_exceptions=True)
-            # A record that could not be written (the output's disk is full) stops the run, loudly;
-            # cancelled articles (a second Ctrl-C) are counted as abandoned, not as errors.
-            for outcome in outcomes:
-                if isinstance(outcome, Exception) and not isinstance(outcome, asyncio.CancelledError):
-                    raise outcome
+            await asyncio.gather(*started, return_exceptions=True)
+        if self._write_error is not None:
+            # Summaries already made are in the result cache: a rerun after freeing space costs no model time.
+            raise self._write_error
 
     def _write(
         self, item: InputRecord, outcome: SummaryResult | SummaryFailure, meta: RunMeta | None, *, cached: bool = False

@@ -5,7 +5,8 @@ an empty text or a repeated id becomes a record with an ``error`` naming the
 file or line, and the rest is read on. HTML is decoded as the page declares
 (w3lib: byte-order mark, then ``<meta charset>``, then a guess) and reduced
 to the article's main text by trafilatura. A JSON string holding a lone
-surrogate escape (a caption cut mid-emoji) has it replaced by U+FFFD.
+surrogate escape (a caption cut mid-emoji), or a JSON line holding bytes that
+are not UTF-8, has them replaced by U+FFFD.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from ._article import (
     article_from_bytes,
     bom_encoding,
     check_article_text,
-    decode_article,
     replace_lone_surrogates,
 )
 from ._exceptions import ArticleError
@@ -108,7 +108,9 @@ def _read_jsonl(path: Path) -> Iterator[InputRecord]:
             if not raw.strip():
                 continue
             try:
-                line = raw if isinstance(raw, str) else decode_article(raw, source)
+                # A JSON line is text of the whole file: bytes that are not UTF-8 (an emoji cut in half by a
+                # byte-level truncation) become U+FFFD in their record rather than costing it.
+                line = raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
                 document = json.loads(line.lstrip("\ufeff"))
             except json.JSONDecodeError as exc:
                 error = ArticleError(f"{source}: not valid JSON ({exc.msg} at column {exc.colno})")

@@ -66,6 +66,7 @@ class DropReason(StrEnum):
     not_a_person = "not_a_person"
     mediator_or_side = "mediator_or_side"
     incomplete_claim = "incomplete_claim"
+    over_limit = "over_limit"
 
 
 #: The reasons that mean an item is not supported by the article's words.

@@ -212,6 +212,9 @@ class Summarizer:
             "mode": s.mode if s.base_url else None,
             "language": s.language,
             "without": sorted(s.without),
+            # The context decides the chunks a long article is read in, and so the answer.
+            "n_ctx": s.n_ctx if not s.base_url else None,
+            "max_chunks": s.max_chunks,
         }
         return {
             "model": s.model_identity(served_model=lambda: self.backend.model_id),
@@ -290,7 +293,9 @@ class Summarizer:
         def estimate(messages: list[dict[str, str]]) -> int:
             return round(sum(len(m["content"]) for m in messages) / chars_per_token)
 
-        return self._job(text, window=exc.context_window, count=estimate)
+        rechunked = self._job(text, window=exc.context_window, count=estimate)
+        rechunked.started = job.started  # the refused attempt counts in the article's seconds
+        return rechunked
 
     def run_many(self, texts: Iterable[str], *, concurrency: int | None = None) -> list[SummaryResult | SummaryFailure]:
         """Summarize many articles, in input order; one article's failure does not stop the others.
@@ -331,6 +336,11 @@ class Summarizer:
         if not article.text.strip():
             raise ArticleError("article: the article has no visible text (only spaces or invisible characters)")
         reading = read(article.text, self.settings.language)
+        if reading.withheld and self._progress is not None:
+            self._progress(
+                f"withheld {len(reading.withheld)} passage(s) that address an AI system, not the reader "
+                "(meta.withheld_passages)"
+            )
         backend = self.backend
         without, accepts_enum = self.settings.without, backend.accepts_enum
         chunks = self._chunks(backend, reading, window=window, count=count)
@@ -361,18 +371,24 @@ class Summarizer:
         whole = [(0, len(article))]
         window = window or backend.context_window
         count = count or backend.count_tokens
-        first = self.strategy.passes[0]
-        sized = count(self.prompts.messages(first.name, article, first.response_model))
-        if window is None or sized is None:
+        # Each pass's prompt as it will be sent (the disputes pass repeats its candidate passages after
+        # the article), and as it would be with no article and no passages: the template's own size.
+        requests = [r for step in self.strategy.passes if (r := step.request(reading)) is not None]
+        sized = [count(self.prompts.messages(r.pass_name, article, r.response_model, r.values)) for r in requests]
+        if window is None or not sized or any(n is None for n in sized):
             return whole  # a server that does not say: it answers a prompt too long with its own error
-        bare = count(self.prompts.messages(first.name, "", first.response_model)) or 0
+        bare = max(
+            count(self.prompts.messages(r.pass_name, "", r.response_model, dict.fromkeys(r.values, ""))) or 0
+            for r in requests
+        )
         room = window - self.settings.max_tokens - _PROMPT_RESERVE
-        article_tokens = max(1, sized - bare)
-        chars_per_token = len(article) / article_tokens
-        # The disputes pass repeats its candidate passages after the article; they must fit beside it.
-        candidates = sum(len(" ".join(p)) for p in reading.passages) / chars_per_token
-        if sized + candidates <= room:
+        largest = max(n for n in sized if n is not None)
+        if largest <= room:
             return whole
+        first = requests[0]
+        with_article = count(self.prompts.messages(first.pass_name, article, first.response_model)) or 0
+        without = count(self.prompts.messages(first.pass_name, "", first.response_model)) or 0
+        chars_per_token = len(article) / max(1, with_article - without)
         # A chunk may take half of what the prompts leave: its candidate passages, at most its own
         # sentences, take no more than the other half.
         budget = (room - bare) // 2
@@ -404,7 +420,7 @@ class Summarizer:
         self._check_fits(job.backend, messages)
         job.log.base_messages = len(messages)
         if request.pass_name == "reground":
-            job.log.regrounded = sum(len(items) for items in request.items.values())
+            job.log.regrounded += sum(len(items) for items in request.items.values())
         token = current_request.set(request)
         try:
             with self._extraction_errors(job.log):

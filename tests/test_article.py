@@ -26,12 +26,22 @@ def test_reads_utf16_and_utf32_by_their_byte_order_mark(tmp_path, encoding):
     assert read_article(path) == text
 
 
-def test_utf16_without_a_bom_is_named_with_the_fix(tmp_path):
+@pytest.mark.parametrize(("codec", "order"), [("utf-16-le", "LE"), ("utf-16-be", "BE")])
+def test_utf16_without_a_bom_is_named_with_the_fix(tmp_path, codec, order):
     path = tmp_path / "nobom.txt"
-    path.write_bytes("Ministers met in Geneva on Tuesday.".encode("utf-16-le"))
-    with pytest.raises(ArticleError, match=r"UTF-16 text without a byte-order mark; convert it, e.g. iconv") as info:
+    path.write_bytes("Ministers met in Geneva on Tuesday.".encode(codec))
+    with pytest.raises(
+        ArticleError, match=rf"UTF-16 text without a byte-order mark; .* iconv -f UTF-16{order} "
+    ) as info:
         read_article(path)
     assert "\n" not in str(info.value)
+
+
+def test_a_page_resaved_as_utf8_that_still_declares_latin1_is_read_as_utf8(tmp_path):
+    page = "<html><head><meta charset=iso-8859-1></head><body><article><p>François Lefèvre met Zoë in Genève.</p>"
+    path = tmp_path / "resaved.html"
+    path.write_bytes((page + "</article></body></html>").encode("utf-8"))
+    assert read_article(path) == "François Lefèvre met Zoë in Genève."
 
 
 def test_an_html_file_is_read_as_its_page_declares(tmp_path):

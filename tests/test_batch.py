@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer import Settings, Summarizer
+from summarizer._batch import ResultsFile
 from summarizer._cache import ResultCache, cache_key
 from summarizer._inputs import read_inputs
 from summarizer.cli import app
@@ -142,6 +143,11 @@ def test_a_lone_surrogate_escape_costs_no_record(tmp_path, fake, cache_home):
     assert again.exit_code == 0
     assert "3 skipped" in again.stderr
     assert len(read_records(out)) == 3
+    cut = tmp_path / "cut.jsonl"  # a caption cut in the middle of an emoji's UTF-8 bytes
+    cut.write_bytes(json.dumps({"id": "d", "text": article(4)}).encode()[:-2] + b' \xf0\x9f\x8e"}\n')
+    assert CliRunner().invoke(app, ["batch", str(cut), "--out", str(out)]).exit_code == 0
+    assert read_records(out)[-1]["id"] == "d"
+    assert "summary" in read_records(out)[-1]
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
@@ -204,6 +210,42 @@ def test_an_unexpected_error_on_one_article_becomes_its_error_record(tmp_path, f
     assert records["n2"]["error"]["kind"] == "InternalError"
     assert "RuntimeError: boom" in records["n2"]["error"]["message"]
     assert "2 summarized, 0 from cache, 1 failed" in result.stderr
+
+
+def test_a_full_disk_stops_the_run_after_the_first_record_it_cannot_write(tmp_path, fake, cache_home):
+    class FullDisk:
+        def __init__(self):
+            self.writes = 0
+
+        def write(self, data):
+            self.writes += 1
+            if self.writes > 1:
+                raise OSError(28, "No space left on device")
+
+        def flush(self):
+            pass
+
+        def close(self):
+            raise OSError(28, "No space left on device")
+
+    feed = write_jsonl(tmp_path / "in.jsonl", [{"id": f"n{i}", "text": article(i)} for i in range(6)])
+    original = ResultsFile.__init__
+
+    def on_a_full_disk(self, path):
+        original(self, path)
+        self._file.close()
+        self._file = FullDisk()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ResultsFile, "__init__", on_a_full_disk)
+        result = CliRunner().invoke(
+            app, ["batch", str(feed), "--out", str(tmp_path / "out.jsonl"), "--concurrency", "1"]
+        )
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("summarize: error: --out ")
+    assert "cannot write (No space left on device)" in result.stderr
+    assert "Traceback" not in result.output
+    assert len(fake.tasks) <= 2 * 2  # two articles at most (meeting and disputes each), not all six
 
 
 def test_rerun_skips_what_is_done_and_the_cache_answers_repeats(tmp_path, fake, cache_home):

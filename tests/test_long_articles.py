@@ -87,6 +87,13 @@ def test_chunks_end_at_line_breaks_then_sentences_then_spaces_never_inside_a_cha
         chunk_spans(text, 0)
 
 
+def test_a_chunk_repeats_the_short_paragraph_that_ended_the_one_before():
+    text = "\n".join(f"Paragraph {n} says something." for n in range(6))  # 26 characters a line
+    chunks = [text[s:e] for s, e in chunk_spans(text, 110)]
+    assert chunks[0].splitlines()[-1] == chunks[1].splitlines()[0]
+    assert [c.splitlines()[0][:11] for c in chunks] == ["Paragraph 0", "Paragraph 2", "Paragraph 4"]
+
+
 def test_a_long_article_is_read_in_chunks_and_a_fact_only_at_its_end_reaches_the_summary():
     backend, result = run_long()
     summary = result.summary
@@ -111,7 +118,7 @@ def _chunks_of(backend):
     for text in seen:
         start = LONG.index(text, position)
         spans.append((start, start + len(text)))
-        position = start + len(text)
+        position = start + 1
     return spans
 
 
@@ -134,46 +141,85 @@ def test_too_long_for_any_chunk_or_for_the_chunk_limit_is_refused_before_any_mod
     assert backend.tasks == []
 
 
-def test_merging_keeps_one_entity_once_with_its_best_grounded_quote_and_moves_spans():
+def _person(name, quote, span, match, **fields):
+    evidence = {"quote": quote, "span": span, "match": match}
+    return {"name": name, "role": None, "side": None, "evidence": evidence, **fields}
+
+
+def test_merging_keeps_one_entity_once_by_its_fullest_name_with_its_best_quote_and_moves_spans():
     first = ArticleSummary.model_validate(
         summary_dict(
-            participants=[
-                {
-                    "name": "Ada Brook",
-                    "role": None,
-                    "side": None,
-                    "evidence": {"quote": "Ada", "span": [0, 3], "match": "fuzzy"},
-                }
-            ],
+            summary="",
+            participants=[_person("Ada Brook", "Ada", [0, 3], "fuzzy")],
             mediators=[],
             disputed_claims=[],
         )
     )
     second = ArticleSummary.model_validate(
         summary_dict(
+            summary="Second chunk's summary.",
             participants=[
-                {
-                    "name": "Brook",
-                    "role": None,
-                    "side": None,
-                    "evidence": {"quote": "Brook", "span": [4, 9], "match": "exact"},
-                },
-                {
-                    "name": "Tomas Rehn",
-                    "role": None,
-                    "side": None,
-                    "evidence": {"quote": "Rehn", "span": [10, 14], "match": "exact"},
-                },
+                _person("Brook", "Brook", [4, 9], "exact", role="envoy"),
+                _person("Tomas Rehn", "Rehn", [10, 14], "exact"),
             ],
             meeting={"status": "unclear", "date": None, "location": "Oslo"},
         )
     )
     merged = merge_summaries([(0, first), (100, second)])
-    assert [(p.name, p.evidence.span) for p in merged.participants] == [
-        ("Brook", (104, 109)),
-        ("Tomas Rehn", (110, 114)),
+    assert [(p.name, p.role, p.evidence.span) for p in merged.participants] == [
+        ("Ada Brook", "envoy", (104, 109)),
+        ("Tomas Rehn", None, (110, 114)),
     ]
     assert [p.name for p in merged.parties] == ["Northland", "Southland"]
     assert len(merged.disputed_claims) == 1
     assert (merged.meeting.status.value, merged.meeting.date, merged.meeting.location) == ("held", "Wednesday", "Oslo")
-    assert merged.summary == first.summary
+    assert merged.summary == "Second chunk's summary."  # the first chunk had none
+
+
+def test_merged_lists_keep_to_the_contracts_limits_and_list_the_rest_as_dropped():
+    def chunk(n):
+        topics = [{"label": f"subject {n}-{k}", "detail": "", "evidence": None} for k in range(3)]
+        return ArticleSummary.model_validate(summary_dict(topics=topics, disputed_claims=[]))
+
+    merged = merge_summaries([(i * 100, chunk(i)) for i in range(5)])
+    ArticleSummary.model_validate(merged.model_dump(mode="json"))  # what the schema allows
+    assert len(merged.topics) == 8
+    assert [d.reason.value for d in merged.dropped] == ["over_limit"] * 7
+    assert merged.topics[0].label == "subject 0-0"
+
+
+def test_a_claim_that_only_shares_words_with_another_is_not_merged_into_it():
+    def chunk(claim):
+        claims = [{"claim": claim, "claimed_by": ["A"], "disputed_by": ["B"], "stance": "denied", "evidence": None}]
+        return ArticleSummary.model_validate(summary_dict(disputed_claims=claims))
+
+    merged = merge_summaries(
+        [
+            (0, chunk("Estmark agreed to reopen the rail crossing.")),
+            (
+                50,
+                chunk(
+                    "Solberg said Estmark agreed to reopen the rail crossing by December after a long night of talks."
+                ),
+            ),
+        ]
+    )
+    assert len(merged.disputed_claims) == 2
+    repeated = merge_summaries(
+        [
+            (0, chunk("Estmark agreed to reopen the crossing.")),
+            (50, chunk("Estmark had agreed to reopen the crossing.")),
+        ]
+    )
+    assert len(repeated.disputed_claims) == 1
+
+
+def test_a_language_read_by_the_model_alone_is_chunked_by_its_largest_pass_not_failed_after_a_call():
+    # No denial cue list for Croatian: the disputes pass repeats the first 40 sentences after the article,
+    # so that pass, not the meeting pass, decides whether the article fits.
+    sentence = "Delegacije su razgovarale o cesti, mostu, luci i carini, a novinari su čekali ispred zgrade. "
+    article = HEAD + sentence * 80
+    backend, result = run_long(article, language="hr")
+    assert result.meta.chunks > 1
+    sizes = [sum(len(str(m["content"]).split()) for m in r["messages"]) for r in backend.requests]
+    assert max(sizes) <= 3000 - 200

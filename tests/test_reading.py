@@ -165,9 +165,24 @@ def test_injection_wording_is_found_in_several_forms_and_languages(text):
     assert read(f"Ministers met in Oslo on Monday. {text} They discussed fish.").withheld
 
 
-def test_ordinary_news_about_instructions_is_not_withheld():
-    article = (
+@pytest.mark.parametrize(
+    "article",
+    [
         "The court said the agency had ignored its instructions. Officials denied the report, "
-        "and the system of permits stays in place. The assistant minister met the AI lab's chief."
-    )
+        "and the system of permits stays in place. The assistant minister met the AI lab's chief.",
+        "The union asked management to disregard the previous guidelines on overtime. Ada Brook chaired.",
+        "Lawmakers voted to override the prior rules on tenders. The minister denied the report.",
+        "The draft rules apply to any AI processing biometric data, the ministry said.",
+    ],
+)
+def test_ordinary_news_about_instructions_rules_and_ai_is_not_withheld(article):
     assert read(article).withheld == ()
+
+
+def test_injection_words_quoted_inside_a_paragraph_withhold_that_sentence_alone():
+    article = (
+        "Ministers met in Oslo. Hackers posted 'ignore all previous instructions' on the site. "
+        "The ministry denied the report."
+    )
+    ((start, end),) = read(article).withheld
+    assert article[start:end] == "Hackers posted 'ignore all previous instructions' on the site."

@@ -244,7 +244,8 @@ def test_inputs_11_and_13_a_batch_of_a_broken_jsonl_and_a_legacy_html_page(tmp_p
     people = [p["name"] for p in page["participants"]]
     assert any(name_matches(p, ["François Lefèvre"]) and "ç" in p for p in people)
     assert any("Mäkelä-Núñez" in p for p in people)
-    assert not {"impressum", "datenschutz", "home | region"} & set(json.dumps(page, ensure_ascii=False).lower().split())
+    dumped = json.dumps(page, ensure_ascii=False).lower()
+    assert not [word for word in ("impressum", "datenschutz", "home | region") if word in dumped]
     again = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert again.returncode == 0
     assert "4 skipped" in again.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import regex
@@ -31,7 +32,10 @@ class UngroundedItem:
 
 
 # A run of capitalised words ("Norland", "Central Commission"): in the summary sentence, what names someone.
-_NAME_RUN = regex.compile(r"\p{Lu}[\p{L}\p{M}\p{N}’'\-]*(?:\s+\p{Lu}[\p{L}\p{M}\p{N}’'\-]*)*")
+_WORD = r"\p{Lu}(?:[\p{L}\p{M}\p{N}’'\-]|\.(?=\p{Lu}))*"
+_NAME_RUN = regex.compile(rf"{_WORD}(?:\s+{_WORD})*")
+# Languages whose capitals mark every noun, not names: a summary sentence there is not checked.
+_NOUNS_CAPITALISED = frozenset({"de", "lb"})
 _OPENING = regex.compile(r"^[\s\"'“‘«„(\[]*$")
 
 
@@ -45,8 +49,9 @@ class Grounding:
     the article does not (recorded in ``dropped`` under the field ``summary``).
     """
 
-    def __init__(self, summary: ArticleSummary, article: str | ArticleIndex) -> None:
+    def __init__(self, summary: ArticleSummary, article: str | ArticleIndex, *, language: str = "en") -> None:
         self.article = article if isinstance(article, ArticleIndex) else ArticleIndex(article)
+        self.language = language
         self.summary, self.ungrounded = self._check(summary)
 
     def _check(self, summary: ArticleSummary) -> tuple[ArticleSummary, list[UngroundedItem]]:
@@ -123,18 +128,24 @@ class Grounding:
         """Each sentence of ``text`` that names someone the article does not, with the first such name.
 
         A name is a run of capitalised words; a lone capitalised word opening a
-        sentence is not taken for one ("Talks", "Two"). Scripts without case
-        are not checked.
+        sentence or following a colon is not taken for one ("Talks", "Two"),
+        nor is a day or month name of the article's language (Babel's CLDR
+        data). Scripts without case are not checked, nor are languages that
+        capitalise every noun (German, Luxembourgish).
         """
+        if self.language in _NOUNS_CAPITALISED:
+            return []
+        calendar = _calendar_words(self.language)
         found = []
         for sentence in sentences(text):
             for match in _NAME_RUN.finditer(sentence):
                 name = match.group()
-                if _OPENING.match(sentence[: match.start()]) and " " not in name:
+                opening = _OPENING.match(sentence[: match.start()]) or sentence[: match.start()].rstrip().endswith(":")
+                if (opening and " " not in name) or normalize(name) in calendar:
                     continue
                 # Every distinctive word must be the article's: a person's surname alone would let
-                # "the Arctic Council" pass on the article's "Island Council".
-                if not self.article.has_entity(name):
+                # "the Arctic Council" pass on the article's "Island Council". "U.N." is checked as "UN".
+                if not self.article.has_entity(name.replace(".", "")):
                     found.append((sentence, name))
                     break
         return found
@@ -181,6 +192,24 @@ class Grounding:
             updates[field] = kept
         updates["dropped"] = dropped
         return self.summary.model_copy(update=updates)
+
+
+@cache
+def _calendar_words(language: str) -> frozenset[str]:
+    """Day and month names of a language, normalised, from Babel's CLDR data (English's as well)."""
+    import babel
+    from babel.dates import get_day_names, get_month_names
+
+    words: set[str] = set()
+    for code in {language, "en"}:
+        try:
+            locale = babel.Locale.parse(code)
+        except (ValueError, TypeError, babel.UnknownLocaleError):
+            continue
+        for width in ("wide", "abbreviated"):
+            words.update(normalize(n) for n in get_day_names(width, locale=locale).values())
+            words.update(normalize(n) for n in get_month_names(width, locale=locale).values())
+    return frozenset(words)
 
 
 def _mentions(sentence: str, name: str) -> bool:

@@ -2,11 +2,14 @@
 
 Each chunk was summarized and grounded on its own, so its spans count from
 the chunk's start: they are moved by the chunk's offset. Then one entity is
-listed once (its best-grounded mention: an exact quote before a normalised
-or fuzzy one, the earlier chunk on a tie), one topic once, one claim once;
-the meeting's status is the first one a chunk could tell, its date and place
-the first given; the summary sentence is the first chunk's, where an article
-sets out what it is about.
+listed once: as first mentioned (a person by the fullest name given), with
+the best-grounded quote of its mentions (exact before normalised before
+fuzzy, the earlier on a tie) and any field the first left empty filled from
+a later one; one topic once, one claim once. A list longer than the contract
+allows keeps its first items and lists the rest in ``dropped``
+(``over_limit``). The meeting's status is the first one a chunk could tell,
+its date and place the first given; the summary sentence is the first
+chunk's that has one, where an article sets out what it is about.
 """
 
 from __future__ import annotations
@@ -18,14 +21,26 @@ from pydantic import BaseModel
 from rapidfuzz import fuzz
 
 from .._names import name_matches
-from .._schema import ArticleSummary, DisputedClaim, Evidence, MatchKind, Meeting, MeetingStatus
+from .._schema import (
+    MAX_ITEMS,
+    MAX_PEOPLE,
+    ArticleSummary,
+    DisputedClaim,
+    DroppedItem,
+    DropReason,
+    Evidence,
+    MatchKind,
+    Meeting,
+    MeetingStatus,
+    Participant,
+)
 from ..text import normalize
 
 __all__ = ["merge_summaries"]
 
 T = TypeVar("T", bound=BaseModel)
 
-# Claims worded this alike (rapidfuzz token-set ratio) by the same sides are one claim read twice.
+# Claims worded this alike (rapidfuzz token-sort ratio) by the same sides are one claim read twice.
 _SAME_CLAIM = 85
 _MATCH_RANK = {MatchKind.exact: 0, MatchKind.normalized: 1, MatchKind.fuzzy: 2, None: 3}
 
@@ -37,17 +52,37 @@ def merge_summaries(parts: Sequence[tuple[int, ArticleSummary]]) -> ArticleSumma
     moved = [_moved(summary, offset) for offset, summary in parts]
     if len(moved) == 1:
         return moved[0]
-    return moved[0].model_copy(
-        update={
-            "meeting": _meeting([s.meeting for s in moved]),
-            "parties": _once([i for s in moved for i in s.parties], lambda p: p.name, _same_name),
-            "participants": _once([i for s in moved for i in s.participants], lambda p: p.name, _same_name),
-            "mediators": _once([i for s in moved for i in s.mediators], lambda m: m.name, _same_name),
-            "topics": _once([i for s in moved for i in s.topics], lambda t: t.label, _same_label),
-            "disputed_claims": _once([i for s in moved for i in s.disputed_claims], lambda c: c.claim, _same_claim),
-            "dropped": [d for s in moved for d in s.dropped],
-        }
-    )
+    head = next((s for s in moved if s.summary.strip()), moved[0])
+    # Sentences dropped from a summary that is not shown are no news to the reader.
+    dropped = [d for s in moved for d in s.dropped if d.field != "summary" or s is head]
+    lists: dict[str, list[BaseModel]] = {
+        "parties": list(_once([i for s in moved for i in s.parties], _name, _same_name)),
+        "participants": list(_once([i for s in moved for i in s.participants], _name, _same_name)),
+        "mediators": list(_once([i for s in moved for i in s.mediators], _name, _same_name)),
+        "topics": list(_once([i for s in moved for i in s.topics], _label, _same_label)),
+        "disputed_claims": list(_once([i for s in moved for i in s.disputed_claims], _claim, _same_claim)),
+    }
+    for field, items in lists.items():
+        limit = MAX_PEOPLE if field == "participants" else MAX_ITEMS
+        for item in items[limit:]:
+            detail = f"more than {limit} {field} across the article's chunks; the first {limit} are kept"
+            dropped.append(
+                DroppedItem(field=field, item=item.model_dump(mode="json"), reason=DropReason.over_limit, detail=detail)
+            )
+        lists[field] = items[:limit]
+    return head.model_copy(update={"meeting": _meeting([s.meeting for s in moved]), **lists, "dropped": dropped})
+
+
+def _name(item: BaseModel) -> str:
+    return str(getattr(item, "name", ""))
+
+
+def _label(item: BaseModel) -> str:
+    return str(getattr(item, "label", ""))
+
+
+def _claim(item: BaseModel) -> str:
+    return str(getattr(item, "claim", ""))
 
 
 def _same_name(a: str, b: str) -> bool:
@@ -77,17 +112,31 @@ def _moved(summary: ArticleSummary, offset: int) -> ArticleSummary:
 
 
 def _once(items: list[T], key: Callable[[T], str], same: Callable[[str, str], bool]) -> list[T]:
-    """Each item once, in first-mention order, as its best-grounded mention."""
+    """Each item once, in first-mention order: the first mention, completed by the later ones."""
     kept: list[T] = []
     for item in items:
         for index, existing in enumerate(kept):
             if same(key(item), key(existing)) and _same_sides(item, existing):
-                if _rank(item) < _rank(existing):
-                    kept[index] = item
+                kept[index] = _completed(existing, item)
                 break
         else:
             kept.append(item)
     return kept
+
+
+def _completed(first: T, later: T) -> T:
+    """``first`` with the better-grounded evidence of the two, its empty fields filled from ``later``, and,
+    for a person, the fuller name."""
+    updates: dict[str, object] = {
+        name: getattr(later, name)
+        for name in type(first).model_fields
+        if getattr(first, name) in (None, "", []) and getattr(later, name) not in (None, "", [])
+    }
+    if _rank(later) < _rank(first):
+        updates["evidence"] = getattr(later, "evidence", None)
+    if isinstance(first, Participant) and isinstance(later, Participant) and len(later.name) > len(first.name):
+        updates["name"] = later.name
+    return first.model_copy(update=updates)
 
 
 def _same_sides(item: BaseModel, existing: BaseModel) -> bool:
@@ -100,7 +149,8 @@ def _same_sides(item: BaseModel, existing: BaseModel) -> bool:
 
 
 def _same_claim(a: str, b: str) -> bool:
-    return fuzz.token_set_ratio(normalize(a), normalize(b)) >= _SAME_CLAIM
+    # Sorted tokens, not a token set: a claim is not the same as a longer one that holds its words.
+    return fuzz.token_sort_ratio(normalize(a), normalize(b)) >= _SAME_CLAIM
 
 
 def _rank(item: BaseModel) -> int:

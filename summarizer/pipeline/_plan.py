@@ -105,7 +105,7 @@ def plan(
     request = _evidence_request(summary, phrases, accepts_enum)
     if request is not None:
         summary = _with_quotes(summary, (yield request))
-    grounding = Grounding(summary, reading.article)
+    grounding = Grounding(summary, reading.article, language=reading.language)
     if grounding.ungrounded and "reground" not in without:
         grounding.replace(_corrected_items((yield _reground_request(strategy, grounding))))
     return grounding

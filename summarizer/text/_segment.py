@@ -112,8 +112,11 @@ def chunk_spans(text: str, max_chars: int) -> list[tuple[int, int]]:
 
     Chunks end at line breaks where they can, else between sentences, else
     at a space, and only as a last resort between two characters a reader
-    sees as one each (never inside a grapheme cluster). Whitespace between
-    chunks belongs to none of them. Raises ``ValueError`` if ``max_chars`` < 1.
+    sees as one each (never inside a grapheme cluster). A chunk begins with
+    the line or sentence that ended the one before when that is short (at
+    most a quarter of ``max_chars``), so a report and a denial in the next
+    paragraph meet in one chunk; otherwise whitespace between chunks belongs
+    to none of them. Raises ``ValueError`` if ``max_chars`` < 1.
     """
     if max_chars < 1:
         raise ValueError(f"max_chars must be at least 1, got {max_chars}")
@@ -128,11 +131,17 @@ def chunk_spans(text: str, max_chars: int) -> list[tuple[int, int]]:
         for s_start, s_end in sentence_spans(text[start:end]):
             units.extend(_pieces(text, start + s_start, start + s_end, max_chars))
     chunks: list[tuple[int, int]] = []
+    previous: tuple[int, int] | None = None
     for start, end in units:
         if chunks and end - chunks[-1][0] <= max_chars:
             chunks[-1] = (chunks[-1][0], end)
+        elif previous is not None and previous[1] - previous[0] <= max_chars // 4 and end - previous[0] <= max_chars:
+            # A report in one paragraph and its denial in the next must meet in one chunk: a new chunk
+            # repeats the short line or sentence that ended the one before.
+            chunks.append((previous[0], end))
         else:
             chunks.append((start, end))
+        previous = (start, end)
     return chunks
 
 
