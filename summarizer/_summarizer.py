@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
@@ -70,8 +69,6 @@ _PROMPT_RESERVE = 512
 _MIN_CHUNK_TOKENS = 256
 # Characters per token vary along an article (names, numbers): chunks are cut a little short of the budget.
 _CHUNK_SAFETY = 0.85
-# Room above an even share of the article for each chunk, so cutting at line breaks needs no extra chunk.
-_EVEN_SLACK = 1.15
 
 
 @dataclass(frozen=True)
@@ -401,12 +398,7 @@ class Summarizer:
                 f"tokens for a chunk of it after the prompts and {self.settings.max_tokens:,} for the answer; "
                 "raise the context (--n-ctx, or the server's) or lower --max-tokens"
             )
-        largest = max(1, int(budget * chars_per_token * _CHUNK_SAFETY))
-        chunks = chunk_spans(article, largest)
-        # As many chunks, but of even sizes: a last chunk of a few lines reads them without the context
-        # that tells a small model who is who.
-        even = chunk_spans(article, min(largest, math.ceil(len(article) / len(chunks) * _EVEN_SLACK)))
-        chunks = even if len(even) <= len(chunks) else chunks
+        chunks = chunk_spans(article, max(1, int(budget * chars_per_token * _CHUNK_SAFETY)))
         if len(chunks) > self.settings.max_chunks:
             raise ArticleTooLongError(
                 f"the article is too long: {len(article):,} characters would be read in {len(chunks)} chunks at "
