@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--seed", type=Path, default=SEED)
     args = parser.parse_args()
 
-    rows = []
+    rows: list[tuple[int, float, str, str, str, str, str]] = []
     with Summarizer(settings=Settings(model=args.model)) as summarizer:
         for entries in args.entries:
             article = live_blog(args.seed, entries)
@@ -73,18 +73,18 @@ def main() -> None:
                 (
                     entries,
                     size_kb,
-                    result.meta.chunks,
+                    str(result.meta.chunks),
                     f"{seconds:.1f}",
                     f"{seconds / size_kb * 10:.1f}",
-                    result.meta.completion_tokens,
+                    str(result.meta.completion_tokens),
                     ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in found.items()),
                 )
             )
             print(f"N={entries}: {rows[-1]}", file=sys.stderr, flush=True)
     print("| updates | KB | chunks | seconds | s per 10 KB | output tokens | facts found |")
     print("|---|---|---|---|---|---|---|")
-    for entries, size_kb, chunks, seconds, per10, tokens, found_text in rows:
-        print(f"| {entries} | {size_kb:.1f} | {chunks} | {seconds} | {per10} | {tokens} | {found_text} |")
+    for entries, size_kb, chunks, took, per10, tokens, found_text in rows:
+        print(f"| {entries} | {size_kb:.1f} | {chunks} | {took} | {per10} | {tokens} | {found_text} |")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@ from pathlib import Path
 
 def live_blog(seed: Path, entries: int) -> str:
     """The blog with ``entries`` updates between head and tail, paragraphs separated by blank lines."""
-    head, templates, tail = [], [], []
+    head: list[str] = []
+    templates: list[str] = []
+    tail: list[str] = []
     for line in seed.read_text(encoding="utf-8").splitlines():
         kind, _, text = line.partition("|")
         {"H": head, "E": templates, "T": tail}.get(kind, []).append(text)

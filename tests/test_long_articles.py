@@ -166,7 +166,7 @@ def test_merging_keeps_one_entity_once_by_its_fullest_name_with_its_best_quote_a
         )
     )
     merged = merge_summaries([(0, first), (100, second)])
-    assert [(p.name, p.role, p.evidence.span) for p in merged.participants] == [
+    assert [(p.name, p.role, p.evidence.span if p.evidence else None) for p in merged.participants] == [
         ("Ada Brook", "envoy", (104, 109)),
         ("Tomas Rehn", None, (110, 114)),
     ]

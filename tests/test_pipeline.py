@@ -176,7 +176,7 @@ def test_a_failed_call_closes_the_plan():
         made.steps = watched()
         return made
 
-    summarizer._job = job  # type: ignore[method-assign]
+    summarizer._job = job  # type: ignore[method-assign,assignment]
     with pytest.raises(ConfigurationError, match="boom"):
         summarizer.run(ARTICLE)
     assert closed == [True]

@@ -227,8 +227,11 @@ def test_inputs_15_a_long_live_blog_is_read_to_its_end(inputs):
     assert any("rail" in c.claim.lower() or "crossing" in c.claim.lower() for c in s.disputed_claims)
     for field in ITEM_FIELDS:
         for item in s.items(field):
-            start, end = item.evidence.span  # type: ignore[union-attr,misc]
-            assert article[start:end] == item.evidence.quote  # type: ignore[union-attr]
+            evidence = item.evidence
+            assert evidence is not None
+            assert evidence.span is not None
+            start, end = evidence.span
+            assert article[start:end] == evidence.quote
 
 
 def test_inputs_11_and_13_a_batch_of_a_broken_jsonl_and_a_legacy_html_page(tmp_path):
