@@ -142,8 +142,8 @@ def test_09_german_names_with_typographic_quotes(results):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the disputes pass now reads every German sentence, but the 1.5B model finds no dispute there, "
-    "misses the mediator (Vermittelt ... vom Schweizer Diplomaten) and names sides not in the article",
+    reason="told the language and pointed at the German denial passage, the 1.5B now gives both sides and the "
+    "dispute (with claimant and denier swapped), but misses the mediator (Vermittelt ... vom Schweizer Diplomaten)",
 )
 def test_09_german_sides_mediator_and_dispute(results):
     _, result = results["09"]
@@ -216,6 +216,16 @@ def test_inputs_03_a_spanish_article_keeps_its_own_words(inputs):
     assert has(s, "mediators", "Defensoría del Pueblo")
     assert len(s.parties) == 2
     assert not [d for d in s.dropped if d.reason is DropReason.name_not_in_article]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the 1.5B takes the ministry's denial sentence for the claim and swaps the sides (claimant and denier "
+    "confused: the kind issue 16 measures as claims-strict)",
+)
+def test_inputs_03_the_unions_figure_is_the_claim_the_ministry_denies(inputs):
+    _, result = inputs["03"]
+    assert claim_between(result.summary, "sindicato", "ministerio")
 
 
 def test_inputs_15_a_long_live_blog_is_read_to_its_end(inputs):
