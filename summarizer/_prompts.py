@@ -108,9 +108,16 @@ class PromptSet:
 _FENCE_TAG = re.compile(r"<(/?)(article)\b", re.IGNORECASE)
 
 
+# Chat templates mark turns with tokens such as <|im_start|>; a server may read them as special tokens even
+# inside a message, so an article that writes one could open a turn of its own.
+_SPECIAL_TOKEN = re.compile(r"<\|")
+
+
 def fenced(article: str) -> str:
-    """``article`` as a prompt shows it: any ``<article>`` or ``</article>`` tag of its own defused (``‹/article``)."""
-    return _FENCE_TAG.sub(lambda m: f"\u2039{m.group(1)}{m.group(2)}", article)
+    """``article`` as a prompt shows it: any ``<article>`` or ``</article>`` tag of its own, and any chat-template
+    token opener ``<|``, defused (``‹/article``, ``‹|``)."""
+    article = _FENCE_TAG.sub(lambda m: f"\u2039{m.group(1)}{m.group(2)}", article)
+    return _SPECIAL_TOKEN.sub("\u2039|", article)
 
 
 @cache
