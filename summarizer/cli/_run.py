@@ -34,7 +34,14 @@ from ._options import (
 
 @app.command(_DEFAULT_COMMAND)
 def run(
-    articles: Annotated[list[str], typer.Argument(help="Article text files, or - to read stdin.", show_default=False)],
+    articles: Annotated[
+        list[str],
+        typer.Argument(
+            help="Article files (.txt/.md in UTF-8, or UTF-16/32 with a byte-order mark; .html/.htm pages, "
+            "decoded as they declare), or - to read stdin. An article longer than the context is read in chunks.",
+            show_default=False,
+        ),
+    ],
     fmt: Annotated[
         OutputFormat,
         typer.Option(
