@@ -169,9 +169,7 @@ def html_main_text(markup: str | bytes, path: Path | str = "html") -> str:
     return str(text)
 
 
-def _is_utf8_beyond_ascii(data: bytes) -> bool:
-    if data.isascii():
-        return False
+def _is_utf8(data: bytes) -> bool:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -179,13 +177,15 @@ def _is_utf8_beyond_ascii(data: bytes) -> bool:
     return True
 
 
+def _is_utf8_beyond_ascii(data: bytes) -> bool:
+    return not data.isascii() and _is_utf8(data)
+
+
 def _guess_encoding(data: bytes) -> str | None:
     """For a page that declares no charset: UTF-8 when it decodes, else charset-normalizer's best guess."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
+    if _is_utf8(data):
+        return "utf-8"
+    from charset_normalizer import from_bytes
 
-        best = from_bytes(data).best()
-        return best.encoding if best is not None else None
-    return "utf-8"
+    best = from_bytes(data).best()
+    return best.encoding if best is not None else None

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 
 from .text import contains_words, normalize
 
-__all__ = ["name_matches"]
+__all__ = ["name_matches", "same_name"]
 
 _FUZZY_THRESHOLD = 90
 _MAX_EXTRA_WORDS = 4
@@ -36,3 +36,8 @@ def name_matches(prediction: str, aliases: Sequence[str]) -> bool:
     """Whether ``prediction`` names the entity whose acceptable names are ``aliases``."""
     p = normalize(prediction)
     return any(_normalized_match(p, normalize(a)) for a in aliases)
+
+
+def same_name(one: str, other: str) -> bool:
+    """One entity under two spellings, either way round ("Artsakh foreign ministry" and "Artsakh")."""
+    return name_matches(one, [other]) or name_matches(other, [one])

@@ -377,21 +377,19 @@ class Summarizer:
         sized = [count(self.prompts.messages(r.pass_name, article, r.response_model, r.values)) for r in requests]
         if window is None or not sized or any(n is None for n in sized):
             return whole  # a server that does not say: it answers a prompt too long with its own error
-        bare = max(
+        room = window - self.settings.max_tokens - _PROMPT_RESERVE
+        if max(n or 0 for n in sized) <= room:
+            return whole
+        bare = [
             count(self.prompts.messages(r.pass_name, "", r.response_model, dict.fromkeys(r.values, ""))) or 0
             for r in requests
-        )
-        room = window - self.settings.max_tokens - _PROMPT_RESERVE
-        largest = max(n for n in sized if n is not None)
-        if largest <= room:
-            return whole
-        first = requests[0]
-        with_article = count(self.prompts.messages(first.pass_name, article, first.response_model)) or 0
-        without = count(self.prompts.messages(first.pass_name, "", first.response_model)) or 0
-        chars_per_token = len(article) / max(1, with_article - without)
+        ]
+        # The article's own tokens, from a pass that adds nothing of it but the article (the meeting pass).
+        plain = next((i for i, r in enumerate(requests) if not r.values), 0)
+        chars_per_token = len(article) / max(1, (sized[plain] or 0) - bare[plain])
         # A chunk may take half of what the prompts leave: its candidate passages, at most its own
         # sentences, take no more than the other half.
-        budget = (room - bare) // 2
+        budget = (room - max(bare)) // 2
         if budget < _MIN_CHUNK_TOKENS:
             raise ArticleTooLongError(
                 f"the article is too long for the model: its {window:,}-token context leaves {max(budget, 0):,} "

@@ -20,8 +20,9 @@ from typing import TypeVar
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
-from .._names import name_matches
+from .._names import name_matches, same_name
 from .._schema import (
+    ITEM_FIELDS,
     MAX_ITEMS,
     MAX_PEOPLE,
     ArticleSummary,
@@ -56,9 +57,9 @@ def merge_summaries(parts: Sequence[tuple[int, ArticleSummary]]) -> ArticleSumma
     # Sentences dropped from a summary that is not shown are no news to the reader.
     dropped = [d for s in moved for d in s.dropped if d.field != "summary" or s is head]
     lists: dict[str, list[BaseModel]] = {
-        "parties": list(_once([i for s in moved for i in s.parties], _name, _same_name)),
-        "participants": list(_once([i for s in moved for i in s.participants], _name, _same_name)),
-        "mediators": list(_once([i for s in moved for i in s.mediators], _name, _same_name)),
+        "parties": list(_once([i for s in moved for i in s.parties], _name, same_name)),
+        "participants": list(_once([i for s in moved for i in s.participants], _name, same_name)),
+        "mediators": list(_once([i for s in moved for i in s.mediators], _name, same_name)),
         "topics": list(_once([i for s in moved for i in s.topics], _label, _same_label)),
         "disputed_claims": list(_once([i for s in moved for i in s.disputed_claims], _claim, _same_claim)),
     }
@@ -85,10 +86,6 @@ def _claim(item: BaseModel) -> str:
     return str(getattr(item, "claim", ""))
 
 
-def _same_name(a: str, b: str) -> bool:
-    return name_matches(a, [b]) or name_matches(b, [a])
-
-
 def _same_label(a: str, b: str) -> bool:
     return normalize(a) == normalize(b)
 
@@ -97,9 +94,9 @@ def _moved(summary: ArticleSummary, offset: int) -> ArticleSummary:
     if offset == 0:
         return summary
     updates = {}
-    for field in ("parties", "participants", "mediators", "topics", "disputed_claims"):
+    for field in ITEM_FIELDS:
         items = []
-        for item in getattr(summary, field):
+        for item in summary.items(field):
             evidence: Evidence | None = getattr(item, "evidence", None)
             if evidence is not None and evidence.span is not None:
                 start, end = evidence.span

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from .._names import name_matches
+from .._names import name_matches, same_name
 from .._schema import (
     MAX_ITEMS,
     MAX_PEOPLE,
@@ -154,7 +154,7 @@ def _dedupe(
 
 def _untangle(claim: DisputedClaim) -> DisputedClaim:
     """Nobody disputes their own claim: drop claimants who are also listed as disputers, under any spelling."""
-    claimed_by = [name for name in claim.claimed_by if not any(_same_actor(name, o) for o in claim.disputed_by)]
+    claimed_by = [name for name in claim.claimed_by if not any(same_name(name, o) for o in claim.disputed_by)]
     return claim.model_copy(update={"claimed_by": claimed_by})
 
 
@@ -184,7 +184,7 @@ def align_roles(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
 
 def _align(claim: DisputedClaim, claimants: set[str], deniers: set[str]) -> DisputedClaim:
     def cast(names: list[str], role: set[str]) -> list[str]:
-        return [n for n in names if any(_same_actor(n, r) for r in role)]
+        return [n for n in names if any(same_name(n, r) for r in role)]
 
     claimed_by, disputed_by = list(claim.claimed_by), list(claim.disputed_by)
     for name in [n for n in claimed_by if n in disputed_by]:  # one side named twice: the wording decides which
@@ -214,7 +214,7 @@ def add_participants(summary: ArticleSummary, reading: Reading) -> ArticleSummar
     for name in reading.people:
         if len(participants) >= MAX_PEOPLE:
             break
-        if not any(_same_actor(name, p.name) for p in participants):
+        if not any(same_name(name, p.name) for p in participants):
             participants.append(Participant(name=name, role=None, side=None))
     return summary.model_copy(update={"participants": participants})
 
@@ -247,11 +247,6 @@ def _topic_words(text: str) -> set[str]:
 
 
 _LINKING_WORDS = _LEXICON.linking_words
-
-
-def _same_actor(one: str, other: str) -> bool:
-    """One actor under two spellings, either way round ("Artsakh foreign ministry" and "Artsakh")."""
-    return name_matches(one, [other]) or name_matches(other, [one])
 
 
 def _content_words(text: str) -> set[str]:
