@@ -26,7 +26,7 @@ from ._exceptions import ArticleError, ConfigurationError, SummarizerError
 from ._inputs import InputRecord
 from ._summarizer import RunMeta, Summarizer, SummaryFailure, SummaryResult
 
-__all__ = ["BatchRunner", "BatchTally", "ResultsFile"]
+__all__ = ["BatchRunner", "BatchTally", "ResultsFile", "cache_labels", "cached_result", "outcome_of"]
 
 
 @dataclass
@@ -56,6 +56,34 @@ class BatchTally:
     @property
     def left(self) -> int:
         return self.total - self.written
+
+
+async def outcome_of(summarizer: Summarizer, text: str) -> SummaryResult | SummaryFailure:
+    """The summary of ``text``, or the failure to record for it; never raises for one article's fault."""
+    try:
+        return await summarizer.arun(text)
+    except SummarizerError as exc:
+        return SummaryFailure.from_error(exc)
+    except Exception as exc:  # a bug on one article must not cost the corpus its record
+        return SummaryFailure(
+            kind="InternalError", message=f"{type(exc).__name__}: {exc} (a bug in summarizer; please report it)"
+        )
+
+
+def cached_result(cache: ResultCache | None, key: str | None) -> SummaryResult | None:
+    """The cached summary under ``key``, or None (no cache, no entry, or one another version wrote)."""
+    hit = cache.get(key) if cache is not None and key is not None else None
+    if hit is None:
+        return None
+    try:
+        return SummaryResult.from_dict(hit)
+    except (ValidationError, KeyError):  # written by another version of this package: a miss
+        return None
+
+
+def cache_labels(identity: dict[str, Any]) -> dict[str, str]:
+    """The readable labels stored beside a cached result (``summarize cache info``); the model is added by callers."""
+    return {k: str(v) for k, v in identity.items() if k in ("strategy", "prompt_version", "schema_version")}
 
 
 class ResultsFile:
@@ -174,7 +202,7 @@ class BatchRunner:
         self.tally.skipped = len(records) - len(todo)
         self.tally.total = len(todo)
         identity = self.summarizer.result_identity() if self.cache is not None and todo else {}
-        labels = {k: str(v) for k, v in identity.items() if k in ("strategy", "prompt_version", "schema_version")}
+        labels = cache_labels(identity)
         pending: list[tuple[InputRecord, str | None]] = []
         for item in todo:
             if item.error is not None or item.text is None:
@@ -182,7 +210,7 @@ class BatchRunner:
                 self._write(item, SummaryFailure.from_error(error), None)
                 continue
             key = cache_key(item.text, identity) if self.cache is not None else None
-            result = self._cached(key)
+            result = cached_result(self.cache, key)
             if result is not None:
                 self._write(item, result, result.meta.model_copy(update={"cached": True}), cached=True)
                 continue
@@ -191,15 +219,6 @@ class BatchRunner:
             labels["model"] = self.summarizer.backend.model_id
             await self._summarize(pending, labels)
 
-    def _cached(self, key: str | None) -> SummaryResult | None:
-        hit = self.cache.get(key) if self.cache is not None and key is not None else None
-        if hit is None:
-            return None
-        try:
-            return SummaryResult.from_dict(hit)
-        except (ValidationError, KeyError):  # written by another version of this package: a miss
-            return None
-
     async def _summarize(self, pending: list[tuple[InputRecord, str | None]], labels: dict[str, str]) -> None:
         limit = max(1, min(self.concurrency, self.summarizer.backend.max_concurrency))
         gate = asyncio.Semaphore(limit)
@@ -207,13 +226,7 @@ class BatchRunner:
         async def one(item: InputRecord, key: str | None) -> None:
             try:
                 self.tally.in_flight += 1
-                outcome: SummaryResult | SummaryFailure = await self.summarizer.arun(item.text or "")
-            except SummarizerError as exc:
-                outcome = SummaryFailure.from_error(exc)
-            except Exception as exc:  # a bug on one article must not cost the corpus its record
-                outcome = SummaryFailure(
-                    kind="InternalError", message=f"{type(exc).__name__}: {exc} (a bug in summarizer; please report it)"
-                )
+                outcome = await outcome_of(self.summarizer, item.text or "")
             finally:
                 self.tally.in_flight -= 1
                 gate.release()

@@ -27,7 +27,7 @@ from ._article import (
 )
 from ._exceptions import ArticleError
 
-__all__ = ["TEXT_SUFFIXES", "InputRecord", "read_inputs"]
+__all__ = ["TEXT_SUFFIXES", "InputRecord", "read_inputs", "record_from_document"]
 
 TEXT_SUFFIXES = (".txt", ".md")
 _EXTRA_FIELDS = ("url", "title", "published")
@@ -119,7 +119,7 @@ def _read_jsonl(path: Path) -> Iterator[InputRecord]:
             except ArticleError as exc:
                 yield InputRecord(id=source, source=source, error=exc)
                 continue
-            yield _from_document(_without_lone_surrogates(document), source)
+            yield record_from_document(_without_lone_surrogates(document), source)
 
 
 def _without_lone_surrogates(value: Any) -> Any:
@@ -132,7 +132,11 @@ def _without_lone_surrogates(value: Any) -> Any:
     return value
 
 
-def _from_document(document: Any, source: str) -> InputRecord:
+def record_from_document(document: Any, source: str) -> InputRecord:
+    """One article from a JSON object ``{"id", "text", "url"?, "title"?, "published"?}``.
+
+    A bad object (no id, a text that is not a string or is empty) gives a record carrying its error.
+    """
     if not isinstance(document, dict):
         return InputRecord(id=source, source=source, error=ArticleError(f"{source}: expected a JSON object"))
     raw_id = document.get("id")

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from .pipeline import ModelRequest, current_request
 __all__ = [
     "FunctionBackend",
     "ScriptedBackend",
+    "SummaryBackendFactory",
     "TaskBackend",
     "answer_from_summary",
     "chat_answer_from_summary",
@@ -221,6 +224,35 @@ def answer_from_summary(document: dict[str, Any]) -> Callable[[ModelRequest], An
         return parts[name]
 
     return answer
+
+
+@dataclass(frozen=True)
+class SummaryBackendFactory:
+    """Builds, in whatever process calls it (a Ray actor), a ``TaskBackend`` that answers from ``summary``.
+
+    A plain picklable value, so it can travel to workers the way a real
+    backend's settings do. ``delay`` (seconds) is slept before each answer, a
+    slow model for interrupt tests. ``require_env`` names an environment
+    variable that must be set where the backend is built (how a test sees an
+    API key reach a worker through Ray's runtime environment); its value is
+    never read back into an answer.
+    """
+
+    summary: dict[str, Any]
+    delay: float = 0.0
+    require_env: str | None = None
+
+    def __call__(self) -> TaskBackend:
+        if self.require_env is not None and not os.environ.get(self.require_env):
+            raise AssertionError(f"{self.require_env} is not set in the process building the backend")
+        answer = answer_from_summary(self.summary)
+        delay = self.delay
+
+        def slow(request: ModelRequest) -> Answer:
+            time.sleep(delay)
+            return answer(request)
+
+        return TaskBackend(slow if delay else answer)
 
 
 def chat_answer_from_summary(document: dict[str, Any]) -> Callable[[list[dict[str, Any]], dict[str, Any]], Answer]:

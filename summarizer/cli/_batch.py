@@ -1,4 +1,4 @@
-"""``summarize batch``: a corpus into JSON Lines, cached and resumable."""
+"""``summarize batch``: a corpus into JSON Lines (local engine) or result shards on Ray, cached and resumable."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from .._embedded import cache_dir
-from .._exceptions import ArticleError, SummarizerError
+from .._exceptions import ArticleError, ConfigurationError, SummarizerError
 from .._settings import Settings
 from .._summarizer import Summarizer
 from ._app import _fail, _status, app
@@ -31,13 +32,74 @@ from ._options import (
 )
 
 
+class Engine(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
+class ShardFormatChoice(StrEnum):
+    parquet = "parquet"
+    jsonl = "jsonl"
+
+
+_RAY_PANEL = "Ray engine (pip install 'summarizer[ray]')"
+
+
 @app.command("batch")
 def batch(
     inputs: Annotated[
         list[Path],
         typer.Argument(help="Folders of .txt/.md/.html files, JSONL files ({id, text, ...} per line), or files."),
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The JSON Lines file to append results to.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="The JSON Lines file to append results to; with --engine ray, the folder of result shards.",
+        ),
+    ],
+    engine: Annotated[
+        Engine, typer.Option(help="local: this process. ray: Ray Data, on a local or remote Ray cluster.")
+    ] = Engine.local,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            help="The Ray cluster to join (auto, HOST:PORT, ray://HOST:PORT). [default: a private one on 127.0.0.1]",
+            rich_help_panel=_RAY_PANEL,
+            show_default=False,
+        ),
+    ] = None,
+    actors: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Actors in the pool. [default: 1 for the embedded model, 2 for a server]",
+            rich_help_panel=_RAY_PANEL,
+            show_default=False,
+        ),
+    ] = None,
+    cpus_per_actor: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="Ray CPUs per actor. [default: 2 for the embedded model, 0.25 for a server]",
+            rich_help_panel=_RAY_PANEL,
+            show_default=False,
+        ),
+    ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Articles per call to an actor, and per shard. [default: 4; 4 x --concurrency for a server]",
+            rich_help_panel=_RAY_PANEL,
+            show_default=False,
+        ),
+    ] = None,
+    shard_format: Annotated[
+        ShardFormatChoice, typer.Option(help="Format of the result shards.", rich_help_panel=_RAY_PANEL)
+    ] = ShardFormatChoice.parquet,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the result cache.")] = False,
     progress_flag: Annotated[
         bool | None, typer.Option("--progress/--no-progress", help="Progress on stderr. [default: when a terminal]")
@@ -56,6 +118,7 @@ def batch(
 ) -> None:
     """Summarize a corpus into JSON Lines: cached, resumable (rerun the same command), one record per article.
 
+    With --engine ray: JSONL or Parquet in, Parquet or JSONL shards out, on Ray Data.
     Exit status: 0 when every record succeeded, 1 when any failed, 130 when interrupted.
     """
     import asyncio
@@ -78,6 +141,31 @@ def batch(
             concurrency=concurrency,
             keep_ungrounded=keep_ungrounded or None,
         )
+        if engine is Engine.ray:
+            _ray_batch(
+                inputs,
+                out,
+                settings,
+                address=address,
+                actors=actors,
+                cpus_per_actor=cpus_per_actor,
+                batch_size=batch_size,
+                shard_format=shard_format.value,
+                cache=not no_cache,
+                progress=bool(progress_flag) if progress_flag is not None else sys.stderr.isatty(),
+            )
+            return
+        ray_only = {
+            "--address": address,
+            "--actors": actors,
+            "--cpus-per-actor": cpus_per_actor,
+            "--batch-size": batch_size,
+        }
+        given = [flag for flag, value in ray_only.items() if value is not None]
+        if shard_format is not ShardFormatChoice.parquet:
+            given.append("--shard-format")
+        if given:
+            raise ConfigurationError(f"{', '.join(given)}: only with --engine ray")
         records = list(read_inputs(inputs))
         if not records:
             raise ArticleError(f"no articles in {', '.join(map(str, inputs))} (looked for .txt, .md, .html, .jsonl)")
@@ -115,6 +203,53 @@ def batch(
 
 
 _RESULT_CACHE = "results.sqlite3"
+
+
+def _ray_batch(
+    inputs: list[Path],
+    out: Path,
+    settings: Settings,
+    *,
+    address: str | None,
+    actors: int | None,
+    cpus_per_actor: float | None,
+    batch_size: int | None,
+    shard_format: Any,
+    cache: bool,
+    progress: bool,
+) -> None:
+    """The Ray engine: raises SummarizerError for the caller's one-line message; exits 1 when any row failed."""
+    try:
+        from ..ray import run_corpus
+    except ImportError:
+        raise ConfigurationError("--engine ray needs Ray Data: pip install 'summarizer[ray]'") from None
+    try:
+        tally = run_corpus(
+            inputs,
+            out,
+            settings=settings,
+            address=address,
+            shard_format=shard_format,
+            actors=actors,
+            cpus_per_actor=cpus_per_actor,
+            batch_size=batch_size,
+            cache_dir=cache_dir() if cache else None,
+            progress=progress,
+        )
+    except KeyboardInterrupt:
+        _status(f"batch: interrupted; committed shards are kept in {out}; rerun the same command to resume")
+        raise typer.Exit(130) from None
+    parts = [f"{tally.summarized} summarized", f"{tally.cached} from cache", f"{tally.failed} failed"]
+    if tally.skipped:
+        parts.append(f"{tally.skipped} skipped (already in {out})")
+    if tally.duplicate_ids:
+        parts.append(f"{tally.duplicate_ids} duplicate id(s) (error rows in {out}/summaries-duplicates.*)")
+    line = "batch: " + ", ".join(parts)
+    if tally.failures:
+        line += f"; first failure: {tally.failures[0]}"
+    _status(line)
+    if tally.failed or tally.duplicate_ids:
+        raise typer.Exit(1)
 
 
 def _batch_summary(tally: Any, out: Path) -> str:

@@ -1,0 +1,82 @@
+"""Joining a Ray cluster, or starting a private one on this machine that listens on loopback only."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+
+from .._exceptions import ConfigurationError
+
+__all__ = ["LOOPBACK_ENVIRONMENT", "connect"]
+
+#: The environment a private instance starts with, inherited by every process it spawns. The first two keep
+#: it on this machine: on Linux Ray otherwise swaps 127.0.0.1 for the address of the interface its traffic
+#: would leave by, and its usage reporter looks for cloud metadata servers. The third keeps Ray's runtime-env
+#: agent from logging each runtime environment at INFO, which would write the API key into its log.
+LOOPBACK_ENVIRONMENT = {
+    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+    "RAY_USAGE_STATS_ENABLED": "0",
+    "RAY_LOGGER_LEVEL": "warning",
+}
+
+
+def connect(address: str | None, *, num_cpus: int | None = None, quiet: bool = True) -> bool:
+    """Make sure this process is a Ray driver; True when this call started a local instance (stop it after).
+
+    ``address`` is a cluster's (``auto``, ``HOST:PORT``, ``ray://HOST:PORT``);
+    None starts a private instance bound to 127.0.0.1 with ``num_cpus``
+    logical CPUs and no dashboard. A process already connected is left as it
+    is. Raises ``ConfigurationError`` when the cluster cannot be reached.
+    """
+    import ray
+
+    # Ray Data logs every stage it starts at INFO, its progress too when stderr is not a terminal.
+    logging.getLogger("ray.data").setLevel(logging.ERROR if quiet else logging.INFO)
+    if ray.is_initialized():
+        return False
+    level = logging.WARNING if quiet else logging.INFO
+    try:
+        if address is None:
+            with _loopback_only():
+                ray.init(
+                    num_cpus=num_cpus,
+                    include_dashboard=False,
+                    _node_ip_address="127.0.0.1",
+                    logging_level=level,
+                    log_to_driver=not quiet,
+                )
+            return True
+        ray.init(address=address, logging_level=level, log_to_driver=not quiet)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = "a local Ray instance" if address is None else f"the Ray cluster at {address}"
+        raise ConfigurationError(f"cannot start or reach {where}: {_first_line(exc)}") from None
+    return False
+
+
+@contextlib.contextmanager
+def _loopback_only() -> Iterator[None]:
+    """While a private instance starts: its processes inherit ``LOOPBACK_ENVIRONMENT``, and this process
+    keeps 127.0.0.1 as the node address. Both are restored after, so joining a cluster later still works."""
+    from ray._private import ray_constants
+
+    saved_environment = {name: os.environ.get(name) for name in LOOPBACK_ENVIRONMENT}
+    # Ray reads the variable once, when it is imported, which may be before this call.
+    saved_flag = ray_constants.ENABLE_RAY_CLUSTER
+    os.environ.update(LOOPBACK_ENVIRONMENT)
+    ray_constants.ENABLE_RAY_CLUSTER = False
+    try:
+        yield
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = saved_flag
+        for name, value in saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,318 @@
+"""``summarize batch --engine ray``: JSONL or Parquet in, result shards out, resumable, on a Ray cluster.
+
+The run is Ray Data end to end: Ray's readers, the summarizer on an actor
+pool (``summarize_dataset``), Ray's file writes under Ray Data's checkpoint,
+which records the ids of every committed shard in ``OUT/_checkpoint`` with a
+two-phase commit. A rerun reads that checkpoint, skips the ids already
+written, and deletes shards whose write never committed (a driver killed
+mid-write), so every id is written once.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.fs
+
+from .._exceptions import ArticleError, ConfigurationError, SummarizerError
+from .._settings import Settings
+from ._actor import BackendFactory, result_table, summarize_dataset
+from ._cluster import connect
+from ._shards import (
+    CHECKPOINT_DIR,
+    DUPLICATES_STEM,
+    ShardFormat,
+    next_run,
+    result_shards,
+    shard_sink,
+    write_table,
+)
+
+if TYPE_CHECKING:
+    import ray.data
+
+__all__ = ["CorpusTally", "RayRunError", "run_corpus"]
+
+_JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
+_PARQUET_SUFFIXES = (".parquet",)
+
+
+class RayRunError(SummarizerError):
+    """The Ray job itself failed (an unreadable input file, a lost cluster); committed shards are kept."""
+
+
+@dataclass
+class CorpusTally:
+    """What a corpus run did, counted from the shards it wrote."""
+
+    #: Input rows, duplicates included.
+    rows: int = 0
+    summarized: int = 0
+    cached: int = 0
+    failed: int = 0
+    #: Rows whose id a committed shard of an earlier run already holds.
+    skipped: int = 0
+    #: Ids that several input rows share: one error row each, none summarized.
+    duplicate_ids: int = 0
+    #: This run's number in the output directory (0 when it had nothing to write).
+    run: int = 0
+    shards: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def run_corpus(
+    inputs: Sequence[str | Path],
+    out: str | Path,
+    *,
+    settings: Settings | None = None,
+    address: str | None = None,
+    shard_format: ShardFormat = "parquet",
+    actors: int | None = None,
+    cpus_per_actor: float | None = None,
+    batch_size: int | None = None,
+    cache_dir: str | Path | None = None,
+    backend_factory: BackendFactory | None = None,
+    progress: bool = True,
+    status: Callable[[str], None] | None = None,
+) -> CorpusTally:
+    """Summarize the JSONL and Parquet files in ``inputs`` (files or folders) into shards in the folder ``out``.
+
+    Every input row needs an ``id`` (the resume key) and a ``text``. Joins the
+    Ray cluster at ``address`` (``auto``, ``ray://…``) or starts a private one
+    on loopback; see ``summarize_dataset`` for ``actors``, ``cpus_per_actor``
+    and ``batch_size``. ``cache_dir`` holds the result cache (None: no
+    cache). Raises ``ArticleError`` for inputs that are missing, of another
+    format, or have rows without an id, ``ConfigurationError`` for an output
+    that is not a folder or a cluster that cannot be reached, and
+    ``RayRunError`` when the job fails.
+    """
+    import ray
+    import ray.data
+    from ray.data.checkpoint import CheckpointConfig
+
+    settings = settings or Settings.resolve()
+    report = status or (lambda line: None)
+    json_paths, parquet_paths = _classify(inputs)
+    filesystem, out_path = _output_dir(out)
+    embedded = backend_factory is None and settings.backend_name == "embedded"
+    pool_cpus = (actors or (1 if embedded else 2)) * (
+        cpus_per_actor if cpus_per_actor is not None else (2.0 if embedded else 0.25)
+    )
+    # Ray's CPUs are a scheduling count: the actors', plus one for read and write tasks and one for Ray's
+    # checkpoint filter, else a pool that takes every CPU starves the reads it waits for.
+    started = connect(address, num_cpus=math.ceil(pool_cpus) + 2, quiet=not progress)
+    context = ray.data.DataContext.get_current()
+    previous_progress, previous_checkpoint = context.enable_progress_bars, context.checkpoint_config
+    context.enable_progress_bars = progress
+    try:
+        tally = CorpusTally()
+        tally.rows, duplicates = _id_counts(json_paths, parquet_paths)
+        tally.duplicate_ids = len(duplicates)
+        shards_before = result_shards(filesystem, out_path)
+        run = next_run(shards_before)
+        context.checkpoint_config = CheckpointConfig(
+            id_column="id",
+            checkpoint_path=_join(out, CHECKPOINT_DIR),
+            delete_checkpoint_on_success=False,
+        )
+        dataset = _read(json_paths, parquet_paths)
+        results = summarize_dataset(
+            dataset,
+            settings=settings,
+            backend_factory=backend_factory,
+            actors=actors,
+            cpus_per_actor=cpus_per_actor,
+            batch_size=batch_size,
+            cache_dir=cache_dir,
+            skip_ids=duplicates,
+        )
+        rows_per_shard = batch_size or (4 if embedded else 4 * settings.requests_at_once)
+        try:
+            results.write_datasink(shard_sink(_uri(out), run, shard_format, min_rows_per_file=rows_per_shard))
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:
+            raise RayRunError(
+                f"the Ray job failed: {_reason(exc)}; committed shards are kept, rerun to resume"
+            ) from None
+        context.checkpoint_config = None  # what follows only reads or writes whole files itself
+        if duplicates:
+            _write_duplicates(filesystem, out_path, duplicates, shard_format)
+        new = result_shards(filesystem, out_path).get(run, [])
+        tally.run = run if new else 0
+        tally.shards = new
+        _count(tally, new, shard_format)
+        tally.skipped = tally.rows - sum(duplicates.values()) - tally.summarized - tally.cached - tally.failed
+        report(f"batch: {len(new)} new shard(s) in {out}")
+        return tally
+    finally:
+        context.enable_progress_bars = previous_progress
+        context.checkpoint_config = previous_checkpoint
+        if started:
+            ray.shutdown()
+
+
+def _classify(inputs: Sequence[str | Path]) -> tuple[list[str], list[str]]:
+    """The JSON Lines and the Parquet files to read, by suffix; folders are searched recursively."""
+    json_paths: list[str] = []
+    parquet_paths: list[str] = []
+    for given in inputs:
+        path = Path(given)
+        if "://" in str(given):  # object storage: Ray's readers list it themselves
+            (parquet_paths if str(given).endswith(_PARQUET_SUFFIXES) else json_paths).append(str(given))
+            continue
+        if not path.exists():
+            raise ArticleError(f"{path}: no such file or directory")
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        found = False
+        for file in files:
+            suffix = file.suffix.lower()
+            if suffix in _JSON_SUFFIXES:
+                json_paths.append(str(file.resolve()))
+                found = True
+            elif suffix in _PARQUET_SUFFIXES:
+                parquet_paths.append(str(file.resolve()))
+                found = True
+        if not found:
+            kind = "folder holds no" if path.is_dir() else "is not a"
+            raise ArticleError(
+                f"{path}: {kind} .jsonl or .parquet file; the ray engine reads JSON Lines and Parquet "
+                "(use --engine local for folders of .txt, .md or .html)"
+            )
+    return json_paths, parquet_paths
+
+
+def _output_dir(out: str | Path) -> tuple[pyarrow.fs.FileSystem, str]:
+    try:
+        filesystem, path = pyarrow.fs.FileSystem.from_uri(_uri(out))
+    except (pa.ArrowInvalid, ValueError) as exc:
+        raise ConfigurationError(f"--out {out}: {exc}") from None
+    info = filesystem.get_file_info(path)
+    if info.type == pyarrow.fs.FileType.File:
+        raise ConfigurationError(f"--out {out}: is a file; the ray engine writes a folder of shards")
+    if info.type == pyarrow.fs.FileType.NotFound:
+        try:
+            filesystem.create_dir(path, recursive=True)
+        except OSError as exc:
+            raise ConfigurationError(f"--out {out}: cannot create it ({exc})") from None
+    return filesystem, path
+
+
+def _uri(out: str | Path) -> str:
+    text = str(out)
+    return text if "://" in text else str(Path(text).resolve())
+
+
+def _join(out: str | Path, name: str) -> str:
+    return f"{_uri(out).rstrip('/')}/{name}"
+
+
+def _read(json_paths: list[str], parquet_paths: list[str], columns: list[str] | None = None) -> ray.data.Dataset:
+    import ray.data
+
+    parts: list[ray.data.Dataset] = []
+    if json_paths:
+        part = ray.data.read_json(json_paths, include_paths=True, file_extensions=None)
+        parts.append(part.select_columns(columns) if columns else part)
+    if parquet_paths:
+        parts.append(ray.data.read_parquet(parquet_paths, include_paths=True, columns=columns, file_extensions=None))
+    return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+
+
+def _id_counts(json_paths: list[str], parquet_paths: list[str]) -> tuple[int, dict[Any, int]]:
+    """The number of input rows, and how many rows carry each id that more than one row carries.
+
+    Raises ``ArticleError`` when an input has no ``id`` column or rows without an id: resuming needs one.
+    """
+    dataset = _read(json_paths, parquet_paths, columns=["id"])
+    schema = dataset.schema()
+    if schema is None or "id" not in schema.names:
+        raise ArticleError("the input has no 'id' column; the ray engine resumes by id, so every row needs one")
+    grouped = dataset.groupby("id").count().materialize()
+    repeated: dict[Any, int] = {}
+    missing = 0
+    for row in grouped.map_batches(_unusual_ids, batch_format="pyarrow").take_all():
+        if row["id"] in (None, ""):
+            missing += int(row["count()"])
+        else:
+            repeated[row["id"]] = int(row["count()"])
+    if missing:
+        raise ArticleError(
+            f"{missing} input row(s) have no 'id'; the ray engine resumes by id, so give every row one "
+            "(or use --engine local, which names them in error records)"
+        )
+    return int(grouped.sum("count()") or 0), repeated
+
+
+def _unusual_ids(batch: pa.Table) -> pa.Table:
+    """The rows of an id count whose id repeats or is missing."""
+    keep = [row["count()"] > 1 or row["id"] in (None, "") for row in batch.to_pylist()]
+    return batch.filter(pa.array(keep, type=pa.bool_()))
+
+
+def _write_duplicates(
+    filesystem: pyarrow.fs.FileSystem, out_path: str, duplicates: dict[Any, int], shard_format: ShardFormat
+) -> None:
+    from .._inputs import InputRecord
+    from .._summarizer import SummaryFailure
+
+    ids = sorted(duplicates, key=str)
+    records = [InputRecord(id=str(value), source="") for value in ids]
+    outcomes: list[Any] = [
+        SummaryFailure(
+            kind="ArticleError",
+            message=f"duplicate id {value!r}: {duplicates[value]} input rows share it; none was summarized",
+        )
+        for value in ids
+    ]
+    table = result_table(pa.table({"id": pa.array(ids)}), records, outcomes)
+    extension = "parquet" if shard_format == "parquet" else "jsonl"
+    write_table(filesystem, f"{out_path}/{DUPLICATES_STEM}.{extension}", table, shard_format)
+
+
+def _count(tally: CorpusTally, shards: list[str], shard_format: ShardFormat) -> None:
+    """Count this run's rows by outcome, reading its shards back with Ray."""
+    import ray.data
+
+    if not shards:
+        return
+    written = ray.data.read_parquet(shards) if shard_format == "parquet" else ray.data.read_json(shards)
+    for part in written.map_batches(_outcomes, batch_format="pyarrow").take_all():
+        tally.summarized += part["summarized"]
+        tally.cached += part["cached"]
+        tally.failed += part["failed"]
+        tally.failures.extend(part["failures"][: max(0, 5 - len(tally.failures))])
+
+
+def _outcomes(batch: pa.Table) -> pa.Table:
+    """One row per batch of results: how many were summarized, cached and failed, and the first failures."""
+    counts = {"summarized": 0, "cached": 0, "failed": 0}
+    failures: list[str] = []
+    # JSON Lines shards leave out a null error, as the local runner's records do.
+    for row in batch.select([name for name in ("id", "error", "meta") if name in batch.column_names]).to_pylist():
+        if row.get("error") is not None:
+            counts["failed"] += 1
+            if len(failures) < 5:
+                failures.append(f"{row['id']}: {row['error']['message']}")
+            continue
+        meta = json.loads(row["meta"]) if isinstance(row.get("meta"), str) else row.get("meta") or {}
+        counts["cached" if meta.get("cached") else "summarized"] += 1
+    return pa.table({**{name: [n] for name, n in counts.items()}, "failures": [failures]})
+
+
+def _reason(exc: BaseException) -> str:
+    # Ray wraps a task's error in several layers; the user needs the innermost cause's first line.
+    cause: BaseException = exc
+    while True:
+        inner = getattr(cause, "cause", None) or cause.__cause__
+        if inner is None or inner is cause:
+            break
+        cause = inner
+    text = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {text[-1] if text else ''}".rstrip(": ")
