@@ -120,7 +120,7 @@ def test_200_rows_every_id_once_errors_as_rows_and_a_rerun_skips_all(cluster: No
     feed, out = tmp_path / "feed.jsonl", tmp_path / "out"
     ids = _feed(feed, 200)
     factory = SummaryBackendFactory(summary_dict())
-    run = {"settings": _settings(), "backend_factory": factory, "cpus_per_actor": 1, "batch_size": 16}
+    run: dict[str, Any] = {"settings": _settings(), "backend_factory": factory, "cpus_per_actor": 1, "batch_size": 16}
 
     tally = run_corpus([feed], out, progress=False, **run)
 
@@ -183,7 +183,8 @@ def test_the_api_key_reaches_actors_through_the_runtime_env_and_nowhere_else(clu
     )
     assert (tally.summarized, tally.failed) == (4, 0), tally.failures
     written = [p for p in out.rglob("*") if p.is_file()]
-    assert written and not [p for p in written if secret.encode() in p.read_bytes()]
+    assert written
+    assert not [p for p in written if secret.encode() in p.read_bytes()], "the API key is in the output"
     recent = [d for d in Path("/tmp/ray").glob("session_2*/logs") if time.time() - d.stat().st_mtime < 3600]
     assert recent, "no Ray session logs found to search"
     leaked = [p for d in recent for p in d.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
