@@ -92,6 +92,7 @@ def test_testing_module_registers_the_mock_backend():
         ("summarizer.pipeline", {"ModelRequest", "Pass", "Repair", "Strategy", "plan", "STRATEGIES"}),
         ("summarizer.grounding", {"Grounding", "ArticleIndex", "grounding_counts", "in_original"}),
         ("summarizer.cli", {"app", "main"}),
+        ("summarizer.ray", {"summarize_dataset", "SummarizeBatch", "run_corpus", "CorpusTally", "RayRunError"}),
     ],
 )
 def test_each_layer_exports_what_it_names_and_nothing_it_does_not_define(package, names):

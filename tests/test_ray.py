@@ -286,3 +286,29 @@ def test_the_real_model_on_one_actor_gives_the_local_runners_summaries(tmp_path:
     expected = {r["id"]: r["summary"] for r in map(json.loads, (tmp_path / "local.jsonl").read_text().splitlines())}
     got = {row["id"]: json.loads(row["summary"]) for row in _rows(tmp_path / "ray")}
     assert got == expected
+
+
+def _summarize(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "summarize"), "batch", *args], capture_output=True, text=True, timeout=240
+    )
+
+
+def test_the_cli_turns_a_failed_ray_job_into_one_line(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "a", "text": ARTICLE}) + "\n" + '{"id": "b", "text": \n', encoding="utf-8")
+    result = _summarize(str(feed), "--engine", "ray", "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("summarize: error: the Ray job failed: ")
+    assert "--engine local names each bad line" in lines[0]
+
+
+def test_ray_only_options_are_refused_with_the_local_engine(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "a", "text": ARTICLE}) + "\n", encoding="utf-8")
+    result = _summarize(str(feed), "--out", str(tmp_path / "r.jsonl"), "--actors", "2", "--shard-format", "jsonl")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "summarize: error: --actors, --shard-format: only with --engine ray"
+    assert not (tmp_path / "r.jsonl").exists()

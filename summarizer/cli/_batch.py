@@ -97,6 +97,15 @@ def batch(
             show_default=False,
         ),
     ] = None,
+    rows_per_shard: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Rows per result shard. [default: --batch-size for the embedded model, 1024 for a server]",
+            rich_help_panel=_RAY_PANEL,
+            show_default=False,
+        ),
+    ] = None,
     shard_format: Annotated[
         ShardFormatChoice, typer.Option(help="Format of the result shards.", rich_help_panel=_RAY_PANEL)
     ] = ShardFormatChoice.parquet,
@@ -150,6 +159,7 @@ def batch(
                 actors=actors,
                 cpus_per_actor=cpus_per_actor,
                 batch_size=batch_size,
+                rows_per_shard=rows_per_shard,
                 shard_format=shard_format.value,
                 cache=not no_cache,
                 progress=bool(progress_flag) if progress_flag is not None else sys.stderr.isatty(),
@@ -160,6 +170,7 @@ def batch(
             "--actors": actors,
             "--cpus-per-actor": cpus_per_actor,
             "--batch-size": batch_size,
+            "--rows-per-shard": rows_per_shard,
         }
         given = [flag for flag, value in ray_only.items() if value is not None]
         if shard_format is not ShardFormatChoice.parquet:
@@ -214,6 +225,7 @@ def _ray_batch(
     actors: int | None,
     cpus_per_actor: float | None,
     batch_size: int | None,
+    rows_per_shard: int | None,
     shard_format: Any,
     cache: bool,
     progress: bool,
@@ -233,6 +245,7 @@ def _ray_batch(
             actors=actors,
             cpus_per_actor=cpus_per_actor,
             batch_size=batch_size,
+            rows_per_shard=rows_per_shard,
             cache_dir=cache_dir() if cache else None,
             progress=progress,
         )

@@ -14,6 +14,7 @@ import asyncio
 import json
 import math
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ from .._summarizer import Summarizer, SummaryFailure, SummaryResult
 if TYPE_CHECKING:
     import ray.data
 
-__all__ = ["RESULT_CACHE", "RESULT_COLUMNS", "SummarizeBatch", "summarize_dataset"]
+__all__ = ["RESULT_CACHE", "RESULT_COLUMNS", "PoolSize", "SummarizeBatch", "summarize_dataset"]
 
 #: The result cache's file name inside the cache directory, as the local runner names it.
 RESULT_CACHE = "results.sqlite3"
@@ -181,6 +182,39 @@ def result_table(
     return pa.table(columns)
 
 
+@dataclass(frozen=True)
+class PoolSize:
+    """The actor pool: ``actors`` actors of ``cpus`` Ray CPUs each, ``batch_size`` rows per call."""
+
+    actors: int
+    cpus: float
+    batch_size: int
+    #: Each actor loads a model (the embedded backend) rather than calling a server.
+    holds_model: bool = False
+
+    @classmethod
+    def choose(
+        cls,
+        settings: Settings,
+        *,
+        custom_backend: bool = False,
+        actors: int | None = None,
+        cpus_per_actor: float | None = None,
+        batch_size: int | None = None,
+    ) -> PoolSize:
+        """The sizes given, else the defaults for the backend: each embedded actor holds a model and keeps
+        two cores busy; a server's actors mostly wait on the network, several requests each."""
+        if not custom_backend and settings.backend_name == "embedded":
+            return cls(
+                actors or 1, 2.0 if cpus_per_actor is None else cpus_per_actor, batch_size or 4, holds_model=True
+            )
+        return cls(
+            actors or 2,
+            0.25 if cpus_per_actor is None else cpus_per_actor,
+            batch_size or 4 * settings.requests_at_once,
+        )
+
+
 def summarize_dataset(
     dataset: ray.data.Dataset,
     *,
@@ -210,10 +244,13 @@ def summarize_dataset(
     import ray.data
 
     settings = settings or Settings.resolve()
-    embedded = backend_factory is None and settings.backend_name == "embedded"
-    actors = actors or (1 if embedded else 2)
-    cpus = cpus_per_actor if cpus_per_actor is not None else (2.0 if embedded else 0.25)
-    batch_size = batch_size or (4 if embedded else 4 * settings.requests_at_once)
+    pool = PoolSize.choose(
+        settings,
+        custom_backend=backend_factory is not None,
+        actors=actors,
+        cpus_per_actor=cpus_per_actor,
+        batch_size=batch_size,
+    )
     fields = settings.model_dump(exclude={"api_key"}, exclude_unset=False)
     env = {"SUMMARIZER_API_KEY": settings.api_key} if settings.api_key else {}
     return dataset.map_batches(
@@ -225,8 +262,8 @@ def summarize_dataset(
             "skip_ids": frozenset(skip_ids),
         },
         batch_format="pyarrow",
-        batch_size=batch_size,
-        compute=ray.data.ActorPoolStrategy(size=actors),
-        num_cpus=cpus,
+        batch_size=pool.batch_size,
+        compute=ray.data.ActorPoolStrategy(size=pool.actors),
+        num_cpus=pool.cpus,
         runtime_env={"env_vars": env} if env else None,
     )

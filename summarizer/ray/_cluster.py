@@ -32,11 +32,12 @@ def connect(address: str | None, *, num_cpus: int | None = None, quiet: bool = T
     """
     import ray
 
-    # Ray Data logs every stage it starts at INFO, its progress too when stderr is not a terminal.
-    logging.getLogger("ray.data").setLevel(logging.ERROR if quiet else logging.INFO)
+    # Ray Data logs every stage it starts at INFO, its progress too when stderr is not a terminal, and a failed
+    # task's whole traceback at ERROR; quiet, the caller reports the failure in one line instead.
+    logging.getLogger("ray.data").setLevel(logging.CRITICAL if quiet else logging.INFO)
     if ray.is_initialized():
         return False
-    level = logging.WARNING if quiet else logging.INFO
+    level = logging.ERROR if quiet else logging.INFO
     try:
         if address is None:
             with _loopback_only():

@@ -22,7 +22,7 @@ import pyarrow.fs
 
 from .._exceptions import ArticleError, ConfigurationError, SummarizerError
 from .._settings import Settings
-from ._actor import BackendFactory, result_table, summarize_dataset
+from ._actor import BackendFactory, PoolSize, result_table, summarize_dataset
 from ._cluster import connect
 from ._shards import (
     CHECKPOINT_DIR,
@@ -76,6 +76,7 @@ def run_corpus(
     actors: int | None = None,
     cpus_per_actor: float | None = None,
     batch_size: int | None = None,
+    rows_per_shard: int | None = None,
     cache_dir: str | Path | None = None,
     backend_factory: BackendFactory | None = None,
     progress: bool = True,
@@ -86,76 +87,111 @@ def run_corpus(
     Every input row needs an ``id`` (the resume key) and a ``text``. Joins the
     Ray cluster at ``address`` (``auto``, ``ray://…``) or starts a private one
     on loopback; see ``summarize_dataset`` for ``actors``, ``cpus_per_actor``
-    and ``batch_size``. ``cache_dir`` holds the result cache (None: no
-    cache). Raises ``ArticleError`` for inputs that are missing, of another
-    format, or have rows without an id, ``ConfigurationError`` for an output
+    and ``batch_size``. A shard holds at least ``rows_per_shard`` rows (the
+    last of a run fewer); rows wait in memory until their shard is written,
+    so a crash redoes at most that many per write task. Default: one batch for
+    the embedded model, 1,024 rows for a server (fewer, larger files).
+    ``cache_dir`` holds the result cache (None: no cache). Raises
+    ``ArticleError`` for inputs that are missing, of another format, or have
+    rows without an id, ``ConfigurationError`` for an output
     that is not a folder or a cluster that cannot be reached, and
     ``RayRunError`` when the job fails.
     """
     import ray
     import ray.data
-    from ray.data.checkpoint import CheckpointConfig
 
     settings = settings or Settings.resolve()
     report = status or (lambda line: None)
     json_paths, parquet_paths = _classify(inputs)
     filesystem, out_path = _output_dir(out)
-    embedded = backend_factory is None and settings.backend_name == "embedded"
-    pool_cpus = (actors or (1 if embedded else 2)) * (
-        cpus_per_actor if cpus_per_actor is not None else (2.0 if embedded else 0.25)
+    pool = PoolSize.choose(
+        settings,
+        custom_backend=backend_factory is not None,
+        actors=actors,
+        cpus_per_actor=cpus_per_actor,
+        batch_size=batch_size,
     )
     # Ray's CPUs are a scheduling count: the actors', plus one for read and write tasks and one for Ray's
     # checkpoint filter, else a pool that takes every CPU starves the reads it waits for.
-    started = connect(address, num_cpus=math.ceil(pool_cpus) + 2, quiet=not progress)
+    started = connect(address, num_cpus=math.ceil(pool.actors * pool.cpus) + 2, quiet=not progress)
     context = ray.data.DataContext.get_current()
     previous_progress, previous_checkpoint = context.enable_progress_bars, context.checkpoint_config
     context.enable_progress_bars = progress
     try:
-        tally = CorpusTally()
-        tally.rows, duplicates = _id_counts(json_paths, parquet_paths)
-        tally.duplicate_ids = len(duplicates)
-        shards_before = result_shards(filesystem, out_path)
-        run = next_run(shards_before)
-        context.checkpoint_config = CheckpointConfig(
-            id_column="id",
-            checkpoint_path=_join(out, CHECKPOINT_DIR),
-            delete_checkpoint_on_success=False,
-        )
-        dataset = _read(json_paths, parquet_paths)
-        results = summarize_dataset(
-            dataset,
+        return _run(
+            json_paths,
+            parquet_paths,
+            out,
+            filesystem,
+            out_path,
             settings=settings,
-            backend_factory=backend_factory,
-            actors=actors,
-            cpus_per_actor=cpus_per_actor,
-            batch_size=batch_size,
+            shard_format=shard_format,
+            pool=pool,
+            rows_per_shard=rows_per_shard or (pool.batch_size if pool.holds_model else max(pool.batch_size, 1024)),
             cache_dir=cache_dir,
-            skip_ids=duplicates,
+            backend_factory=backend_factory,
+            report=report,
         )
-        rows_per_shard = batch_size or (4 if embedded else 4 * settings.requests_at_once)
-        try:
-            results.write_datasink(shard_sink(_uri(out), run, shard_format, min_rows_per_file=rows_per_shard))
-        except KeyboardInterrupt:
-            raise
-        except Exception as exc:
-            raise RayRunError(
-                f"the Ray job failed: {_reason(exc)}; committed shards are kept, rerun to resume"
-            ) from None
-        context.checkpoint_config = None  # what follows only reads or writes whole files itself
-        if duplicates:
-            _write_duplicates(filesystem, out_path, duplicates, shard_format)
-        new = result_shards(filesystem, out_path).get(run, [])
-        tally.run = run if new else 0
-        tally.shards = new
-        _count(tally, new, shard_format)
-        tally.skipped = tally.rows - sum(duplicates.values()) - tally.summarized - tally.cached - tally.failed
-        report(f"batch: {len(new)} new shard(s) in {out}")
-        return tally
+    except (KeyboardInterrupt, SummarizerError):
+        raise
+    except Exception as exc:  # Ray's own failures: a file its reader cannot parse, a lost node
+        raise RayRunError(f"the Ray job failed: {_reason(exc)}; committed shards are kept, rerun to resume") from None
     finally:
         context.enable_progress_bars = previous_progress
         context.checkpoint_config = previous_checkpoint
         if started:
             ray.shutdown()
+
+
+def _run(
+    json_paths: list[str],
+    parquet_paths: list[str],
+    out: str | Path,
+    filesystem: pyarrow.fs.FileSystem,
+    out_path: str,
+    *,
+    settings: Settings,
+    shard_format: ShardFormat,
+    pool: PoolSize,
+    rows_per_shard: int,
+    cache_dir: str | Path | None,
+    backend_factory: BackendFactory | None,
+    report: Callable[[str], None],
+) -> CorpusTally:
+    import ray.data
+    from ray.data.checkpoint import CheckpointConfig
+
+    context = ray.data.DataContext.get_current()
+    tally = CorpusTally()
+    tally.rows, duplicates = _id_counts(json_paths, parquet_paths)
+    tally.duplicate_ids = len(duplicates)
+    run = next_run(result_shards(filesystem, out_path))
+    context.checkpoint_config = CheckpointConfig(
+        id_column="id",
+        checkpoint_path=_join(out, CHECKPOINT_DIR),
+        delete_checkpoint_on_success=False,
+    )
+    results = summarize_dataset(
+        _read(json_paths, parquet_paths),
+        settings=settings,
+        backend_factory=backend_factory,
+        actors=pool.actors,
+        cpus_per_actor=pool.cpus,
+        batch_size=pool.batch_size,
+        cache_dir=cache_dir,
+        skip_ids=duplicates,
+    )
+    results.write_datasink(shard_sink(_uri(out), run, shard_format, min_rows_per_file=rows_per_shard))
+    context.checkpoint_config = None  # what follows only reads, or writes one whole file itself
+    if duplicates:
+        _write_duplicates(filesystem, out_path, duplicates, shard_format)
+    new = result_shards(filesystem, out_path).get(run, [])
+    tally.run = run if new else 0
+    tally.shards = new
+    _count(tally, new, shard_format)
+    tally.skipped = tally.rows - sum(duplicates.values()) - tally.summarized - tally.cached - tally.failed
+    report(f"batch: {len(new)} new shard(s) in {out}")
+    return tally
 
 
 def _classify(inputs: Sequence[str | Path]) -> tuple[list[str], list[str]]:
@@ -315,4 +351,8 @@ def _reason(exc: BaseException) -> str:
             break
         cause = inner
     text = str(cause).strip().splitlines()
-    return f"{type(cause).__name__}: {text[-1] if text else ''}".rstrip(": ")
+    reason = f"{type(cause).__name__}: {text[-1] if text else ''}".rstrip(": ")
+    if isinstance(cause, ValueError) and ("JSON" in reason or "Arrow" in reason):
+        # Ray's readers stop at a bad line without naming it; the local engine reads line by line.
+        reason += " (an input is not valid JSON Lines; --engine local names each bad line in an error record)"
+    return reason
