@@ -43,7 +43,7 @@ typecheck: install
 	$(BIN)/mypy
 
 unit: install
-	$(BIN)/pytest -m "not model and not install"
+	$(BIN)/pytest -m "not model and not install and not ray"
 
 schemas: install
 	$(BIN)/summarize schema --export schemas

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "evals-dev"
 SHARD = re.compile(r"summaries-0001-\d{6}\.parquet")
 # Every test here has a deadline: a Ray job that cannot be scheduled waits forever without one.
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.ray, pytest.mark.timeout(300)]
 
 
 def _loopback(ip: str) -> bool:
@@ -120,7 +120,13 @@ def test_200_rows_every_id_once_errors_as_rows_and_a_rerun_skips_all(cluster: No
     feed, out = tmp_path / "feed.jsonl", tmp_path / "out"
     ids = _feed(feed, 200)
     factory = SummaryBackendFactory(summary_dict())
-    run: dict[str, Any] = {"settings": _settings(), "backend_factory": factory, "cpus_per_actor": 1, "batch_size": 16}
+    run: dict[str, Any] = {
+        "settings": _settings(),
+        "backend_factory": factory,
+        "cpus_per_actor": 1,
+        "batch_size": 16,
+        "rows_per_shard": 16,
+    }
 
     tally = run_corpus([feed], out, progress=False, **run)
 
@@ -215,7 +221,7 @@ _DRIVER = textwrap.dedent(
     summary = json.loads(open(sys.argv[3]).read())
     run_corpus([sys.argv[1]], sys.argv[2], settings=Settings(strategy="focused", model="qwen2.5-coder-1.5b"),
                backend_factory=SummaryBackendFactory(summary, delay=0.02), cpus_per_actor=1, batch_size=8,
-               progress=False)
+               rows_per_shard=8, progress=False)
     """
 )
 
@@ -257,6 +263,7 @@ def test_a_driver_killed_midway_loses_nothing_and_duplicates_nothing(cluster: No
         backend_factory=SummaryBackendFactory(summary_dict()),
         cpus_per_actor=1,
         batch_size=8,
+        rows_per_shard=8,
         progress=False,
     )
 
