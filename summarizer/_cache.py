@@ -20,7 +20,10 @@ from typing import Any
 
 from ._exceptions import ConfigurationError
 
-__all__ = ["CacheInfo", "ResultCache", "cache_key"]
+__all__ = ["RESULT_CACHE_FILE", "CacheInfo", "ResultCache", "cache_key"]
+
+#: The cache's file name in the cache directory, for every runner (local batch, Ray actors, `summarize cache`).
+RESULT_CACHE_FILE = "results.sqlite3"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (

@@ -11,6 +11,7 @@ All record every request they receive.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import time
@@ -232,19 +233,22 @@ class SummaryBackendFactory:
 
     A plain picklable value, so it can travel to workers the way a real
     backend's settings do. ``delay`` (seconds) is slept before each answer, a
-    slow model for interrupt tests. ``require_env`` names an environment
-    variable that must be set where the backend is built (how a test sees an
-    API key reach a worker through Ray's runtime environment); its value is
-    never read back into an answer.
+    slow model for interrupt tests. ``require_env`` is an environment
+    variable's name and the SHA-256 (hex) of the value it must hold where the
+    backend is built: how a test sees an API key reach a worker through Ray's
+    runtime environment without the key travelling in the factory itself.
     """
 
     summary: dict[str, Any]
     delay: float = 0.0
-    require_env: str | None = None
+    require_env: tuple[str, str] | None = None
 
     def __call__(self) -> TaskBackend:
-        if self.require_env is not None and not os.environ.get(self.require_env):
-            raise AssertionError(f"{self.require_env} is not set in the process building the backend")
+        if self.require_env is not None:
+            name, digest = self.require_env
+            value = os.environ.get(name, "")
+            if hashlib.sha256(value.encode()).hexdigest() != digest:
+                raise AssertionError(f"{name} does not hold the expected value in the process building the backend")
         answer = answer_from_summary(self.summary)
         delay = self.delay
 

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -396,3 +397,14 @@ def test_ctrl_c_finishes_in_flight_articles_then_rerun_completes(tmp_path, cache
         second.communicate(timeout=120)
         assert second.returncode == 0
     assert sorted(r["id"] for r in read_records(out)) == ids
+
+
+def test_ray_only_options_are_refused_with_the_local_engine(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "a", "text": ARTICLE}) + "\n", encoding="utf-8")
+    summarize = str(Path(sys.executable).parent / "summarize")
+    args = ["batch", str(feed), "--out", str(tmp_path / "r.jsonl"), "--actors", "2", "--shard-format", "jsonl"]
+    result = subprocess.run([summarize, *args], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "summarize: error: --actors, --shard-format: only with --engine ray"
+    assert not (tmp_path / "r.jsonl").exists()

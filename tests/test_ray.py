@@ -4,6 +4,7 @@ a killed driver, the API key's path, and one run of the real model checked again
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import ipaddress
 import json
 import os
@@ -33,7 +34,7 @@ from .conftest import ARTICLE, summary_dict  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "evals-dev"
-SHARD = re.compile(r"summaries-0001-\d{6}\.parquet")
+SHARD = re.compile(r"summaries-0001-\d{6}\.shard\.parquet")
 # Every test here has a deadline: a Ray job that cannot be scheduled waits forever without one.
 pytestmark = [pytest.mark.ray, pytest.mark.timeout(300)]
 
@@ -84,6 +85,11 @@ def _rows(out: Path) -> list[dict[str, Any]]:
     for shard in sorted(out.glob("summaries-*.parquet")):
         rows.extend(pq.read_table(shard).to_pylist())
     return rows
+
+
+def _committed(out: Path) -> list[Any]:
+    files = [f for f in (out / "_checkpoint").glob("*.parquet") if not f.name.endswith(".pending.parquet")]
+    return [value for f in files for value in pq.read_table(f).column("id").to_pylist()]
 
 
 def _settings(**values: Any) -> Settings:
@@ -183,7 +189,8 @@ def test_the_api_key_reaches_actors_through_the_runtime_env_and_nowhere_else(clu
     secret = "sk-test-" + os.urandom(8).hex()
     feed, out = tmp_path / "feed.jsonl", tmp_path / "out"
     _feed(feed, 4, bad=False)
-    factory = SummaryBackendFactory(summary_dict(), require_env="SUMMARIZER_API_KEY")
+    digest = hashlib.sha256(secret.encode()).hexdigest()
+    factory = SummaryBackendFactory(summary_dict(), require_env=("SUMMARIZER_API_KEY", digest))
     tally = run_corpus(
         [feed], out, settings=_settings(api_key=secret), backend_factory=factory, cpus_per_actor=1, progress=False
     )
@@ -253,7 +260,8 @@ def test_a_driver_killed_midway_loses_nothing_and_duplicates_nothing(cluster: No
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(driver.pid, signal.SIGKILL)
-    first = {row["id"] for row in _rows(out)}
+    # What the killed run committed: Ray's checkpoint, not the shards (one may be half written).
+    first = set(_committed(out))
     assert 0 < len(first) < 200, "the kill should land midway"
 
     tally = run_corpus(
@@ -269,10 +277,11 @@ def test_a_driver_killed_midway_loses_nothing_and_duplicates_nothing(cluster: No
 
     for shard in out.glob("summaries-*.parquet"):
         pq.read_metadata(shard)  # every shard left is whole
+    assert not list((out / "_checkpoint").glob("*.pending.parquet")), "an uncommitted write was left behind"
     written = [row["id"] for row in _rows(out)]
     assert sorted(written) == sorted(ids), "every id exactly once after the rerun"
-    assert tally.summarized == 200 - tally.skipped
-    assert tally.skipped > 0, "committed shards are skipped, not redone"
+    assert tally.skipped == len(first), "exactly the committed ids are skipped"
+    assert tally.summarized == 200 - len(first)
 
 
 @pytest.mark.model
@@ -312,10 +321,37 @@ def test_the_cli_turns_a_failed_ray_job_into_one_line(tmp_path: Path) -> None:
     assert "--engine local names each bad line" in lines[0]
 
 
-def test_ray_only_options_are_refused_with_the_local_engine(tmp_path: Path) -> None:
+def test_a_duplicate_fixed_in_the_input_is_summarized_by_the_rerun_and_listed_once(
+    cluster: None, tmp_path: Path
+) -> None:
+    feed, out = tmp_path / "feed.jsonl", tmp_path / "out"
+    lines = [json.dumps({"id": i, "text": f"{ARTICLE} {i}."}) for i in ("a", "b", "b", "c")]
+    feed.write_text("\n".join(lines) + "\n")
+    run: dict[str, Any] = {"settings": _settings(), "backend_factory": SummaryBackendFactory(summary_dict())}
+    first = run_corpus([feed], out, cpus_per_actor=1, progress=False, **run)
+    assert (first.summarized, first.duplicate_ids) == (2, 1)
+    assert [r["id"] for r in _rows(out)].count("b") == 1
+
+    feed.write_text("\n".join([*lines[:2], lines[3], json.dumps({"id": "a", "text": ARTICLE})]) + "\n")
+    second = run_corpus([feed], out, cpus_per_actor=1, progress=False, **run)
+
+    assert (second.summarized, second.duplicate_ids, second.skipped) == (1, 0, 3), "a again: committed, not a duplicate"
+    assert not (out / "summaries-duplicates.parquet").exists()
+    rows = _rows(out)
+    assert sorted(r["id"] for r in rows) == ["a", "b", "c"]
+    assert all(r["error"] is None for r in rows)
+
+
+def test_ids_of_another_type_or_a_pool_too_big_for_the_cluster_are_refused_before_any_work(
+    cluster: None, tmp_path: Path
+) -> None:
+    from summarizer import ArticleError, ConfigurationError
+
     feed = tmp_path / "feed.jsonl"
-    feed.write_text(json.dumps({"id": "a", "text": ARTICLE}) + "\n", encoding="utf-8")
-    result = _summarize(str(feed), "--out", str(tmp_path / "r.jsonl"), "--actors", "2", "--shard-format", "jsonl")
-    assert result.returncode == 2
-    assert result.stderr.strip() == "summarize: error: --actors, --shard-format: only with --engine ray"
-    assert not (tmp_path / "r.jsonl").exists()
+    feed.write_text(json.dumps({"id": 1.5, "text": ARTICLE}) + "\n")
+    factory = SummaryBackendFactory(summary_dict())
+    with pytest.raises(ArticleError, match="needs string or integer ids"):
+        run_corpus([feed], tmp_path / "out", settings=_settings(), backend_factory=factory, cpus_per_actor=1)
+    with pytest.raises(ConfigurationError, match="the Ray cluster has 4 CPUs"):
+        run_corpus([feed], tmp_path / "out", settings=_settings(), backend_factory=factory, actors=3, cpus_per_actor=1)
+    assert not list((tmp_path / "out").glob("summaries-*"))

@@ -12,7 +12,6 @@ from .._embedded import EMBEDDED_MODELS, cache_dir
 from .._exceptions import SummarizerError
 from .._settings import Settings
 from ._app import _fail, _status, app
-from ._batch import _RESULT_CACHE
 from ._options import (
     StrategyOption,
 )
@@ -24,10 +23,10 @@ app.add_typer(cache_app, name="cache")
 @cache_app.command("info")
 def cache_info() -> None:
     """Where the cache is, how many summaries it holds, and for which models."""
-    from .._cache import ResultCache
+    from .._cache import RESULT_CACHE_FILE, ResultCache
 
     try:
-        with ResultCache(cache_dir() / _RESULT_CACHE) as cache:
+        with ResultCache(cache_dir() / RESULT_CACHE_FILE) as cache:
             info = cache.info()
     except SummarizerError as exc:
         raise _fail(exc) from None
@@ -39,10 +38,10 @@ def cache_info() -> None:
 @cache_app.command("clear")
 def cache_clear() -> None:
     """Remove every cached summary."""
-    from .._cache import ResultCache
+    from .._cache import RESULT_CACHE_FILE, ResultCache
 
     try:
-        with ResultCache(cache_dir() / _RESULT_CACHE) as cache:
+        with ResultCache(cache_dir() / RESULT_CACHE_FILE) as cache:
             removed = cache.clear()
     except SummarizerError as exc:
         raise _fail(exc) from None

@@ -47,12 +47,13 @@ _RAY_PANEL = "Ray engine (pip install 'summarizer[ray]')"
 
 @app.command("batch")
 def batch(
+    # Strings, not paths: with --engine ray an input or --out may be a URI (s3://…), which Path would mangle.
     inputs: Annotated[
-        list[Path],
+        list[str],
         typer.Argument(help="Folders of .txt/.md/.html files, JSONL files ({id, text, ...} per line), or files."),
     ],
     out: Annotated[
-        Path,
+        str,
         typer.Option(
             "--out",
             "-o",
@@ -92,7 +93,7 @@ def batch(
         int | None,
         typer.Option(
             min=1,
-            help="Articles per call to an actor, and per shard. [default: 4; 4 x --concurrency for a server]",
+            help="Articles per call to an actor. [default: 4; 4 x --concurrency for a server]",
             rich_help_panel=_RAY_PANEL,
             show_default=False,
         ),
@@ -133,7 +134,7 @@ def batch(
     import asyncio
 
     from .._batch import BatchRunner, ResultsFile
-    from .._cache import ResultCache
+    from .._cache import RESULT_CACHE_FILE, ResultCache
     from .._inputs import read_inputs
 
     try:
@@ -177,11 +178,11 @@ def batch(
             given.append("--shard-format")
         if given:
             raise ConfigurationError(f"{', '.join(given)}: only with --engine ray")
-        records = list(read_inputs(inputs))
+        records = list(read_inputs([Path(given) for given in inputs]))
         if not records:
-            raise ArticleError(f"no articles in {', '.join(map(str, inputs))} (looked for .txt, .md, .html, .jsonl)")
-        results = ResultsFile(out)
-        cache = None if no_cache else ResultCache(cache_dir() / _RESULT_CACHE)
+            raise ArticleError(f"no articles in {', '.join(inputs)} (looked for .txt, .md, .html, .jsonl)")
+        results = ResultsFile(Path(out))
+        cache = None if no_cache else ResultCache(cache_dir() / RESULT_CACHE_FILE)
     except SummarizerError as exc:
         raise _fail(exc) from None
     if len(results.done_ids & {r.id for r in records}):
@@ -213,12 +214,9 @@ def batch(
         raise typer.Exit(1)
 
 
-_RESULT_CACHE = "results.sqlite3"
-
-
 def _ray_batch(
-    inputs: list[Path],
-    out: Path,
+    inputs: list[str],
+    out: str,
     settings: Settings,
     *,
     address: str | None,
@@ -231,10 +229,8 @@ def _ray_batch(
     progress: bool,
 ) -> None:
     """The Ray engine: raises SummarizerError for the caller's one-line message; exits 1 when any row failed."""
-    try:
-        from ..ray import run_corpus
-    except ImportError:
-        raise ConfigurationError("--engine ray needs Ray Data: pip install 'summarizer[ray]'") from None
+    from ..ray import run_corpus  # ConfigurationError naming the extra when Ray is not installed
+
     try:
         tally = run_corpus(
             inputs,
@@ -265,7 +261,7 @@ def _ray_batch(
         raise typer.Exit(1)
 
 
-def _batch_summary(tally: Any, out: Path) -> str:
+def _batch_summary(tally: Any, out: str) -> str:
     parts = [f"{tally.summarized} summarized", f"{tally.cached} from cache", f"{tally.failed} failed"]
     if tally.skipped:
         parts.append(f"{tally.skipped} skipped (already in {out})")

@@ -22,7 +22,8 @@ import pyarrow as pa
 
 from .._backend import Backend
 from .._batch import cache_labels, cached_result, outcome_of
-from .._cache import ResultCache, cache_key
+from .._cache import RESULT_CACHE_FILE, ResultCache, cache_key
+from .._exceptions import ConfigurationError
 from .._inputs import InputRecord, record_from_document
 from .._settings import Settings
 from .._summarizer import Summarizer, SummaryFailure, SummaryResult
@@ -30,10 +31,7 @@ from .._summarizer import Summarizer, SummaryFailure, SummaryResult
 if TYPE_CHECKING:
     import ray.data
 
-__all__ = ["RESULT_CACHE", "RESULT_COLUMNS", "PoolSize", "SummarizeBatch", "summarize_dataset"]
-
-#: The result cache's file name inside the cache directory, as the local runner names it.
-RESULT_CACHE = "results.sqlite3"
+__all__ = ["RESULT_COLUMNS", "PoolSize", "SummarizeBatch", "summarize_dataset"]
 
 #: Columns every result row has, beside the input's own columns (``text`` and ``path`` excepted).
 RESULT_COLUMNS = ("id", "summary", "error", "meta", "source")
@@ -65,7 +63,9 @@ class SummarizeBatch:
         cache_dir: str | None = None,
         skip_ids: Collection[Any] = (),
     ) -> None:
-        self.settings = Settings.resolve(**dict(settings))
+        # Every field as the driver resolved it (None included), so this node's environment cannot change the
+        # model or server; only the API key, left out, is read here, from the runtime environment.
+        self.settings = Settings(**dict(settings))
         backend = backend_factory() if backend_factory is not None else None
         if backend is None and self.settings.backend_name == "embedded":
             backend = self.settings.create_backend()
@@ -75,7 +75,7 @@ class SummarizeBatch:
             if cpus is not None and server is not None:
                 server.n_threads = cpus
         self.summarizer = Summarizer(backend, settings=self.settings)
-        self.cache = ResultCache(Path(cache_dir) / RESULT_CACHE) if cache_dir is not None else None
+        self.cache = _open_cache(cache_dir)
         self.skip_ids = frozenset(skip_ids)
         self._identity: dict[str, Any] | None = None
         self._labels: dict[str, str] = {}
@@ -106,11 +106,8 @@ class SummarizeBatch:
                 self.cache.put(key, outcome.to_dict(), labels=self._labels)
             return outcome
 
-        try:
-            return list(await asyncio.gather(*(one(record) for record in records)))
-        finally:
-            if self.summarizer.backend_started:
-                await self.summarizer.backend.aclose()
+        # The event loop lives as long as the actor, so the backend's pooled connections are kept between batches.
+        return list(await asyncio.gather(*(one(record) for record in records)))
 
     def _cache_identity(self) -> dict[str, Any]:
         if self._identity is None:
@@ -126,6 +123,17 @@ class SummarizeBatch:
         cache = getattr(self, "cache", None)
         if cache is not None:
             cache.close()
+
+
+def _open_cache(cache_dir: str | None) -> ResultCache | None:
+    """The result cache at ``cache_dir``, or None where this node cannot open it (a driver's path on
+    another machine): results are then only not reused, never lost."""
+    if cache_dir is None:
+        return None
+    try:
+        return ResultCache(Path(cache_dir) / RESULT_CACHE_FILE)
+    except (OSError, ConfigurationError):
+        return None
 
 
 def _no_text(record: InputRecord) -> SummaryFailure:
@@ -226,7 +234,8 @@ def summarize_dataset(
     cache_dir: str | Path | None = None,
     skip_ids: Collection[Any] = (),
 ) -> ray.data.Dataset:
-    """A lazy Dataset of result rows, one per row of ``dataset`` (rows ``{"id", "text", ...}``).
+    """A lazy Dataset of result rows, one per row of ``dataset`` (rows ``{"id", "text", ...}``) whose id is not
+    in ``skip_ids``.
 
     Result rows: ``id`` (as given), ``summary`` (the summary as JSON text, or
     null), ``error`` (``{kind, message}``, or null), ``meta`` (run metadata as
@@ -238,8 +247,10 @@ def summarize_dataset(
     4 × ``concurrency`` rows (the work is waiting on the network).
 
     The API key in ``settings`` reaches the actors as ``SUMMARIZER_API_KEY``
-    in Ray's runtime environment, not in the actors' arguments. Raises
-    ``ConfigurationError`` for settings that cannot work.
+    in Ray's runtime environment, not in the actors' arguments. Nothing runs
+    until the Dataset is consumed; a backend that cannot be built then fails
+    the job as a Ray task error. ``settings`` default to ``Settings.resolve()``
+    here (``ConfigurationError`` for a bad value in the environment).
     """
     import ray.data
 
@@ -266,4 +277,8 @@ def summarize_dataset(
         compute=ray.data.ActorPoolStrategy(size=pool.actors),
         num_cpus=pool.cpus,
         runtime_env={"env_vars": env} if env else None,
+        # Ray Data restarts actors and retries their calls without end by default: an article that kills its
+        # worker (the engine out of memory) would loop forever instead of failing the job with its reason.
+        max_restarts=2,
+        max_task_retries=2,
     )

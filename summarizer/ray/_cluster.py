@@ -32,9 +32,6 @@ def connect(address: str | None, *, num_cpus: int | None = None, quiet: bool = T
     """
     import ray
 
-    # Ray Data logs every stage it starts at INFO, its progress too when stderr is not a terminal, and a failed
-    # task's whole traceback at ERROR; quiet, the caller reports the failure in one line instead.
-    logging.getLogger("ray.data").setLevel(logging.CRITICAL if quiet else logging.INFO)
     if ray.is_initialized():
         return False
     level = logging.ERROR if quiet else logging.INFO
@@ -42,6 +39,8 @@ def connect(address: str | None, *, num_cpus: int | None = None, quiet: bool = T
         if address is None:
             with _loopback_only():
                 ray.init(
+                    # "local": a new instance even where RAY_ADDRESS or a `ray start` cluster would be joined.
+                    address="local",
                     num_cpus=num_cpus,
                     include_dashboard=False,
                     _node_ip_address="127.0.0.1",

@@ -11,6 +11,7 @@ mid-write), so every id is written once.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -102,7 +103,7 @@ def run_corpus(
 
     settings = settings or Settings.resolve()
     report = status or (lambda line: None)
-    json_paths, parquet_paths = _classify(inputs)
+    json_paths, parquet_paths = _classify(inputs, out)
     filesystem, out_path = _output_dir(out)
     pool = PoolSize.choose(
         settings,
@@ -113,7 +114,15 @@ def run_corpus(
     )
     # Ray's CPUs are a scheduling count: the actors', plus one for read and write tasks and one for Ray's
     # checkpoint filter, else a pool that takes every CPU starves the reads it waits for.
-    started = connect(address, num_cpus=math.ceil(pool.actors * pool.cpus) + 2, quiet=not progress)
+    needed = math.ceil(pool.actors * pool.cpus) + 2
+    started = connect(address, num_cpus=needed, quiet=not progress)
+    if not started:
+        _check_fits(needed, pool)
+    data_logger = logging.getLogger("ray.data")
+    previous_level = data_logger.level
+    # Ray Data logs every stage it starts at INFO, its progress too when stderr is not a terminal, and a failed
+    # task's whole traceback at ERROR; quiet, the failure is reported in one line instead.
+    data_logger.setLevel(logging.INFO if progress else logging.CRITICAL)
     context = ray.data.DataContext.get_current()
     previous_progress, previous_checkpoint = context.enable_progress_bars, context.checkpoint_config
     context.enable_progress_bars = progress
@@ -137,6 +146,7 @@ def run_corpus(
     except Exception as exc:  # Ray's own failures: a file its reader cannot parse, a lost node
         raise RayRunError(f"the Ray job failed: {_reason(exc)}; committed shards are kept, rerun to resume") from None
     finally:
+        data_logger.setLevel(previous_level)
         context.enable_progress_bars = previous_progress
         context.checkpoint_config = previous_checkpoint
         if started:
@@ -163,8 +173,9 @@ def _run(
 
     context = ray.data.DataContext.get_current()
     tally = CorpusTally()
-    tally.rows, duplicates = _id_counts(json_paths, parquet_paths)
-    tally.duplicate_ids = len(duplicates)
+    census = _census(json_paths, parquet_paths, filesystem, f"{out_path}/{CHECKPOINT_DIR}")
+    duplicates = census.duplicates
+    tally.rows, tally.skipped, tally.duplicate_ids = census.rows, census.committed_rows, len(duplicates)
     run = next_run(result_shards(filesystem, out_path))
     context.checkpoint_config = CheckpointConfig(
         id_column="id",
@@ -183,60 +194,95 @@ def _run(
     )
     results.write_datasink(shard_sink(_uri(out), run, shard_format, min_rows_per_file=rows_per_shard))
     context.checkpoint_config = None  # what follows only reads, or writes one whole file itself
-    if duplicates:
-        _write_duplicates(filesystem, out_path, duplicates, shard_format)
+    _write_duplicates(filesystem, out_path, duplicates, shard_format)
     new = result_shards(filesystem, out_path).get(run, [])
     tally.run = run if new else 0
     tally.shards = new
     _count(tally, new, shard_format)
-    tally.skipped = tally.rows - sum(duplicates.values()) - tally.summarized - tally.cached - tally.failed
     report(f"batch: {len(new)} new shard(s) in {out}")
     return tally
 
 
-def _classify(inputs: Sequence[str | Path]) -> tuple[list[str], list[str]]:
-    """The JSON Lines and the Parquet files to read, by suffix; folders are searched recursively."""
+def _check_fits(needed: int, pool: PoolSize) -> None:
+    """Refuse a pool the cluster can never place: Ray Data would wait for it without a word."""
+    import ray
+
+    cpus = float(ray.cluster_resources().get("CPU", 0))  # type: ignore[no-untyped-call]
+    if cpus < needed:
+        raise ConfigurationError(
+            f"the Ray cluster has {cpus:g} CPUs; {pool.actors} actor(s) of {pool.cpus:g} CPU, plus one for reads "
+            f"and writes and one for Ray's checkpoint filter, need {needed}: lower --actors or --cpus-per-actor"
+        )
+
+
+def _classify(inputs: Sequence[str | Path], out: str | Path) -> tuple[list[str], list[str]]:
+    """The JSON Lines and the Parquet files to read, by suffix, as URIs or absolute paths.
+
+    Folders (local or in object storage) are listed recursively, skipping hidden and ``_`` entries.
+    Raises ``ArticleError`` for a missing input or one with neither kind of file, and for an input
+    folder that holds ``out`` (a rerun would read its own shards as articles).
+    """
     json_paths: list[str] = []
     parquet_paths: list[str] = []
+    out_uri = _uri(out).rstrip("/")
     for given in inputs:
-        path = Path(given)
-        if "://" in str(given):  # object storage: Ray's readers list it themselves
-            (parquet_paths if str(given).endswith(_PARQUET_SUFFIXES) else json_paths).append(str(given))
-            continue
-        if not path.exists():
-            raise ArticleError(f"{path}: no such file or directory")
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        found = False
+        uri = _uri(given)
+        try:
+            filesystem, path = pyarrow.fs.FileSystem.from_uri(uri)
+            info = filesystem.get_file_info(path)
+            if info.type == pyarrow.fs.FileType.NotFound:
+                raise ArticleError(f"{given}: no such file or directory")
+            if info.type == pyarrow.fs.FileType.Directory:
+                if (out_uri + "/").startswith(uri.rstrip("/") + "/"):
+                    raise ArticleError(f"{given}: holds --out {out}; write the shards outside the input folder")
+                selector = pyarrow.fs.FileSelector(path, recursive=True)
+                files = sorted(
+                    f.path
+                    for f in filesystem.get_file_info(selector)
+                    if f.type == pyarrow.fs.FileType.File
+                    and not any(part.startswith((".", "_")) for part in f.path[len(path) :].split("/"))
+                )
+            else:
+                files = [path]
+        except (OSError, pa.ArrowInvalid, ValueError) as exc:
+            raise ArticleError(f"{given}: cannot read it ({_first_line(exc)})") from None
+        # Object storage lists paths without their scheme; Ray's readers need it back.
+        scheme = uri.split("://", 1)[0] + "://" if "://" in uri else ""
+        found = 0
         for file in files:
-            suffix = file.suffix.lower()
+            name = scheme + file
+            suffix = Path(file).suffix.lower()
             if suffix in _JSON_SUFFIXES:
-                json_paths.append(str(file.resolve()))
-                found = True
+                json_paths.append(name)
+                found += 1
             elif suffix in _PARQUET_SUFFIXES:
-                parquet_paths.append(str(file.resolve()))
-                found = True
+                parquet_paths.append(name)
+                found += 1
         if not found:
-            kind = "folder holds no" if path.is_dir() else "is not a"
+            kind = "folder holds no" if len(files) != 1 or files[0] != path else "is not a"
             raise ArticleError(
-                f"{path}: {kind} .jsonl or .parquet file; the ray engine reads JSON Lines and Parquet "
+                f"{given}: {kind} .jsonl or .parquet file; the ray engine reads JSON Lines and Parquet "
                 "(use --engine local for folders of .txt, .md or .html)"
             )
     return json_paths, parquet_paths
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _output_dir(out: str | Path) -> tuple[pyarrow.fs.FileSystem, str]:
+    """The output folder's file system and path, created when missing; ``ConfigurationError`` otherwise."""
     try:
         filesystem, path = pyarrow.fs.FileSystem.from_uri(_uri(out))
-    except (pa.ArrowInvalid, ValueError) as exc:
-        raise ConfigurationError(f"--out {out}: {exc}") from None
-    info = filesystem.get_file_info(path)
-    if info.type == pyarrow.fs.FileType.File:
-        raise ConfigurationError(f"--out {out}: is a file; the ray engine writes a folder of shards")
-    if info.type == pyarrow.fs.FileType.NotFound:
-        try:
+        info = filesystem.get_file_info(path)
+        if info.type == pyarrow.fs.FileType.File:
+            raise ConfigurationError(f"--out {out}: is a file; the ray engine writes a folder of shards")
+        if info.type == pyarrow.fs.FileType.NotFound:
             filesystem.create_dir(path, recursive=True)
-        except OSError as exc:
-            raise ConfigurationError(f"--out {out}: cannot create it ({exc})") from None
+    except (OSError, pa.ArrowInvalid, ValueError) as exc:
+        raise ConfigurationError(f"--out {out}: {_first_line(exc)}") from None
     return filesystem, path
 
 
@@ -261,43 +307,98 @@ def _read(json_paths: list[str], parquet_paths: list[str], columns: list[str] | 
     return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
 
 
-def _id_counts(json_paths: list[str], parquet_paths: list[str]) -> tuple[int, dict[Any, int]]:
-    """The number of input rows, and how many rows carry each id that more than one row carries.
+@dataclass(frozen=True)
+class _Census:
+    """The input's ids against what the output already holds."""
 
-    Raises ``ArticleError`` when an input has no ``id`` column or rows without an id: resuming needs one.
+    #: Input rows, duplicates included.
+    rows: int
+    #: Input rows whose id a committed shard holds: the checkpoint filter skips them.
+    committed_rows: int
+    #: Ids not yet committed that several rows carry, with how many.
+    duplicates: dict[Any, int]
+
+
+def _census(
+    json_paths: list[str], parquet_paths: list[str], filesystem: pyarrow.fs.FileSystem, checkpoint_dir: str
+) -> _Census:
+    """Count the input's ids with Ray and hold them against the committed checkpoint.
+
+    Raises ``ArticleError`` when the input has no ``id`` column, ids that are
+    neither strings nor integers, rows without an id (resuming needs one), or
+    ids of another type than the output's.
     """
-    dataset = _read(json_paths, parquet_paths, columns=["id"])
+    import pyarrow.compute as pc
+    import ray
+
+    dataset = _read(json_paths, parquet_paths)
     schema = dataset.schema()
     if schema is None or "id" not in schema.names:
         raise ArticleError("the input has no 'id' column; the ray engine resumes by id, so every row needs one")
-    grouped = dataset.groupby("id").count().materialize()
-    repeated: dict[Any, int] = {}
-    missing = 0
-    for row in grouped.map_batches(_unusual_ids, batch_format="pyarrow").take_all():
-        if row["id"] in (None, ""):
-            missing += int(row["count()"])
-        else:
-            repeated[row["id"]] = int(row["count()"])
-    if missing:
+    id_type = schema.base_schema.field("id").type
+    if not (pa.types.is_string(id_type) or pa.types.is_large_string(id_type) or pa.types.is_integer(id_type)):
+        raise ArticleError(f"the input's 'id' column holds {id_type}; the ray engine needs string or integer ids")
+    id_column = dataset.select_columns(["id"]).materialize()
+    rows = id_column.count()
+    counted = pa.concat_tables(ray.get(id_column.groupby("id").count().to_arrow_refs()))
+    # Ray's groupby leaves out rows whose key is null: they are what the counts do not cover.
+    counted = counted.filter(pc.is_valid(counted.column("id")))
+    ids, counts = counted.column("id"), counted.column("count()")
+    blank = pc.equal(ids, "") if pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type) else None
+    absent = rows - int(pc.sum(counts).as_py() or 0)
+    if blank is not None:
+        absent += int(pc.sum(counts.filter(blank)).as_py() or 0)
+    if absent:
         raise ArticleError(
-            f"{missing} input row(s) have no 'id'; the ray engine resumes by id, so give every row one "
+            f"{absent} input row(s) have no 'id'; the ray engine resumes by id, so give every row one "
             "(or use --engine local, which names them in error records)"
         )
-    return int(grouped.sum("count()") or 0), repeated
+    committed = _committed_ids(filesystem, checkpoint_dir)
+    if committed is not None and len(committed) and committed.type != ids.type:
+        raise ArticleError(
+            f"the input's ids are {ids.type} but the output's are {committed.type}; "
+            "give them the type of the first run, or write to a new --out"
+        )
+    done = pc.is_in(ids, value_set=committed) if committed is not None else pa.array([False] * len(ids))
+    pending = counted.filter(pc.invert(done))
+    repeated = pending.filter(pc.greater(pending.column("count()"), 1))
+    return _Census(
+        rows=rows,
+        committed_rows=int(pc.sum(counts.filter(done)).as_py() or 0),
+        duplicates=dict(zip(repeated.column("id").to_pylist(), repeated.column("count()").to_pylist(), strict=True)),
+    )
 
 
-def _unusual_ids(batch: pa.Table) -> pa.Table:
-    """The rows of an id count whose id repeats or is missing."""
-    keep = [row["count()"] > 1 or row["id"] in (None, "") for row in batch.to_pylist()]
-    return batch.filter(pa.array(keep, type=pa.bool_()))
+def _committed_ids(filesystem: pyarrow.fs.FileSystem, checkpoint_dir: str) -> pa.ChunkedArray | None:
+    """The ids of every committed shard (Ray's checkpoint files, not its pending ones), or None."""
+    import pyarrow.parquet as pq
+
+    selector = pyarrow.fs.FileSelector(checkpoint_dir, allow_not_found=True)
+    files = [
+        info.path
+        for info in filesystem.get_file_info(selector)
+        if info.type == pyarrow.fs.FileType.File
+        and info.base_name.endswith(".parquet")
+        and not info.base_name.endswith(".pending.parquet")
+    ]
+    if not files:
+        return None
+    return pq.ParquetDataset(files, filesystem=filesystem).read(columns=["id"]).column("id")
 
 
 def _write_duplicates(
     filesystem: pyarrow.fs.FileSystem, out_path: str, duplicates: dict[Any, int], shard_format: ShardFormat
 ) -> None:
+    """Replace ``summaries-duplicates.*`` with one error row per id in ``duplicates``; remove it when none."""
     from .._inputs import InputRecord
     from .._summarizer import SummaryFailure
 
+    for extension in ("parquet", "jsonl"):
+        stale = f"{out_path}/{DUPLICATES_STEM}.{extension}"
+        if filesystem.get_file_info(stale).type == pyarrow.fs.FileType.File:
+            filesystem.delete_file(stale)
+    if not duplicates:
+        return
     ids = sorted(duplicates, key=str)
     records = [InputRecord(id=str(value), source="") for value in ids]
     outcomes: list[Any] = [

@@ -1,7 +1,9 @@
 """Result shards: deterministic names, and Ray file datasinks that write Parquet or JSON Lines.
 
-A shard is named ``summaries-RRRR-TTTTTT.EXT``: the run's number in the
-output directory and Ray's write-task index. Ray retries a failed write task
+A shard is named ``summaries-RRRR-TTTTTT.shard.EXT``: the run's number in
+the output directory and Ray's write-task index. The ``.shard`` ends the
+name Ray's checkpoint recovery matches by prefix, so task 100000's name is
+not a prefix of task 1000000's. Ray retries a failed write task
 under the same index, so a retry rewrites its own shard rather than adding
 one. Rows duplicated across runs are prevented by Ray Data's checkpoint
 (``_checkpoint/`` in the output): a committed shard's ids are skipped by the
@@ -39,18 +41,18 @@ ShardFormat = Literal["parquet", "jsonl"]
 
 CHECKPOINT_DIR = "_checkpoint"
 DUPLICATES_STEM = "summaries-duplicates"
-_SHARD = re.compile(r"summaries-(\d{4,})-(\d{6})\.(parquet|jsonl)")
+_SHARD = re.compile(r"summaries-(\d{4,})-(\d{6,})\.shard\.(parquet|jsonl)")
 
 
 class ShardNames(FilenameProvider):
-    """``summaries-{run:04d}-{task:06d}.{ext}``: a function of the run and the write task, nothing random."""
+    """``summaries-{run:04d}-{task:06d}.shard.{ext}``: a function of the run and the write task, nothing random."""
 
     def __init__(self, run: int, extension: str) -> None:
         self.run = run
         self.extension = extension
 
     def get_filename_for_task(self, write_uuid: str, task_index: int) -> str:
-        return f"summaries-{self.run:04d}-{task_index:06d}.{self.extension}"
+        return f"summaries-{self.run:04d}-{task_index:06d}.shard.{self.extension}"
 
 
 class _ParquetShards(BlockBasedFileDatasink):
