@@ -46,9 +46,10 @@ BackendFactory = Callable[[], Backend]
 class SummarizeBatch:
     """Summarizes a batch of rows ``{"id", "text", ...}`` into result rows; the callable class Ray runs per actor.
 
-    ``settings`` are ``Settings`` fields without the API key: the actor
-    resolves them again in its own process, so the key comes from its
-    environment (Ray's runtime environment), never from the object store.
+    ``settings`` are the driver's resolved ``Settings`` fields without the
+    API key: the actor builds its settings from them as they are, and reads
+    only the key from its own environment (Ray's runtime environment), so
+    the key never passes through the object store.
     ``backend_factory`` builds the backend in the actor instead (a test's
     fake, or a backend that cannot be built from settings). ``cache_dir``
     holds the SQLite result cache (None: no cache). Rows whose id is in
