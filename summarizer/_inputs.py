@@ -113,7 +113,7 @@ def _read_jsonl(path: Path) -> Iterator[InputRecord]:
                 line = raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
                 document = json.loads(line.lstrip("\ufeff"))
             except json.JSONDecodeError as exc:
-                error = ArticleError(f"{source}: not valid JSON ({exc.msg} at column {exc.colno})")
+                error = ArticleError(f"{source}: not valid JSON ({exc.msg}, column {exc.colno})")
                 yield InputRecord(id=source, source=source, error=error)
                 continue
             except ArticleError as exc:

@@ -310,15 +310,23 @@ def _summarize(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_cli_turns_a_failed_ray_job_into_one_line(tmp_path: Path) -> None:
-    feed = tmp_path / "feed.jsonl"
-    feed.write_text(json.dumps({"id": "a", "text": ARTICLE}) + "\n" + '{"id": "b", "text": \n', encoding="utf-8")
-    result = _summarize(str(feed), "--engine", "ray", "--out", str(tmp_path / "out"))
-    assert result.returncode == 1
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("summarize: error: the Ray job failed: ")
-    assert "--engine local names each bad line" in lines[0]
+def test_the_cli_names_an_unreadable_feed_or_an_unreachable_cluster_in_one_line(tmp_path: Path) -> None:
+    broken, mixed = tmp_path / "broken.jsonl", tmp_path / "mixed.jsonl"
+    broken.write_text(json.dumps({"id": "a", "text": ARTICLE}) + "\n" + '{"id": "b", "text": \n', encoding="utf-8")
+    # Every line is JSON, but the ids change type: Ray's reader fails on this too.
+    mixed.write_text("".join(json.dumps({"id": i, "text": ARTICLE}) + "\n" for i in (1, "b")), encoding="utf-8")
+    for feed in (broken, mixed):
+        result = _summarize(str(feed), "--engine", "ray", "--out", str(tmp_path / "out"))
+        assert result.returncode == 2, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith(f"summarize: error: {feed.name}: Ray's JSON reader failed (")
+        assert "--engine local names each bad line" in lines[0]
+        assert not (tmp_path / "out").exists(), "a refused run leaves no output folder"
+    result = _summarize(str(mixed), "--engine", "ray", "--address", "127.0.0.1:1", "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("summarize: error: cannot reach the Ray cluster at 127.0.0.1:1: ")
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_a_duplicate_fixed_in_the_input_is_summarized_by_the_rerun_and_listed_once(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import warnings
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -265,21 +266,24 @@ def summarize_dataset(
     )
     fields = settings.model_dump(exclude={"api_key"}, exclude_unset=False)
     env = {"SUMMARIZER_API_KEY": settings.api_key} if settings.api_key else {}
-    return dataset.map_batches(
-        SummarizeBatch,
-        fn_constructor_kwargs={
-            "settings": fields,
-            "backend_factory": backend_factory,
-            "cache_dir": None if cache_dir is None else str(cache_dir),
-            "skip_ids": frozenset(skip_ids),
-        },
-        batch_format="pyarrow",
-        batch_size=pool.batch_size,
-        compute=ray.data.ActorPoolStrategy(size=pool.actors),
-        num_cpus=pool.cpus,
-        runtime_env={"env_vars": env} if env else None,
-        # Ray Data restarts actors and retries their calls without end by default: an article that kills its
-        # worker (the engine out of memory) would loop forever instead of failing the job with its reason.
-        max_restarts=2,
-        max_task_retries=2,
-    )
+    with warnings.catch_warnings():
+        # Ray 2.60 names no parameter for restarts and deprecates the keyword arguments it still reads them from.
+        warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated")
+        return dataset.map_batches(
+            SummarizeBatch,
+            fn_constructor_kwargs={
+                "settings": fields,
+                "backend_factory": backend_factory,
+                "cache_dir": None if cache_dir is None else str(cache_dir),
+                "skip_ids": frozenset(skip_ids),
+            },
+            batch_format="pyarrow",
+            batch_size=pool.batch_size,
+            compute=ray.data.ActorPoolStrategy(size=pool.actors),
+            num_cpus=pool.cpus,
+            runtime_env={"env_vars": env} if env else None,
+            # Ray Data restarts actors and retries their calls without end by default: an article that kills its
+            # worker (the engine out of memory) would loop forever instead of failing the job with its reason.
+            max_restarts=2,
+            max_task_retries=2,
+        )

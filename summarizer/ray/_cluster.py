@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import socket
 from collections.abc import Iterator
 
 from .._exceptions import ConfigurationError
@@ -48,11 +49,24 @@ def connect(address: str | None, *, num_cpus: int | None = None, quiet: bool = T
                     log_to_driver=not quiet,
                 )
             return True
+        _check_reachable(address)
         ray.init(address=address, logging_level=level, log_to_driver=not quiet)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = "a local Ray instance" if address is None else f"the Ray cluster at {address}"
         raise ConfigurationError(f"cannot start or reach {where}: {_first_line(exc)}") from None
     return False
+
+
+def _check_reachable(address: str) -> None:
+    """Fail at once for a HOST:PORT nothing answers at: Ray itself retries such an address without end."""
+    if address == "auto" or "://" in address or ":" not in address:
+        return
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=5):
+            pass
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"cannot reach the Ray cluster at {address}: {_first_line(exc)}") from None
 
 
 @contextlib.contextmanager

@@ -104,7 +104,7 @@ def run_corpus(
     settings = settings or Settings.resolve()
     report = status or (lambda line: None)
     json_paths, parquet_paths = _classify(inputs, out)
-    filesystem, out_path = _output_dir(out)
+    filesystem, out_path = _output_dir(out)  # checked now, created only once the input has passed its census
     pool = PoolSize.choose(
         settings,
         custom_backend=backend_factory is not None,
@@ -144,7 +144,14 @@ def run_corpus(
     except (KeyboardInterrupt, SummarizerError):
         raise
     except Exception as exc:  # Ray's own failures: a file its reader cannot parse, a lost node
-        raise RayRunError(f"the Ray job failed: {_reason(exc)}; committed shards are kept, rerun to resume") from None
+        reason = _reason(exc)
+        if json_paths and _unreadable_json(reason):
+            # Ray's reader stops at the first line it cannot take, without naming the file or the line.
+            raise ArticleError(
+                f"{_names(json_paths)}: Ray's JSON reader failed ({reason}): a line that is not JSON, or a field "
+                "whose type changes between lines (ids of mixed types); --engine local names each bad line"
+            ) from None
+        raise RayRunError(f"the Ray job failed: {reason}; committed shards are kept, rerun to resume") from None
     finally:
         data_logger.setLevel(previous_level)
         context.enable_progress_bars = previous_progress
@@ -176,6 +183,10 @@ def _run(
     census = _census(json_paths, parquet_paths, filesystem, f"{out_path}/{CHECKPOINT_DIR}")
     duplicates = census.duplicates
     tally.rows, tally.skipped, tally.duplicate_ids = census.rows, census.committed_rows, len(duplicates)
+    try:
+        filesystem.create_dir(out_path, recursive=True)
+    except OSError as exc:
+        raise ConfigurationError(f"--out {out}: {_first_line(exc)}") from None
     run = next_run(result_shards(filesystem, out_path))
     context.checkpoint_config = CheckpointConfig(
         id_column="id",
@@ -279,8 +290,6 @@ def _output_dir(out: str | Path) -> tuple[pyarrow.fs.FileSystem, str]:
         info = filesystem.get_file_info(path)
         if info.type == pyarrow.fs.FileType.File:
             raise ConfigurationError(f"--out {out}: is a file; the ray engine writes a folder of shards")
-        if info.type == pyarrow.fs.FileType.NotFound:
-            filesystem.create_dir(path, recursive=True)
     except (OSError, pa.ArrowInvalid, ValueError) as exc:
         raise ConfigurationError(f"--out {out}: {_first_line(exc)}") from None
     return filesystem, path
@@ -452,8 +461,13 @@ def _reason(exc: BaseException) -> str:
             break
         cause = inner
     text = str(cause).strip().splitlines()
-    reason = f"{type(cause).__name__}: {text[-1] if text else ''}".rstrip(": ")
-    if isinstance(cause, ValueError) and ("JSON" in reason or "Arrow" in reason):
-        # Ray's readers stop at a bad line without naming it; the local engine reads line by line.
-        reason += " (an input is not valid JSON Lines; --engine local names each bad line in an error record)"
-    return reason
+    return f"{type(cause).__name__}: {text[-1] if text else ''}".rstrip(": ")
+
+
+def _unreadable_json(reason: str) -> bool:
+    return reason.startswith("JSONDecodeError") or ("ArrowInvalid" in reason and "JSON" in reason)
+
+
+def _names(paths: list[str]) -> str:
+    shown = ", ".join(Path(p).name for p in paths[:3])
+    return shown + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
