@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from .._exceptions import ConfigurationError
 
-__all__ = ["LOOPBACK_ENVIRONMENT", "connect"]
+__all__ = ["LOOPBACK_ENVIRONMENT", "connect", "first_line"]
 
 #: The environment a private instance starts with, inherited by every process it spawns. The first two keep
 #: it on this machine: on Linux Ray otherwise swaps 127.0.0.1 for the address of the interface its traffic
@@ -53,7 +53,7 @@ def connect(address: str | None, *, num_cpus: int | None = None, quiet: bool = T
         ray.init(address=address, logging_level=level, log_to_driver=not quiet)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = "a local Ray instance" if address is None else f"the Ray cluster at {address}"
-        raise ConfigurationError(f"cannot start or reach {where}: {_first_line(exc)}") from None
+        raise ConfigurationError(f"cannot start or reach {where}: {first_line(exc)}") from None
     return False
 
 
@@ -66,7 +66,7 @@ def _check_reachable(address: str) -> None:
         with socket.create_connection((host.strip("[]"), int(port)), timeout=5):
             pass
     except (OSError, ValueError) as exc:
-        raise ConfigurationError(f"cannot reach the Ray cluster at {address}: {_first_line(exc)}") from None
+        raise ConfigurationError(f"cannot reach the Ray cluster at {address}: {first_line(exc)}") from None
 
 
 @contextlib.contextmanager
@@ -91,6 +91,7 @@ def _loopback_only() -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """An error's first line for a one-line message; its type's name when it has no text."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__

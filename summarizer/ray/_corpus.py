@@ -24,7 +24,7 @@ import pyarrow.fs
 from .._exceptions import ArticleError, ConfigurationError, SummarizerError
 from .._settings import Settings
 from ._actor import BackendFactory, PoolSize, result_table, summarize_dataset
-from ._cluster import connect
+from ._cluster import connect, first_line
 from ._shards import (
     CHECKPOINT_DIR,
     DUPLICATES_STEM,
@@ -186,7 +186,7 @@ def _run(
     try:
         filesystem.create_dir(out_path, recursive=True)
     except OSError as exc:
-        raise ConfigurationError(f"--out {out}: {_first_line(exc)}") from None
+        raise ConfigurationError(f"--out {out}: {first_line(exc)}") from None
     run = next_run(result_shards(filesystem, out_path))
     context.checkpoint_config = CheckpointConfig(
         id_column="id",
@@ -256,7 +256,7 @@ def _classify(inputs: Sequence[str | Path], out: str | Path) -> tuple[list[str],
             else:
                 files = [path]
         except (OSError, pa.ArrowInvalid, ValueError) as exc:
-            raise ArticleError(f"{given}: cannot read it ({_first_line(exc)})") from None
+            raise ArticleError(f"{given}: cannot read it ({first_line(exc)})") from None
         # Object storage lists paths without their scheme; Ray's readers need it back.
         scheme = uri.split("://", 1)[0] + "://" if "://" in uri else ""
         found = 0
@@ -278,11 +278,6 @@ def _classify(inputs: Sequence[str | Path], out: str | Path) -> tuple[list[str],
     return json_paths, parquet_paths
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 def _output_dir(out: str | Path) -> tuple[pyarrow.fs.FileSystem, str]:
     """The output folder's file system and path, created when missing; ``ConfigurationError`` otherwise."""
     try:
@@ -291,7 +286,7 @@ def _output_dir(out: str | Path) -> tuple[pyarrow.fs.FileSystem, str]:
         if info.type == pyarrow.fs.FileType.File:
             raise ConfigurationError(f"--out {out}: is a file; the ray engine writes a folder of shards")
     except (OSError, pa.ArrowInvalid, ValueError) as exc:
-        raise ConfigurationError(f"--out {out}: {_first_line(exc)}") from None
+        raise ConfigurationError(f"--out {out}: {first_line(exc)}") from None
     return filesystem, path
 
 
