@@ -1,5 +1,12 @@
 from summarizer import Settings, Summarizer
-from summarizer.reading._english import actor_mentions, dispute_passages, meeting_people, role_cues, topic_phrases
+from summarizer.reading._english import (
+    actor_mentions,
+    dispute_passages,
+    mediator_candidates,
+    meeting_people,
+    role_cues,
+    topic_phrases,
+)
 from summarizer.testing import TaskBackend, answer_from_summary
 from tests.conftest import ARTICLE, summary_dict
 
@@ -64,7 +71,10 @@ def test_disputes_pass_is_skipped_without_a_denial():
     backend = TaskBackend(answer_from_summary(summary_dict(disputed_claims=[])))
     article = ARTICLE.split(" Southland press")[0]
     result = Summarizer(backend, settings=Settings(strategy="focused")).run(article)
-    assert [r["response_format"]["json_schema"]["name"] for r in backend.requests] == ["MeetingFacts"]
+    assert [r["response_format"]["json_schema"]["name"] for r in backend.requests] == [
+        "MeetingFacts",
+        "ThirdPartyRoles",
+    ]
     assert result.summary.disputed_claims == []
 
 
@@ -201,3 +211,33 @@ def test_a_sentence_opening_common_word_is_not_part_of_a_name_but_an_acronym_or_
     acronym = "US officials met. They told us nothing."
     assert "US officials" in actor_mentions([("US officials met.",)], acronym)
     assert "Zoë Brook" in actor_mentions([("Zoë Brook said so.",)], "Zoë Brook said so.")
+
+
+def test_third_parties_are_found_by_the_wording_that_casts_them():
+    article = (
+        "Port workers ended their walkout after talks brokered by the conciliation service Harbex. "
+        "The Velmora-mediated consultations between Ostrand and Karsvik resumed. "
+        "Delegates met all week, with former Governor Sir Aldo Finch serving as moderator. "
+        "Both sides returned to the Coastal Mediation and Arbitration Board on Friday. "
+        "Ostrand's minister Ada Brook met Karsvik's envoy Tomas Rehn."
+    )
+    assert mediator_candidates(article) == [
+        "Harbex",
+        "Velmora",
+        "Sir Aldo Finch",
+        "Coastal Mediation and Arbitration Board",
+    ]
+
+
+def test_talks_between_sides_and_a_title_case_headline_offer_no_third_party():
+    article = (
+        "Dockers In Mediation Effort\n\n"
+        "Talks between Ostrand and Karsvik over fishing continued in Port Alba. "
+        "Ostrand said the mediation of disputes was a matter for the courts."
+    )
+    assert mediator_candidates(article) == []
+
+
+def test_a_person_hosting_talks_is_named_without_their_titles():
+    article = "The talks were hosted by Foreign Minister Lena Osk of Velmora, officials said."
+    assert mediator_candidates(article) == ["Lena Osk"]

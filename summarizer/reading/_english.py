@@ -33,7 +33,15 @@ from ._evidence import RoleCues
 from ._lexicon import english
 from ._passages import cue_passages
 
-__all__ = ["RoleCues", "actor_mentions", "dispute_passages", "meeting_people", "role_cues", "topic_phrases"]
+__all__ = [
+    "RoleCues",
+    "actor_mentions",
+    "dispute_passages",
+    "mediator_candidates",
+    "meeting_people",
+    "role_cues",
+    "topic_phrases",
+]
 
 _LEXICON = english()
 _CUES = _LEXICON.denial_pattern()
@@ -347,3 +355,67 @@ def topic_phrases(article: str) -> list[str]:
                 if len(phrase) > 3:
                     phrases.append(phrase)
     return phrases
+
+
+# Who the wording casts as a third party to the talks: "X-brokered", "hosted by X", "X's mediation", "the
+# mediator, X", "X, serving as moderator", "conciliation service X". Each pattern has a slot, {actor}. Words
+# that may stand between a cue and the actor never include those that introduce the sides ("between").
+_MEDIATION_VERB = "(?:" + "|".join(sorted(map(re.escape, _LEXICON.mediation_verbs), key=len, reverse=True)) + ")"
+_MEDIATION_NOUN = "(?:" + "|".join(sorted(map(re.escape, _LEXICON.mediation_nouns), key=len, reverse=True)) + ")"
+_FILLER = r"(?:(?!(?:between|with|and|to|in|on|for|from|against|over)\b)[\w’'.-]+ )"
+_MEDIATOR_PATTERNS = tuple(
+    re.compile(pattern.replace("V", _MEDIATION_VERB).replace("N", _MEDIATION_NOUN), re.IGNORECASE)
+    for pattern in (
+        r"{actor}(?:[’']s?)?[-\s]V\b",
+        r"\bV by (?:the )?" + _FILLER + r"{{0,4}}{actor}",
+        r"{actor}(?:[’']s?)? N\b",
+        r"\bN(?: (?:of|by|from))?(?: (?:service|body|agency|board|team|panel))?,? (?:the )?"
+        + _FILLER
+        + "{{0,3}}{actor}",
+        r"{actor},? " + _FILLER + r"{{0,2}}(?:serving|acting|working) as (?:a |an |the )?(?:[\w-]+ )?N\b",
+    )
+)
+_MEDIATION_CUE = re.compile(rf"\b(?:{_MEDIATION_VERB}|{_MEDIATION_NOUN})\b", re.IGNORECASE)
+_MEDIATION_WORD = r"(?:Mediation|Conciliation|Arbitration|Mediators?)"
+_MEDIATION_NAME = re.compile(rf"\b{_MEDIATION_WORD}\b")
+# A body named for its office, "and" included: "the Federal Mediation and Conciliation Service".
+_MEDIATION_BODY = regex.compile(
+    rf"(?:\p{{Lu}}\p{{L}}+ (?:(?:and|of|for|the) )?)*{_MEDIATION_WORD}\b(?: (?:(?:and|of|for|the) )?\p{{Lu}}\p{{L}}+)*"
+)
+
+
+def mediator_candidates(article: str) -> list[str]:
+    """Actors the wording casts as a third party to talks (mediator, host, moderator, broker), in order of
+    first mention, each once, a person by their name without titles: candidates for the model to confirm,
+    never mediators by themselves."""
+    found: dict[str, None] = {}
+    bodies: list[str] = []
+    sentences = split_sentences(article)
+    # A headline is set in title case, its capitalised words not all names ("Talks In Mediation Effort"); the
+    # story names its mediator again.
+    for sentence in sentences[1:] if opens_with_title(article) else sentences:
+        if not _MEDIATION_CUE.search(sentence):
+            continue
+        for named in _MEDIATION_BODY.finditer(sentence):
+            if " " in named.group():
+                bodies.append(named.group())
+                found[named.group()] = None
+        # "Oman-mediated" is one token: its capitalised head is the actor.
+        for fused in _FUSED_MEDIATION.finditer(sentence):
+            found[fused.group("actor")] = None
+        for actor in actor_mentions([(sentence,)], article):
+            if actor not in sentence:
+                continue  # the headline, which ``actor_mentions`` adds
+            slot = rf"(?<![\w-]){re.escape(actor)}(?![\w])"
+            if any(actor in body for body in bodies):
+                continue  # a part of a body's name found whole
+            if _MEDIATION_NAME.search(actor) or any(
+                re.search(p.pattern.format(actor=slot), sentence, re.IGNORECASE) for p in _MEDIATOR_PATTERNS
+            ):
+                # A person by their name ("Iraqi Prime Minister X" is X); a body keeps its whole name.
+                people = [] if set(actor.split()) & _NOT_PERSON_WORDS else _person_runs(_TOKEN.findall(actor))
+                found[people[0][2] if people else actor] = None
+    return list(found)
+
+
+_FUSED_MEDIATION = regex.compile(rf"(?<![\p{{L}}-])(?P<actor>\p{{Lu}}[\p{{L}}]+)-{_MEDIATION_VERB}\b")

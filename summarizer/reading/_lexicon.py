@@ -35,6 +35,8 @@ class Lexicon:
     generic_words: frozenset[str]
     linking_words: frozenset[str]
     fused_particles: frozenset[str]
+    mediation_verbs: frozenset[str]
+    mediation_nouns: frozenset[str]
 
     @classmethod
     def load(cls, path: Path) -> Lexicon:

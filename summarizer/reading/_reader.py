@@ -58,6 +58,11 @@ class Reader(Protocol):
         """Subjects the article says were discussed, in its own words."""
         ...
 
+    def mediator_candidates(self, article: str) -> list[str]:
+        """Actors the wording casts as a third party to talks ("X-brokered", "hosted by X"), for the model
+        to confirm."""
+        ...
+
 
 class EnglishReader:
     """English news wording: denial cues, attribution, meeting and agenda phrases (``english.toml``)."""
@@ -79,6 +84,9 @@ class EnglishReader:
 
     def agenda_phrases(self, article: str) -> list[str]:
         return _english.topic_phrases(article)
+
+    def mediator_candidates(self, article: str) -> list[str]:
+        return _english.mediator_candidates(article)
 
 
 class ModelOnlyReader:
@@ -105,6 +113,9 @@ class ModelOnlyReader:
         return []
 
     def agenda_phrases(self, article: str) -> list[str]:
+        return []
+
+    def mediator_candidates(self, article: str) -> list[str]:
         return []
 
 
@@ -149,6 +160,8 @@ class Reading:
     #: People the wording puts in the meeting; subjects it says were discussed.
     people: tuple[str, ...]
     agenda: tuple[str, ...]
+    #: Actors the wording casts as a third party to the talks: candidates, not mediators.
+    third_parties: tuple[str, ...] = ()
     #: ``[start, end)`` of each passage withheld from the model because it addresses an AI system.
     withheld: tuple[tuple[int, int], ...] = ()
 
@@ -175,5 +188,6 @@ def read(article: str, language: str = AUTO) -> Reading:
         cues=tuple(reader.role_cues(passage, actors) for passage in passages),
         people=tuple(reader.meeting_people(article)),
         agenda=tuple(reader.agenda_phrases(article)),
+        third_parties=tuple(reader.mediator_candidates(article)),
         withheld=tuple(withheld),
     )
