@@ -10,6 +10,7 @@ depend on the article (its actors, its quotable phrases) are built per request.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 from functools import cache, lru_cache
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -209,6 +210,25 @@ def dispute_findings_model(actors: tuple[str, ...]) -> type[BaseModel]:
         __base__=_Strict,
         disputed_claims=(list[finding], _same_as(DisputeFindings, "disputed_claims")),
     )
+    return model
+
+
+class ThirdPartyRole(StrEnum):
+    """What part a candidate played in the talks, as the mediator check asks it."""
+
+    mediator = "mediator"
+    side = "side"
+    neither = "neither"
+
+
+@lru_cache(maxsize=32)
+def roles_model(candidates: tuple[str, ...]) -> type[BaseModel]:
+    """An answer with one ``ThirdPartyRole`` per candidate, keyed by the candidate's name in the given order:
+    the grammar writes each name, so a small model reads it right before it chooses."""
+    fields: dict[str, Any] = {
+        f"c{number}": (ThirdPartyRole, Field(alias=name)) for number, name in enumerate(candidates)
+    }
+    model: type[BaseModel] = create_model("ThirdPartyRoles", __base__=_Strict, **fields)
     return model
 
 

@@ -65,6 +65,7 @@ class DropReason(StrEnum):
     empty = "empty"
     not_a_person = "not_a_person"
     mediator_or_side = "mediator_or_side"
+    not_a_mediator = "not_a_mediator"
     incomplete_claim = "incomplete_claim"
     over_limit = "over_limit"
 

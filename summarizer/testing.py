@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from . import _retry
 from ._backend import Backend, allow_model_calls, register_backend
 from ._llama import LlamaServer
+from ._names import same_name
 from ._schema import Meeting
 from .pipeline import ModelRequest, current_request
 
@@ -195,6 +196,14 @@ def _quote_of(item: dict[str, Any]) -> str:
     return str((item.get("evidence") or {}).get("quote", ""))
 
 
+def _role_in(document: dict[str, Any], name: str) -> str:
+    """The part ``name`` plays in ``document``: its mediator, one of its sides, or neither."""
+    for field, role in (("mediators", "mediator"), ("parties", "side")):
+        if any(same_name(name, str(item.get("name", ""))) for item in document.get(field, [])):
+            return role
+    return "neither"
+
+
 def answer_from_summary(document: dict[str, Any]) -> Callable[[ModelRequest], Answer]:
     """An answer function for ``TaskBackend`` that serves every strategy's passes from one summary in the
     contract's shape.
@@ -220,6 +229,11 @@ def answer_from_summary(document: dict[str, Any]) -> Callable[[ModelRequest], An
                 for field, items in request.items.items()
             }
         name = request.response_model.__name__
+        if name == "ThirdPartyRoles":
+            return {
+                candidate: _role_in(document, candidate)
+                for candidate in request.response_model.model_json_schema()["properties"]
+            }
         if name not in parts:
             raise AssertionError(f"answer_from_summary has no answer for a {name} request")
         return parts[name]
@@ -271,6 +285,8 @@ def chat_answer_from_summary(document: dict[str, Any]) -> Callable[[list[dict[st
     def answer(messages: list[dict[str, Any]], params: dict[str, Any]) -> Answer:
         response_format = params["response_format"]["json_schema"]
         name, schema = response_format["name"], response_format["schema"]
+        if name == "ThirdPartyRoles":
+            return {candidate: _role_in(document, candidate) for candidate in schema["properties"]}
         if name not in ("EvidenceQuotes", "Corrections"):
             if name not in parts:
                 raise AssertionError(f"chat_answer_from_summary has no answer for a {name} request")

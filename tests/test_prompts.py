@@ -15,7 +15,10 @@ from summarizer.reading import read
 @pytest.mark.parametrize("strategy", list(STRATEGIES.values()), ids=list(STRATEGIES))
 def test_every_strategy_has_its_prompt_files(strategy):
     prompts = load_prompts(strategy.prompt_version)
-    assert set(prompts.passes) == {step.name for step in strategy.passes} | {"evidence", "reground"}
+    assert set(prompts.passes) == {step.name for step in (*strategy.passes, *strategy.checks)} | {
+        "evidence",
+        "reground",
+    }
     assert (data_dir("prompts") / f"{strategy.prompt_version}.system.txt").is_file()
 
 
@@ -96,7 +99,7 @@ def test_each_prompt_set_uses_exactly_the_variables_its_strategy_fills(strategy)
 def test_a_template_variable_nobody_fills_is_refused_when_loaded():
     prompts = load_prompts(STRATEGIES["focused"].prompt_version)
     broken = dataclasses.replace(prompts, passes={**prompts.passes, "meeting": Template("$article $candidates")})
-    with pytest.raises(ConfigurationError, match=r"focused-v6.meeting.txt uses \$candidates"):
+    with pytest.raises(ConfigurationError, match=r"focused-v7.meeting.txt uses \$candidates"):
         broken.check(STRATEGIES["focused"].variables)
 
 

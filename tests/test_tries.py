@@ -95,7 +95,7 @@ def test_02_tabs_and_vertical_tabs_from_a_word_paste(results):
 
 
 def test_04_japanese_names_are_kept_in_their_script(results):
-    # Told the article's language and not to translate (prompts focused-v6), the 1.5B keeps the name.
+    # Told the article's language and not to translate (prompts focused-v6 and later), the 1.5B keeps the name.
     _, result = results["04"]
     s = result.summary
     assert result.meta.reader == "model-only"

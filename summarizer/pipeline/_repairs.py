@@ -42,7 +42,7 @@ T = TypeVar("T", bound=BaseModel)
 _LEXICON = english()
 
 
-class _Removals:
+class Removals:
     def __init__(self) -> None:
         self.dropped: list[DroppedItem] = []
 
@@ -61,7 +61,7 @@ def people_only(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
     cased letters, none a capital; scripts without case are never judged so),
     or a side or mediator under another spelling.
     """
-    removals = _Removals()
+    removals = Removals()
     side_names = [p.name for p in summary.parties] + [m.name for m in summary.mediators]
     people = []
     for person in summary.participants:
@@ -86,7 +86,7 @@ def dedupe(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
     Sides and mediators by their shortest name, people by their fullest,
     topics by their exact label (trimmed).
     """
-    removals = _Removals()
+    removals = Removals()
     parties = _dedupe("parties", summary.parties, lambda p: p.name, removals, prefer_longer=False)
     mediators = _dedupe("mediators", summary.mediators, lambda m: m.name, removals, prefer_longer=False)
     participants = _dedupe("participants", summary.participants, lambda p: p.name, removals, prefer_longer=True)
@@ -106,7 +106,7 @@ def two_sided_claims(summary: ArticleSummary, reading: Reading) -> ArticleSummar
     Nobody disputes their own claim, and a claim without a claimant and a
     denier is not a dispute.
     """
-    removals = _Removals()
+    removals = Removals()
     claims = []
     for claim in map(_untangle, summary.disputed_claims):
         if claim.claim.strip() and claim.claimed_by and claim.disputed_by:
@@ -122,7 +122,7 @@ def _dedupe(
     field: str,
     items: list[T],
     name_of: Callable[[T], str],
-    removals: _Removals,
+    removals: Removals,
     *,
     fuzzy: bool = True,
     prefer_longer: bool = False,

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from .._schema import ArticleSummary
 from ..reading import Reading
 
-__all__ = ["ModelRequest", "Pass", "Repair", "current_request"]
+__all__ = ["Check", "ModelRequest", "Pass", "Repair", "current_request"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,17 @@ class Repair:
 
     def __call__(self, summary: ArticleSummary, reading: Reading) -> ArticleSummary:
         return self.apply(summary, reading)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A question about the summary so far, asked after the repair steps: ``ask`` builds it from the summary
+    and the reading (None when there is nothing to ask), ``apply`` folds the validated answer back in."""
+
+    name: str
+    ask: Callable[[ArticleSummary, Reading], ModelRequest | None]
+    apply: Callable[[ArticleSummary, ModelRequest, BaseModel], ArticleSummary]
+    variables: tuple[str, ...] = ()
 
 
 #: The request being sent, while it is sent: a test's fake backend answers from it instead of parsing the

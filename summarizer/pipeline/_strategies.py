@@ -34,6 +34,7 @@ from .._drafts import (
 from .._exceptions import ConfigurationError
 from .._schema import ArticleSummary
 from ..reading import Reading
+from ._checks import ask_mediators, confirm_mediators
 from ._repairs import (
     add_participants,
     add_topics,
@@ -42,7 +43,7 @@ from ._repairs import (
     people_only,
     two_sided_claims,
 )
-from ._steps import ModelRequest, Pass, Repair
+from ._steps import Check, ModelRequest, Pass, Repair
 
 __all__ = ["DEFAULT_STRATEGY", "STRATEGIES", "Strategy", "get_strategy"]
 
@@ -66,11 +67,18 @@ class Strategy:
     combine: Callable[[dict[str, BaseModel]], ArticleSummary]
     repairs: tuple[Repair, ...]
     drafts: dict[str, type[ItemDraft]]
+    #: Questions about the summary so far, asked after the repairs (``_checks``).
+    checks: tuple[Check, ...] = ()
 
     @property
     def variables(self) -> dict[str, tuple[str, ...]]:
         """The values each pass fills into its template, the evidence and re-ask passes included."""
-        return {**{p.name: p.variables for p in self.passes}, "evidence": ("items",), "reground": ("failures",)}
+        return {
+            **{p.name: p.variables for p in self.passes},
+            **{c.name: c.variables for c in self.checks},
+            "evidence": ("items",),
+            "reground": ("failures",),
+        }
 
     @property
     def switches(self) -> tuple[str, ...]:
@@ -81,6 +89,7 @@ class Strategy:
             "code-quotes",
             "reground",
             *(r.name for r in self.repairs),
+            *(c.name for c in self.checks),
         )
 
     def check_without(self, without: frozenset[str]) -> None:
@@ -125,7 +134,7 @@ FOCUSED = Strategy(
     name="focused",
     # The version names what shapes the answer, prompts and the code that completes them alike: a result
     # cache keyed on it must not serve answers from before the wording cues.
-    prompt_version="focused-v6",
+    prompt_version="focused-v7",
     passes=(
         Pass("meeting", MeetingFacts),
         Pass("disputes", DisputeFindings, variables=("candidates",), ask=_ask_disputes, optional=True),
@@ -140,6 +149,7 @@ FOCUSED = Strategy(
         Repair("two-sided-claims", two_sided_claims),
     ),
     drafts={**MEETING_DRAFTS, "disputed_claims": DisputeFinding},
+    checks=(Check("mediators", ask_mediators, confirm_mediators, variables=("candidates",)),),
 )
 
 SINGLE = Strategy(

@@ -1,0 +1,90 @@
+"""Checks: questions to the model about the summary so far, asked after the repair steps.
+
+A check turns a free answer into a choice: code lists the candidates, the
+model gives each one a role from an enum, and code folds the roles back in.
+Choosing among a few named candidates is easier for a small model than
+recalling them unprompted, costs a few output tokens per candidate, and
+cannot name anyone the article does not.
+
+``mediators``: the model's own mediators and the actors the reader's wording
+casts as a third party ("X-brokered", "hosted by X", "X, serving as
+moderator"), each asked "mediator, side or neither?". A small model misses
+half the mediators an article names with such wording, and lists a side as
+the mediator.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import babel
+from pydantic import BaseModel
+
+from .._drafts import ThirdPartyRole, roles_model
+from .._names import same_name
+from .._schema import ArticleSummary, DropReason, Mediator, MediatorKind, Party
+from ..reading import Reading, english
+from ._repairs import Removals
+from ._steps import ModelRequest
+
+__all__ = ["ask_mediators", "confirm_mediators"]
+
+# Enough for any article's third parties; each costs a few output tokens.
+_MAX_CANDIDATES = 6
+_LEXICON = english()
+
+
+def ask_mediators(summary: ArticleSummary, reading: Reading) -> ModelRequest | None:
+    """Asks, for the model's mediators and the reader's third parties, which mediated, which is a side."""
+    if not summary.mediators and not reading.third_parties:
+        return None  # nothing says a third party was there
+    candidates: list[str] = []
+    # Not the sides: asked about them, the 1.5B called most of them mediators.
+    for name in [m.name for m in summary.mediators] + list(reading.third_parties):
+        if not any(same_name(name, other) for other in candidates):
+            candidates.append(name)
+    if not candidates:
+        return None
+    candidates = candidates[:_MAX_CANDIDATES]
+    listed = "\n".join(f"- {name}" for name in candidates)
+    return ModelRequest("mediators", roles_model(tuple(candidates)), {"candidates": listed})
+
+
+def confirm_mediators(summary: ArticleSummary, request: ModelRequest, answer: BaseModel) -> ArticleSummary:
+    """Mediators as the model's roles say: a confirmed one is listed (and is no longer a side or participant);
+    a side listed as the mediator becomes a side; one that is neither is dropped."""
+    roles: dict[str, ThirdPartyRole] = answer.model_dump(by_alias=True)
+    removals = Removals()
+    mediators, parties, participants = list(summary.mediators), list(summary.parties), list(summary.participants)
+    for name, role in roles.items():
+        listed = [m for m in mediators if same_name(m.name, name)]
+        if role == ThirdPartyRole.mediator:
+            if not listed:
+                mediators.append(Mediator(name=name, kind=_kind(name)))
+            # Sides stay: a host may negotiate for itself too, and the golden files then list it as both.
+            for person in [p for p in participants if same_name(p.name, name)]:
+                participants.remove(person)
+                removals.drop("participants", person, DropReason.mediator_or_side, f"{person.name!r} is the mediator")
+            continue
+        for mediator in listed:
+            mediators.remove(mediator)
+            reason = "is one of the sides" if role == ThirdPartyRole.side else "did not mediate these talks"
+            removals.drop("mediators", mediator, DropReason.not_a_mediator, f"{mediator.name!r} {reason}")
+        if role == ThirdPartyRole.side and listed and not any(same_name(p.name, name) for p in parties):
+            parties.append(Party(name=listed[0].name, evidence=listed[0].evidence))
+    return removals.applied(summary, mediators=mediators, parties=parties, participants=participants)
+
+
+def _kind(name: str) -> MediatorKind:
+    """A state if the name is a country's (CLDR's English names), a person if it reads as one, else a body."""
+    if name in _country_names():
+        return MediatorKind.state
+    words = name.split()
+    if len(words) > 1 and not _LEXICON.names_a_group(name) and not set(words) & _LEXICON.not_person_words:
+        return MediatorKind.person
+    return MediatorKind.organization
+
+
+@cache
+def _country_names() -> frozenset[str]:
+    return frozenset(babel.Locale("en").territories.values())
