@@ -241,3 +241,25 @@ def test_talks_between_sides_and_a_title_case_headline_offer_no_third_party():
 def test_a_person_hosting_talks_is_named_without_their_titles():
     article = "The talks were hosted by Foreign Minister Lena Osk of Velmora, officials said."
     assert mediator_candidates(article) == ["Lena Osk"]
+
+
+def test_a_report_denied_unnamed_is_the_passages_claimant():
+    passage = ("Ostrand's ministry denied media reports that it had agreed to a truce.",)
+    article = passage[0] + " Talks resume on Monday."
+    actors = actor_mentions([passage], article)
+    assert actors == ["Ostrand's ministry", "media reports"]
+    cues = role_cues(passage, actors)
+    assert cues.claimants == {"media reports"}
+    assert "Ostrand's ministry" in cues.deniers
+
+
+def test_a_report_whose_source_is_named_leaves_the_source_as_claimant():
+    passage = ("The Karsvik government dismissed the report by the Velmora Herald on Friday.",)
+    actors = actor_mentions([passage], passage[0])
+    assert "report" not in actors
+    assert role_cues(passage, actors).claimants == {"Velmora Herald"}
+
+
+def test_claims_of_a_lower_case_thing_are_still_a_report():
+    passage = ("The minister dismissed claims of a rift with the chancellor.",)
+    assert actor_mentions([passage], passage[0]) == ["claims"]

@@ -119,7 +119,25 @@ def actor_mentions(passages: Sequence[tuple[str, ...]], article: str) -> list[st
                 if token.lower() == "the" and index + 1 < len(tokens) and tokens[index + 1] in _BODIES:
                     found[tokens[index + 1]] = None
                 index += 1
+        for sentence in passage if passage not in headline else ():
+            for report in _DENIED_REPORT.finditer(sentence):
+                found[report.group("report")] = None
     return [name for name in found if len(name) > 1]
+
+
+def _words(words: frozenset[str]) -> str:
+    return "(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + ")"
+
+
+# "X denied reports that...", "dismissed the media reports": the report, unnamed, is the claimant the
+# article gives; a 1.5B otherwise names the story's most prominent actor as the one who claimed it.
+_DETERMINER = r"(?:(?:the|these|those|such|a|an|recent|earlier|weekend) )?"
+_REPORT = rf"(?:{_words(_LEXICON.report_modifiers)} )?{_words(_LEXICON.report_nouns)}"
+# Not "the report by the Herald": that names its source, an actor of its own.
+_NAMED_SOURCE = r"(?! (?:by|from|in|of) (?:the )?(?-i:\p{Lu}))"
+_DENIED_REPORT = regex.compile(
+    rf"\b{_LEXICON.deny_verb_pattern()},? {_DETERMINER}(?P<report>{_REPORT})\b" + _NAMED_SOURCE, regex.IGNORECASE
+)
 
 
 def _written_lower_case(word: str, article: str) -> bool:
@@ -164,6 +182,9 @@ _CLAIM_VERB = (
 )
 _DENY_VERB = _LEXICON.deny_verb_pattern()
 _CLAIMANT_PATTERNS = (
+    # "denied reports that...": the report itself, an actor of the passage (``actor_mentions``).
+    _DENY_VERB + r",? " + _DETERMINER + r"{actor}\b",
+    r"\b(?:reports?|article|story|claims?) (?:in|by|from) (?:the )?{actor}",
     r"{actor}(?:[’']s?)? (?:[\w-]+ )?" + _CLAIM_NOUN + r"\b",
     r"{actor},? " + _ADVERB + _CLAIM_VERB + r"\b",
     r"\b(?:made|issued|published|spread) by (?:the )?{actor}",
@@ -360,8 +381,8 @@ def topic_phrases(article: str) -> list[str]:
 # Who the wording casts as a third party to the talks: "X-brokered", "hosted by X", "X's mediation", "the
 # mediator, X", "X, serving as moderator", "conciliation service X". Each pattern has a slot, {actor}. Words
 # that may stand between a cue and the actor never include those that introduce the sides ("between").
-_MEDIATION_VERB = "(?:" + "|".join(sorted(map(re.escape, _LEXICON.mediation_verbs), key=len, reverse=True)) + ")"
-_MEDIATION_NOUN = "(?:" + "|".join(sorted(map(re.escape, _LEXICON.mediation_nouns), key=len, reverse=True)) + ")"
+_MEDIATION_VERB = _words(_LEXICON.mediation_verbs)
+_MEDIATION_NOUN = _words(_LEXICON.mediation_nouns)
 _FILLER = r"(?:(?!(?:between|with|and|to|in|on|for|from|against|over)\b)[\w’'.-]+ )"
 _MEDIATOR_PATTERNS = tuple(
     re.compile(pattern.replace("V", _MEDIATION_VERB).replace("N", _MEDIATION_NOUN), re.IGNORECASE)

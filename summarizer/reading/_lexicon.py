@@ -37,6 +37,8 @@ class Lexicon:
     fused_particles: frozenset[str]
     mediation_verbs: frozenset[str]
     mediation_nouns: frozenset[str]
+    report_nouns: frozenset[str]
+    report_modifiers: frozenset[str]
 
     @classmethod
     def load(cls, path: Path) -> Lexicon:
