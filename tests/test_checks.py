@@ -85,3 +85,10 @@ def test_the_check_is_a_step_that_can_be_switched_off():
     assert "ThirdPartyRoles" not in [r["response_format"]["json_schema"]["name"] for r in backend.requests]
     Summarizer(backend, settings=Settings()).run(ARTICLE)
     assert "ThirdPartyRoles" in [r["response_format"]["json_schema"]["name"] for r in backend.requests]
+
+
+def test_one_entity_under_two_names_is_asked_about_once_by_its_fuller_name():
+    summary = _summary(mediators=[{"name": "Finch", "kind": "person", "evidence": None}])
+    request = ask_mediators(summary, read(WORDING, "en"))
+    assert request is not None
+    assert request.values["candidates"] == "- Aldo Finch\n- Velmora"

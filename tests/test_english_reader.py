@@ -263,3 +263,8 @@ def test_a_report_whose_source_is_named_leaves_the_source_as_claimant():
 def test_claims_of_a_lower_case_thing_are_still_a_report():
     passage = ("The minister dismissed claims of a rift with the chancellor.",)
     assert actor_mentions([passage], passage[0]) == ["claims"]
+
+
+def test_a_third_party_is_named_whole_not_by_the_first_word_of_its_name():
+    article = "Talks resumed in Lunvik, hosted by the Lunvik Water Council. The council's chair opened them."
+    assert mediator_candidates(article) == ["Lunvik Water Council"]

@@ -41,8 +41,11 @@ def ask_mediators(summary: ArticleSummary, reading: Reading) -> ModelRequest | N
     candidates: list[str] = []
     # Not the sides: asked about them, the 1.5B called most of them mediators.
     for name in [m.name for m in summary.mediators] + list(reading.third_parties):
-        if not any(same_name(name, other) for other in candidates):
+        same = [index for index, other in enumerate(candidates) if same_name(name, other)]
+        if not same:
             candidates.append(name)
+        elif len(name) > len(candidates[same[0]]):
+            candidates[same[0]] = name  # one entity under two names: ask about its fuller name
     if not candidates:
         return None
     candidates = candidates[:_MAX_CANDIDATES]

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 import regex
 
-from ..text import TOKEN_PATTERN, opens_with_title
+from ..text import TOKEN_PATTERN, contains_words, normalize, opens_with_title
 from ..text import sentences as split_sentences
 from ._evidence import RoleCues
 from ._lexicon import english
@@ -436,7 +436,12 @@ def mediator_candidates(article: str) -> list[str]:
                 # A person by their name ("Iraqi Prime Minister X" is X); a body keeps its whole name.
                 people = [] if set(actor.split()) & _NOT_PERSON_WORDS else _person_runs(_TOKEN.findall(actor))
                 found[people[0][2] if people else actor] = None
-    return list(found)
+    # "hosted by the Lunden Water Council" also fits the slot with "Lunden" alone: keep the whole name.
+    return [name for name in found if not any(other != name and _holds(other, name) for other in found)]
+
+
+def _holds(name: str, part: str) -> bool:
+    return contains_words(normalize(name), normalize(part))
 
 
 _FUSED_MEDIATION = regex.compile(rf"(?<![\p{{L}}-])(?P<actor>\p{{Lu}}[\p{{L}}]+)-{_MEDIATION_VERB}\b")
