@@ -225,6 +225,8 @@ class ThirdPartyRole(StrEnum):
 def roles_model(candidates: tuple[str, ...]) -> type[BaseModel]:
     """An answer with one ``ThirdPartyRole`` per candidate, keyed by the candidate's name in the given order:
     the grammar writes each name, so a small model reads it right before it chooses."""
+    if len(set(candidates)) != len(candidates) or not all(name.strip() for name in candidates):
+        raise ValueError(f"candidates must be distinct names: {candidates!r}")
     fields: dict[str, Any] = {
         f"c{number}": (ThirdPartyRole, Field(alias=name)) for number, name in enumerate(candidates)
     }

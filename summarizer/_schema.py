@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 # Bump when a change to the models changes what a consumer reads.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 MAX_PEOPLE = 12
 MAX_ITEMS = 8

@@ -1,10 +1,14 @@
 """The mediator check: candidates from the model and the wording, roles from the model, folded in by code."""
 
+import pytest
+
 from summarizer import Settings, Summarizer
+from summarizer._drafts import roles_model
 from summarizer._schema import ArticleSummary, DropReason, MediatorKind
+from summarizer.pipeline import ModelRequest
 from summarizer.pipeline._checks import _kind, ask_mediators, confirm_mediators
 from summarizer.reading import read
-from summarizer.testing import TaskBackend, answer_from_summary
+from summarizer.testing import Answer, TaskBackend, answer_from_summary
 from tests.conftest import ARTICLE, summary_dict
 
 WORDING = (
@@ -92,3 +96,34 @@ def test_one_entity_under_two_names_is_asked_about_once_by_its_fuller_name():
     request = ask_mediators(summary, read(WORDING, "en"))
     assert request is not None
     assert request.values["candidates"] == "- Aldo Finch\n- Velmora"
+
+
+def test_a_side_the_wording_casts_as_host_is_not_asked_about():
+    summary = _summary(parties=[{"name": "Velmora", "evidence": None}], mediators=[])
+    request = ask_mediators(summary, read(WORDING, "en"))
+    assert request is not None
+    assert request.values["candidates"] == "- Aldo Finch"
+
+
+def test_a_name_without_letters_is_never_asked_about_and_names_are_distinct():
+    summary = _summary(mediators=[{"name": "--", "kind": "person", "evidence": None}])
+    request = ask_mediators(summary, read(WORDING, "en"))
+    assert request is not None
+    assert request.values["candidates"] == "- Aldo Finch\n- Velmora"
+    with pytest.raises(ValueError, match="distinct"):
+        roles_model(("Velmora", "Velmora"))
+
+
+def test_the_models_no_takes_a_mediator_out_of_the_summary_end_to_end():
+    summary_answer = answer_from_summary(summary_dict())
+
+    def answer(request: ModelRequest) -> Answer:
+        if request.pass_name == "mediators":
+            return dict.fromkeys(request.response_model.model_json_schema()["properties"], "neither")
+        return summary_answer(request)
+
+    result = Summarizer(TaskBackend(answer), settings=Settings()).run(ARTICLE)
+    assert result.summary.mediators == []
+    assert [(d.item["name"], d.reason) for d in result.summary.dropped] == [
+        ("Island Council", DropReason.not_a_mediator)
+    ]

@@ -215,14 +215,14 @@ def test_a_sentence_opening_common_word_is_not_part_of_a_name_but_an_acronym_or_
 
 def test_third_parties_are_found_by_the_wording_that_casts_them():
     article = (
-        "Port workers ended their walkout after talks brokered by the conciliation service Harbex. "
+        "Librarians settled their pay claim in talks that the arbitration agency Tessiva brokered. "
         "The Velmora-mediated consultations between Ostrand and Karsvik resumed. "
-        "Delegates met all week, with former Governor Sir Aldo Finch serving as moderator. "
+        "Sir Aldo Finch, acting as facilitator, opened the session. "
         "Both sides returned to the Coastal Mediation and Arbitration Board on Friday. "
         "Ostrand's minister Ada Brook met Karsvik's envoy Tomas Rehn."
     )
     assert mediator_candidates(article) == [
-        "Harbex",
+        "Tessiva",
         "Velmora",
         "Sir Aldo Finch",
         "Coastal Mediation and Arbitration Board",
@@ -231,7 +231,7 @@ def test_third_parties_are_found_by_the_wording_that_casts_them():
 
 def test_talks_between_sides_and_a_title_case_headline_offer_no_third_party():
     article = (
-        "Dockers In Mediation Effort\n\n"
+        "Librarians Seek Mediation Deal\n\n"
         "Talks between Ostrand and Karsvik over fishing continued in Port Alba. "
         "Ostrand said the mediation of disputes was a matter for the courts."
     )
@@ -261,10 +261,15 @@ def test_a_report_whose_source_is_named_leaves_the_source_as_claimant():
 
 
 def test_claims_of_a_lower_case_thing_are_still_a_report():
-    passage = ("The minister dismissed claims of a rift with the chancellor.",)
+    passage = ("The coach dismissed claims of a feud with the club's owner.",)
     assert actor_mentions([passage], passage[0]) == ["claims"]
 
 
 def test_a_third_party_is_named_whole_not_by_the_first_word_of_its_name():
     article = "Talks resumed in Lunvik, hosted by the Lunvik Water Council. The council's chair opened them."
     assert mediator_candidates(article) == ["Lunvik Water Council"]
+
+
+def test_a_body_named_for_its_office_ends_where_the_next_name_begins():
+    article = "Talks moved to the Velmora Mediation Service and Karsvik negotiators joined them. A host of aides came."
+    assert mediator_candidates(article) == ["Velmora Mediation Service"]

@@ -145,7 +145,7 @@ def test_ungrounded_items_are_reasked_once_then_dropped_and_reported():
     reask = backend.requests[4]["messages"][-1]["content"]
     assert "'Imaginary Person' (evidence 'Imaginary Person spoke') - the name" in reask
     assert "'fishing' (evidence 'they discussed fishing') - the quote" in reask
-    schema = backend.requests[3]["response_format"]["json_schema"]["schema"]
+    schema = backend.requests[4]["response_format"]["json_schema"]["schema"]
     assert set(schema["properties"]) == {"participants", "topics"}
     assert schema["properties"]["participants"]["minItems"] == schema["properties"]["participants"]["maxItems"] == 1
 

@@ -24,6 +24,7 @@ from .._drafts import ThirdPartyRole, roles_model
 from .._names import same_name
 from .._schema import ArticleSummary, DropReason, Mediator, MediatorKind, Party
 from ..reading import Reading, english
+from ..text import normalize
 from ._repairs import Removals
 from ._steps import ModelRequest
 
@@ -39,8 +40,13 @@ def ask_mediators(summary: ArticleSummary, reading: Reading) -> ModelRequest | N
     if not summary.mediators and not reading.third_parties:
         return None  # nothing says a third party was there
     candidates: list[str] = []
-    # Not the sides: asked about them, the 1.5B called most of them mediators.
-    for name in [m.name for m in summary.mediators] + list(reading.third_parties):
+    # Not the sides: asked about them, the 1.5B called most of them mediators. A side the wording casts as a
+    # host ("X hosted the other side's envoys") stays a side; the model's own mediators are all asked about.
+    sides = [p.name for p in summary.parties]
+    offered = [t for t in reading.third_parties if not any(same_name(t, side) for side in sides)]
+    for name in [m.name for m in summary.mediators] + offered:
+        if not normalize(name):
+            continue  # no letters to ask about, nor to tell apart from another candidate
         same = [index for index, other in enumerate(candidates) if same_name(name, other)]
         if not same:
             candidates.append(name)
@@ -79,7 +85,8 @@ def confirm_mediators(summary: ArticleSummary, request: ModelRequest, answer: Ba
 
 
 def _kind(name: str) -> MediatorKind:
-    """A state if the name is a country's (CLDR's English names), a person if it reads as one, else a body."""
+    """A state if the name is a country's (CLDR's English names of ISO territories), a person if it reads as
+    one, else a body."""
     if name in _country_names():
         return MediatorKind.state
     words = name.split()
@@ -90,4 +97,12 @@ def _kind(name: str) -> MediatorKind:
 
 @cache
 def _country_names() -> frozenset[str]:
-    return frozenset(babel.Locale("en").territories.values())
+    """CLDR's English names of the territories with a two-letter code, less those that are not states."""
+    territories = babel.Locale("en").territories
+    return frozenset(
+        name for code, name in territories.items() if len(code) == 2 and code.isalpha() and code not in _NOT_STATES
+    )
+
+
+# CLDR codes of territories that are not states: the EU, the euro area, the UN, "outlying Oceania", unknown.
+_NOT_STATES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})

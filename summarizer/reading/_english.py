@@ -182,13 +182,15 @@ _CLAIM_VERB = (
 )
 _DENY_VERB = _LEXICON.deny_verb_pattern()
 _CLAIMANT_PATTERNS = (
-    # "denied reports that...": the report itself, an actor of the passage (``actor_mentions``).
-    _DENY_VERB + r",? " + _DETERMINER + r"{actor}\b",
+    # "rejected X's offer": whose offer, claim or suggestion was rejected.
+    _DENY_VERB + r",? " + _DETERMINER + r"{actor}[’']s\b",
     r"\b(?:reports?|article|story|claims?) (?:in|by|from) (?:the )?{actor}",
     r"{actor}(?:[’']s?)? (?:[\w-]+ )?" + _CLAIM_NOUN + r"\b",
     r"{actor},? " + _ADVERB + _CLAIM_VERB + r"\b",
     r"\b(?:made|issued|published|spread) by (?:the )?{actor}",
 )
+_REPORT_ALONE = regex.compile(_REPORT, regex.IGNORECASE)
+_DENIED_REPORT_PATTERNS = (_DENY_VERB + r",? " + _DETERMINER + r"{actor}\b",)
 _DENIER_PATTERNS = (r"{actor}(?: and [\w’'-]+)?,? " + _ADVERB + _DENY_VERB + r"\b",)
 # In a sentence that carries a denial cue, its speaker is the denier; in one that does not, its speaker claims.
 _SPEAKER_PATTERNS = (
@@ -209,7 +211,9 @@ def role_cues(passage: tuple[str, ...], actors: Sequence[str]) -> RoleCues:
             def says(patterns: tuple[str, ...], slot: str = slot, sentence: str = sentence) -> bool:
                 return any(re.search(p.format(actor=slot), sentence, re.IGNORECASE) for p in patterns)
 
-            if says(_CLAIMANT_PATTERNS) or (not denial and says(_SPEAKER_PATTERNS)):
+            # "denied reports that...": the report itself, an actor of the passage (``actor_mentions``).
+            report = _REPORT_ALONE.fullmatch(actor) is not None and says(_DENIED_REPORT_PATTERNS)
+            if report or says(_CLAIMANT_PATTERNS) or (not denial and says(_SPEAKER_PATTERNS)):
                 claimants.add(actor)
             if says(_DENIER_PATTERNS) or (denial and says(_SPEAKER_PATTERNS)):
                 deniers.add(actor)
@@ -384,36 +388,39 @@ def topic_phrases(article: str) -> list[str]:
 _MEDIATION_VERB = _words(_LEXICON.mediation_verbs)
 _MEDIATION_NOUN = _words(_LEXICON.mediation_nouns)
 _FILLER = r"(?:(?!(?:between|with|and|to|in|on|for|from|against|over)\b)[\w’'.-]+ )"
+# Templates with an {actor} slot, filled per actor by ``str.format`` (so a literal brace is doubled).
 _MEDIATOR_PATTERNS = tuple(
-    re.compile(pattern.replace("V", _MEDIATION_VERB).replace("N", _MEDIATION_NOUN), re.IGNORECASE)
+    pattern.replace("<verb>", _MEDIATION_VERB).replace("<noun>", _MEDIATION_NOUN)
     for pattern in (
-        r"{actor}(?:[’']s?)?[-\s]V\b",
-        r"\bV by (?:the )?" + _FILLER + r"{{0,4}}{actor}",
-        r"{actor}(?:[’']s?)? N\b",
-        r"\bN(?: (?:of|by|from))?(?: (?:service|body|agency|board|team|panel))?,? (?:the )?"
+        r"{actor}(?:[’']s?)?[-\s]<verb>\b",
+        r"\b<verb> by (?:the )?" + _FILLER + r"{{0,4}}{actor}",
+        r"{actor}(?:[’']s?)? <noun>\b",
+        r"\b<noun>(?: (?:of|by|from))?(?: (?:service|body|agency|board|team|panel))?,? (?:the )?"
         + _FILLER
         + "{{0,3}}{actor}",
-        r"{actor},? " + _FILLER + r"{{0,2}}(?:serving|acting|working) as (?:a |an |the )?(?:[\w-]+ )?N\b",
+        r"{actor},? " + _FILLER + r"{{0,2}}(?:serving|acting|working) as (?:a |an |the )?(?:[\w-]+ )?<noun>\b",
     )
 )
 _MEDIATION_CUE = re.compile(rf"\b(?:{_MEDIATION_VERB}|{_MEDIATION_NOUN})\b", re.IGNORECASE)
 _MEDIATION_WORD = r"(?:Mediation|Conciliation|Arbitration|Mediators?)"
 _MEDIATION_NAME = re.compile(rf"\b{_MEDIATION_WORD}\b")
-# A body named for its office, "and" included: "the Federal Mediation and Conciliation Service".
+# A body named for its office: "the Northern Mediation and Conciliation Board". "and" joins only two such
+# words, never the body to the next name ("the Velmora Mediation Service and Karsvik negotiators").
 _MEDIATION_BODY = regex.compile(
-    rf"(?:\p{{Lu}}\p{{L}}+ (?:(?:and|of|for|the) )?)*{_MEDIATION_WORD}\b(?: (?:(?:and|of|for|the) )?\p{{Lu}}\p{{L}}+)*"
+    rf"(?:(?!The\b)\p{{Lu}}\p{{L}}+ (?:(?:of|for|the) )?)*{_MEDIATION_WORD}\b(?: and {_MEDIATION_WORD}\b)?"
+    rf"(?: (?:(?:of|for|the) )?\p{{Lu}}\p{{L}}+)*"
 )
 
 
 def mediator_candidates(article: str) -> list[str]:
-    """Actors the wording casts as a third party to talks (mediator, host, moderator, broker), in order of
-    first mention, each once, a person by their name without titles: candidates for the model to confirm,
-    never mediators by themselves."""
+    """Actors the wording casts as a third party to talks (mediator, host, moderator, broker), each once, in
+    the order found (sentence by sentence), a person by their name less the titles ``titles`` lists:
+    candidates for the model to confirm, never mediators by themselves."""
     found: dict[str, None] = {}
     bodies: list[str] = []
     sentences = split_sentences(article)
-    # A headline is set in title case, its capitalised words not all names ("Talks In Mediation Effort"); the
-    # story names its mediator again.
+    # A headline is set in title case, its capitalised words not all names ("Port Workers In Mediation Bid");
+    # the story names its mediator again.
     for sentence in sentences[1:] if opens_with_title(article) else sentences:
         if not _MEDIATION_CUE.search(sentence):
             continue
@@ -428,15 +435,15 @@ def mediator_candidates(article: str) -> list[str]:
             if actor not in sentence:
                 continue  # the headline, which ``actor_mentions`` adds
             slot = rf"(?<![\w-]){re.escape(actor)}(?![\w])"
-            if any(actor in body for body in bodies):
+            if any(_holds(body, actor) for body in bodies):
                 continue  # a part of a body's name found whole
             if _MEDIATION_NAME.search(actor) or any(
-                re.search(p.pattern.format(actor=slot), sentence, re.IGNORECASE) for p in _MEDIATOR_PATTERNS
+                re.search(p.format(actor=slot), sentence, re.IGNORECASE) for p in _MEDIATOR_PATTERNS
             ):
-                # A person by their name ("Iraqi Prime Minister X" is X); a body keeps its whole name.
+                # A person by their name ("Velmoran Foreign Minister X" is X); a body keeps its whole name.
                 people = [] if set(actor.split()) & _NOT_PERSON_WORDS else _person_runs(_TOKEN.findall(actor))
                 found[people[0][2] if people else actor] = None
-    # "hosted by the Lunden Water Council" also fits the slot with "Lunden" alone: keep the whole name.
+    # "hosted by the Norvik Water Board" also fits the slot with "Norvik" alone: keep the whole name.
     return [name for name in found if not any(other != name and _holds(other, name) for other in found)]
 
 
