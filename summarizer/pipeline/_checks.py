@@ -60,8 +60,8 @@ def ask_mediators(summary: ArticleSummary, reading: Reading) -> ModelRequest | N
 
 
 def confirm_mediators(summary: ArticleSummary, request: ModelRequest, answer: BaseModel) -> ArticleSummary:
-    """Mediators as the model's roles say: a confirmed one is listed (and is no longer a side or participant);
-    a side listed as the mediator becomes a side; one that is neither is dropped."""
+    """Mediators as the model's roles say: a confirmed one is listed (and is no longer a participant); a side
+    listed as the mediator becomes a side; one that is neither is dropped (``not_a_mediator``)."""
     roles: dict[str, ThirdPartyRole] = answer.model_dump(by_alias=True)
     removals = Removals()
     mediators, parties, participants = list(summary.mediators), list(summary.parties), list(summary.participants)
@@ -70,7 +70,7 @@ def confirm_mediators(summary: ArticleSummary, request: ModelRequest, answer: Ba
         if role == ThirdPartyRole.mediator:
             if not listed:
                 mediators.append(Mediator(name=name, kind=_kind(name)))
-            # Sides stay: a host may negotiate for itself too, and the golden files then list it as both.
+            # Sides stay: a host may negotiate for itself too, and is then both.
             for person in [p for p in participants if same_name(p.name, name)]:
                 participants.remove(person)
                 removals.drop("participants", person, DropReason.mediator_or_side, f"{person.name!r} is the mediator")
