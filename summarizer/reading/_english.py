@@ -189,8 +189,6 @@ _CLAIMANT_PATTERNS = (
     r"{actor},? " + _ADVERB + _CLAIM_VERB + r"\b",
     r"\b(?:made|issued|published|spread) by (?:the )?{actor}",
 )
-_REPORT_ALONE = regex.compile(_REPORT, regex.IGNORECASE)
-_DENIED_REPORT_PATTERNS = (_DENY_VERB + r",? " + _DETERMINER + r"{actor}\b",)
 _DENIER_PATTERNS = (r"{actor}(?: and [\w’'-]+)?,? " + _ADVERB + _DENY_VERB + r"\b",)
 # In a sentence that carries a denial cue, its speaker is the denier; in one that does not, its speaker claims.
 _SPEAKER_PATTERNS = (
@@ -212,7 +210,7 @@ def role_cues(passage: tuple[str, ...], actors: Sequence[str]) -> RoleCues:
                 return any(re.search(p.format(actor=slot), sentence, re.IGNORECASE) for p in patterns)
 
             # "denied reports that...": the report itself, an actor of the passage (``actor_mentions``).
-            report = _REPORT_ALONE.fullmatch(actor) is not None and says(_DENIED_REPORT_PATTERNS)
+            report = any(found.group("report") == actor for found in _DENIED_REPORT.finditer(sentence))
             if report or says(_CLAIMANT_PATTERNS) or (not denial and says(_SPEAKER_PATTERNS)):
                 claimants.add(actor)
             if says(_DENIER_PATTERNS) or (denial and says(_SPEAKER_PATTERNS)):
