@@ -30,7 +30,7 @@ import regex
 from ..text import TOKEN_PATTERN, contains_words, normalize, opens_with_title
 from ..text import sentences as split_sentences
 from ._evidence import RoleCues
-from ._lexicon import english
+from ._lexicon import alternation, english
 from ._passages import cue_passages
 
 __all__ = [
@@ -125,14 +125,10 @@ def actor_mentions(passages: Sequence[tuple[str, ...]], article: str) -> list[st
     return [name for name in found if len(name) > 1]
 
 
-def _words(words: frozenset[str]) -> str:
-    return "(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + ")"
-
-
 # "X denied reports that...", "dismissed the media reports": the report, unnamed, is the claimant the
 # article gives; a 1.5B otherwise names the story's most prominent actor as the one who claimed it.
 _DETERMINER = r"(?:(?:the|these|those|such|a|an|recent|earlier|weekend) )?"
-_REPORT = rf"(?:{_words(_LEXICON.report_modifiers)} )?{_words(_LEXICON.report_nouns)}"
+_REPORT = rf"(?:{alternation(_LEXICON.report_modifiers)} )?{alternation(_LEXICON.report_nouns)}"
 # Not "the report by the Herald": that names its source, an actor of its own.
 _NAMED_SOURCE = r"(?! (?:by|from|in|of) (?:the )?(?-i:\p{Lu}))"
 _DENIED_REPORT = regex.compile(
@@ -203,6 +199,7 @@ def role_cues(passage: tuple[str, ...], actors: Sequence[str]) -> RoleCues:
     deniers: set[str] = set()
     for sentence in passage:
         denial = _CUES.search(sentence) is not None
+        reports = {found.group("report") for found in _DENIED_REPORT.finditer(sentence)}
         for actor in actors:
             slot = rf"(?<![\w-]){re.escape(actor)}(?![\w-])"
 
@@ -210,8 +207,7 @@ def role_cues(passage: tuple[str, ...], actors: Sequence[str]) -> RoleCues:
                 return any(re.search(p.format(actor=slot), sentence, re.IGNORECASE) for p in patterns)
 
             # "denied reports that...": the report itself, an actor of the passage (``actor_mentions``).
-            report = any(found.group("report") == actor for found in _DENIED_REPORT.finditer(sentence))
-            if report or says(_CLAIMANT_PATTERNS) or (not denial and says(_SPEAKER_PATTERNS)):
+            if actor in reports or says(_CLAIMANT_PATTERNS) or (not denial and says(_SPEAKER_PATTERNS)):
                 claimants.add(actor)
             if says(_DENIER_PATTERNS) or (denial and says(_SPEAKER_PATTERNS)):
                 deniers.add(actor)
@@ -383,8 +379,8 @@ def topic_phrases(article: str) -> list[str]:
 # Who the wording casts as a third party to the talks: "X-brokered", "hosted by X", "X's mediation", "the
 # mediator, X", "X, serving as moderator", "conciliation service X". Each pattern has a slot, {actor}. Words
 # that may stand between a cue and the actor never include those that introduce the sides ("between").
-_MEDIATION_VERB = _words(_LEXICON.mediation_verbs)
-_MEDIATION_NOUN = _words(_LEXICON.mediation_nouns)
+_MEDIATION_VERB = alternation(_LEXICON.mediation_verbs)
+_MEDIATION_NOUN = alternation(_LEXICON.mediation_nouns)
 _FILLER = r"(?:(?!(?:between|with|and|to|in|on|for|from|against|over)\b)[\w’'.-]+ )"
 # Templates with an {actor} slot, filled per actor by ``str.format`` (so a literal brace is doubled).
 _MEDIATOR_PATTERNS = tuple(

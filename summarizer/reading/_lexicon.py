@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..text import normalize
 
-__all__ = ["Lexicon", "english", "wording_digest"]
+__all__ = ["Lexicon", "alternation", "english", "wording_digest"]
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,12 @@ class Lexicon:
 
     def deny_verb_pattern(self) -> str:
         """A regular expression fragment for one denying verb."""
-        return "(?:" + "|".join(re.escape(w) for w in sorted(self.deny_verbs, key=lambda w: (-len(w), w))) + ")"
+        return alternation(self.deny_verbs)
+
+
+def alternation(words: frozenset[str]) -> str:
+    """A regular expression fragment for any one of ``words``, the longest tried first."""
+    return "(?:" + "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w))) + ")"
 
 
 _DATA_FILES = (
