@@ -163,6 +163,30 @@ def test_each_subject_the_article_says_was_discussed_is_one_phrase():
     ]
 
 
+def test_what_the_talks_were_for_is_a_subject():
+    article = (
+        "Negotiations aimed at averting a rail stoppage will resume on Monday. "
+        "The envoys restarted talks toward a grazing accord and the return of seized herds, as officials said. "
+        "The talks had stalled, the mediator said, over the key issues of night shifts, overtime pay and pensions."
+    )
+    assert topic_phrases(article) == [
+        "averting a rail stoppage",
+        "grazing accord",
+        "return of seized herds",
+        "night shifts",
+        "overtime pay and pensions",
+    ]
+
+
+def test_issues_outside_talks_and_aims_of_other_things_are_no_subject():
+    article = (
+        "In a television interview covering issues such as flood defences and rail fares, the minister spoke "
+        "at length. The plan is aimed at cutting costs. Talks aimed at ending the dispute cannot replace a "
+        "settlement, the union said."
+    )
+    assert topic_phrases(article) == ["ending the dispute"]
+
+
 def test_a_discussion_without_a_subject_gives_no_topic():
     assert topic_phrases("The ministers met on Friday. Nothing was discussed in public.") == []
     assert topic_phrases("The two sides discussed at length on Friday.") == []

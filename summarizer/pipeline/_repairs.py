@@ -220,7 +220,8 @@ def add_participants(summary: ArticleSummary, reading: Reading) -> ArticleSummar
 
 
 def add_topics(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
-    """Add the subjects the article says were discussed ("discussed X, Y and Z") that no topic covers.
+    """Add the subjects the article says were discussed ("discussed X, Y and Z") or the talks were for ("talks
+    aimed at X") that no topic covers.
 
 
     A small model gives one broad topic where the article lists several

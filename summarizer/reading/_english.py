@@ -342,6 +342,16 @@ _TOPIC_CUES = re.compile(
     r"\b(?<!not )(?:discuss(?:ed|es|ing)?|focus(?:ed|es|ing)? (?:on|upon)|(?:talks|negotiations) (?:about|over))\b"
     r"(?P<list>,? (?:particularly|in particular|notably|including|such as|namely|mainly|mostly)(?: regarding| on)?)?"
 )
+# What the talks were for, which news copy gives as their subject: "talks aimed at ending X", "negotiations
+# toward a deal on X", "in a bid to X"; and the issues named in a sentence on the talks: "the key issues of X,
+# Y and Z" (not "an interview covering issues such as X").
+_TALKS = r"\b(?:talks|negotiations|dialogue|discussions|meetings?|bargaining|mediation)\b"
+_PURPOSE_CUES = re.compile(
+    _TALKS + r"(?: [\w’'-]+){0,4}? (?:(?:were|was|are|is) )?"
+    r"(?:aimed at|aiming (?:at|for)|towards?|in a bid to|with the (?:\w+ )?aim of)\b"
+    r"|" + _TALKS + r".*?\bissues,? (?:such as|including|like|of)\b",
+    re.IGNORECASE,
+)
 # "X was discussed" names its subject before the cue; only a list after it ("..., particularly Y") is read.
 _PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being)(?: \w+ly| also| not)? $")
 # "discussed on Friday", "discussed in public": no subject follows.
@@ -349,29 +359,35 @@ _NO_SUBJECT = re.compile(r"\s*(?:in|on|at|by|for|during|with|until|since|behind|
 # Where the list of subjects ends: a new clause, an attribution, or punctuation that ends the phrase.
 _TOPICS_END = re.compile(
     r" and (?=\w+ed )|,? (?:which|who|where|while|when|but|because|after|before|during the (?:meeting|talks))\b"
-    r"|[,;]? (?:the [\w’' ]+ said|said|told|according to)\b|[.“”\"—–(]"
+    r"|[,;]? (?:the (?:(?!as )[\w’'-]+ ){1,8}said|(?:as (?:[\w’'-]+ ){1,3})?said|told|according to)\b"
+    # A verb of the sentence's own: "talks aimed at ending X have stalled", "... cannot replace Y".
+    r"|[.“”\"—–(]| (?:have|has|had|will|would|can|cannot|could|may|might|must|should)\b"
 )
 # Where one subject ends and the next begins: a comma or semicolon, "as well as", or an "and" that starts a new
 # noun phrase ("... and the return of families"); not the "and" inside one ("regional and continental matters").
 _TOPICS_SPLIT = re.compile(
     r";|,? as well as |, and |, (?!\w+ and\b)|\band (?=(?:the|a|an|on|its|their|further|other)\b)|\band (?=\w+ing\b)"
 )
-_TOPIC_LEAD = re.compile(r"^(?:(?:and|on|both|the|a|an)\s+)+")
+_TOPIC_LEAD = re.compile(r"^(?:(?:and|on|both|the|a|an|in particular|particularly|notably|especially)\s+)+")
 
 
 def topic_phrases(article: str) -> list[str]:
-    """The subjects the article says were discussed, each as the article words it, in order."""
+    """The subjects the article says were discussed or the talks were for, each as the article words it, once,
+    in order."""
     phrases: list[str] = []
     for sentence in split_sentences(article):
+        rests: list[str] = []
         for cue in _TOPIC_CUES.finditer(sentence):
             rest = sentence[cue.end() :]
             passive = _PASSIVE.search(sentence[: cue.start()]) is not None
-            if (passive and not cue.group("list")) or (not cue.group("list") and _NO_SUBJECT.match(rest)):
-                continue
+            if not ((passive and not cue.group("list")) or (not cue.group("list") and _NO_SUBJECT.match(rest))):
+                rests.append(rest)
+        rests += [sentence[cue.end() :] for cue in _PURPOSE_CUES.finditer(sentence)]
+        for rest in rests:
             end = _TOPICS_END.search(rest)
             for part in _TOPICS_SPLIT.split(rest[: end.start()] if end else rest):
                 phrase = _TOPIC_LEAD.sub("", part.strip(" ,"))
-                if len(phrase) > 3:
+                if len(phrase) > 3 and phrase not in phrases:
                     phrases.append(phrase)
     return phrases
 
