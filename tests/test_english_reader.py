@@ -32,6 +32,23 @@ def test_a_report_and_the_denials_after_it_are_one_passage():
     ]
 
 
+def test_a_refused_offer_or_a_named_conflict_is_no_denial():
+    article = (
+        "The brewer rejected a takeover offer from its rival. The board dismissed Vela's improved bid as too low. "
+        "The coach rebuffed the chance to move north. Dockers voted to end a six-week dispute over pay. "
+        "Both sides said the dispute was over. Disputes over grazing have flared."
+    )
+    assert dispute_passages(article) == []
+
+
+def test_a_denial_beside_a_refusal_is_still_read():
+    article = (
+        "The board rejected the offer. It also denied reports that the chairman would resign. "
+        "The two unions dispute the company's figures."
+    )
+    assert [" ".join(p) for p in dispute_passages(article)] == [article]
+
+
 def test_an_abbreviation_does_not_end_a_sentence():
     article = "The U.S. military said the drone was over the sea. Reports that it was over land are false."
     assert [" ".join(p) for p in dispute_passages(article)] == [article]

@@ -45,11 +45,26 @@ __all__ = [
 
 _LEXICON = english()
 _CUES = _LEXICON.denial_pattern()
+# A cue word that denies nothing: a refused offer ("rejected a takeover offer", "dismissed Y's bid"), and
+# "dispute" as the name of a conflict ("a four-week dispute", "the dispute", "disputes over pay"); not the verb
+# ("the two sides dispute the figures").
+_NOT_A_DENIAL = re.compile(
+    rf"\b(?:{_LEXICON.deny_verb_pattern()}|rebuff(?:s|ed)?) (?:(?:a|an|the|its|their|his|her|this|that) )?"
+    rf"(?:[\w’'-]+ ){{0,3}}?{alternation(_LEXICON.refused_objects)}\b"
+    r"|\b(?:a|an|the|this|that|its|their|his|her|our) (?:[\w’']+-[\w’'-]+ )?disputes?\b|\bdisputes? (?:over|between)\b",
+    re.IGNORECASE,
+)
+
+
+def _has_denial_cue(sentence: str) -> bool:
+    """Whether a cue word in ``sentence`` may mark a denial (not a refused offer, not a named conflict)."""
+    refusals = [match.span() for match in _NOT_A_DENIAL.finditer(sentence)]
+    return any(not any(start <= cue.start() < end for start, end in refusals) for cue in _CUES.finditer(sentence))
 
 
 def dispute_passages(article: str, *, limit: int = 6) -> list[tuple[str, ...]]:
     """Passages with an English denial cue (``cue_passages``)."""
-    return cue_passages(article, _CUES, limit=limit)
+    return cue_passages(article, _has_denial_cue, limit=limit)
 
 
 _TOKEN = TOKEN_PATTERN

@@ -21,6 +21,7 @@ class Lexicon:
     deny_verbs: frozenset[str]
     denial_words: frozenset[str]
     denial_phrases: frozenset[str]
+    refused_objects: frozenset[str]
     body_nouns: frozenset[str]
     body_names: frozenset[str]
     group_words: frozenset[str]

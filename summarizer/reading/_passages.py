@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -21,7 +22,7 @@ __all__ = ["cue_passages", "denial_cues"]
 DATA_FILE = Path(__file__).with_name("denials.toml")
 
 
-def cue_passages(article: str, cues: re.Pattern[str], *, limit: int = 6) -> list[tuple[str, ...]]:
+def cue_passages(article: str, has_cue: Callable[[str], object], *, limit: int = 6) -> list[tuple[str, ...]]:
     """Passages with a cue, as sentences: each cue sentence with the one before it, in article order.
 
     Windows that overlap or touch are merged, so a report and the denials that
@@ -35,7 +36,7 @@ def cue_passages(article: str, cues: re.Pattern[str], *, limit: int = 6) -> list
     body = 1 if opens_with_title(article) else 0
     windows: list[list[int]] = []
     for index, sentence in enumerate(found):
-        if not cues.search(sentence):
+        if not has_cue(sentence):
             continue
         index = max(index, body)
         start = max(body, index - 1)

@@ -101,7 +101,7 @@ class ModelOnlyReader:
 
     def dispute_passages(self, article: str) -> list[tuple[str, ...]]:
         cues = denial_cues(self.language) if self.language else None
-        return cue_passages(article, cues) if cues is not None else []
+        return cue_passages(article, cues.search) if cues is not None else []
 
     def actors(self, passages: Sequence[tuple[str, ...]], article: str) -> list[str]:
         return []
