@@ -108,6 +108,14 @@ def test_tidy_keeps_sides_by_their_shortest_name():
     assert [p.name for p in tidied.parties] == ["Northland", "Southland"]
 
 
+def test_tidy_trims_names():
+    tidied = tidy(
+        summary(parties=[{"name": " opposition"}, {"name": "Southland "}], participants=[person(" Ada Brook")])
+    )
+    assert [p.name for p in tidied.parties] == ["opposition", "Southland"]
+    assert [p.name for p in tidied.participants] == ["Ada Brook"]
+
+
 def test_tidy_untangles_a_claimant_who_is_also_the_disputer():
     tidied = tidy(
         summary(

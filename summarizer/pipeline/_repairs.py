@@ -27,7 +27,9 @@ from .._schema import (
     DroppedItem,
     DropReason,
     Evidence,
+    Mediator,
     Participant,
+    Party,
     Topic,
 )
 from ..reading import Reading, english
@@ -84,12 +86,14 @@ def dedupe(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
     """Keep one item per entity.
 
     Sides and mediators by their shortest name, people by their fullest,
-    topics by their exact label (trimmed).
+    topics by their exact label; names and labels trimmed (a model may write " opposition").
     """
     removals = Removals()
-    parties = _dedupe("parties", summary.parties, lambda p: p.name, removals, prefer_longer=False)
-    mediators = _dedupe("mediators", summary.mediators, lambda m: m.name, removals, prefer_longer=False)
-    participants = _dedupe("participants", summary.participants, lambda p: p.name, removals, prefer_longer=True)
+    parties = _dedupe("parties", _trimmed(summary.parties), lambda p: p.name, removals, prefer_longer=False)
+    mediators = _dedupe("mediators", _trimmed(summary.mediators), lambda m: m.name, removals, prefer_longer=False)
+    participants = _dedupe(
+        "participants", _trimmed(summary.participants), lambda p: p.name, removals, prefer_longer=True
+    )
     topics = _dedupe("topics", summary.topics, lambda t: t.label, removals, fuzzy=False)
     return removals.applied(
         summary,
@@ -98,6 +102,16 @@ def dedupe(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
         participants=participants,
         topics=[t.model_copy(update={"label": t.label.strip(), "detail": t.detail.strip()}) for t in topics],
     )
+
+
+_Named = TypeVar("_Named", Party, Participant, Mediator)
+
+
+def _trimmed(items: list[_Named]) -> list[_Named]:
+    return [
+        item if item.name == item.name.strip() else item.model_copy(update={"name": item.name.strip()})
+        for item in items
+    ]
 
 
 def two_sided_claims(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
