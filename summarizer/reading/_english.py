@@ -213,7 +213,7 @@ def role_cues(passage: tuple[str, ...], actors: Sequence[str]) -> RoleCues:
     claimants: set[str] = set()
     deniers: set[str] = set()
     for sentence in passage:
-        denial = _CUES.search(sentence) is not None
+        denial = _has_denial_cue(sentence)
         reports = {found.group("report") for found in _DENIED_REPORT.finditer(sentence)}
         for actor in actors:
             slot = rf"(?<![\w-]){re.escape(actor)}(?![\w-])"
