@@ -47,6 +47,14 @@ def test_a_denial_beside_a_refusal_is_still_read():
         "The two unions dispute the company's figures."
     )
     assert [" ".join(p) for p in dispute_passages(article)] == [article]
+    for sentence in (
+        "Officials denied the offer was ever made.",
+        "The ministry dismissed speculation about a bid.",
+        "The ministry dismissed the job cuts as rumours.",
+        "Groups that dispute the results say the vote was rigged.",
+        "The board rejected the offer and denied reports of a merger.",
+    ):
+        assert dispute_passages(sentence) == [(sentence,)], sentence
 
 
 def test_an_abbreviation_does_not_end_a_sentence():
@@ -191,7 +199,8 @@ def test_what_the_talks_were_for_is_a_subject():
         "grazing accord",
         "return of seized herds",
         "night shifts",
-        "overtime pay and pensions",
+        "overtime pay",
+        "pensions",
     ]
 
 
@@ -199,9 +208,24 @@ def test_issues_outside_talks_and_aims_of_other_things_are_no_subject():
     article = (
         "In a television interview covering issues such as flood defences and rail fares, the minister spoke "
         "at length. The plan is aimed at cutting costs. Talks aimed at ending the dispute cannot replace a "
-        "settlement, the union said."
+        "settlement, the union said. After the talks collapsed, troops moved toward the border. "
+        "Talks are expected toward the end of the week. Talks aimed at ending the strike collapsed on Friday. "
+        "The talks ended on Friday; separately, the minister raised issues of housing."
     )
-    assert topic_phrases(article) == ["ending the dispute"]
+    assert topic_phrases(article) == ["ending the dispute", "ending the strike"]
+
+
+def test_a_discussed_subject_keeps_its_own_verb_and_a_list_is_split_once():
+    article = (
+        "They discussed how the two sides could share the river's water. "
+        "Talks on Monday focused on the key issues of water rights, grazing and roads."
+    )
+    assert topic_phrases(article) == [
+        "how the two sides could share the river's water",
+        "water rights",
+        "grazing",
+        "roads",
+    ]
 
 
 def test_a_discussion_without_a_subject_gives_no_topic():

@@ -110,10 +110,15 @@ def test_tidy_keeps_sides_by_their_shortest_name():
 
 def test_tidy_trims_names():
     tidied = tidy(
-        summary(parties=[{"name": " opposition"}, {"name": "Southland "}], participants=[person(" Ada Brook")])
+        summary(
+            parties=[{"name": " opposition"}, {"name": "Southland "}],
+            mediators=[{"name": " Island Council", "kind": "organization"}],
+            participants=[person(" Ada Brook", side=" opposition")],
+        )
     )
     assert [p.name for p in tidied.parties] == ["opposition", "Southland"]
-    assert [p.name for p in tidied.participants] == ["Ada Brook"]
+    assert [m.name for m in tidied.mediators] == ["Island Council"]
+    assert [(p.name, p.side) for p in tidied.participants] == [("Ada Brook", "opposition")]
 
 
 def test_tidy_untangles_a_claimant_who_is_also_the_disputer():

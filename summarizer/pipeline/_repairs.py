@@ -86,7 +86,7 @@ def dedupe(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
     """Keep one item per entity.
 
     Sides and mediators by their shortest name, people by their fullest,
-    topics by their exact label; names and labels trimmed (a model may write " opposition").
+    topics by their exact label; names, sides and labels trimmed (a model may write " opposition").
     """
     removals = Removals()
     parties = _dedupe("parties", _trimmed(summary.parties), lambda p: p.name, removals, prefer_longer=False)
@@ -101,6 +101,15 @@ def dedupe(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
         mediators=mediators,
         participants=participants,
         topics=[t.model_copy(update={"label": t.label.strip(), "detail": t.detail.strip()}) for t in topics],
+        disputed_claims=[
+            c.model_copy(
+                update={
+                    "claimed_by": [n.strip() for n in c.claimed_by],
+                    "disputed_by": [n.strip() for n in c.disputed_by],
+                }
+            )
+            for c in summary.disputed_claims
+        ],
     )
 
 
@@ -108,10 +117,13 @@ _Named = TypeVar("_Named", Party, Participant, Mediator)
 
 
 def _trimmed(items: list[_Named]) -> list[_Named]:
-    return [
-        item if item.name == item.name.strip() else item.model_copy(update={"name": item.name.strip()})
-        for item in items
-    ]
+    trimmed = []
+    for item in items:
+        update: dict[str, str] = {"name": item.name.strip()}
+        if isinstance(item, Participant) and item.side is not None:
+            update["side"] = item.side.strip()
+        trimmed.append(item.model_copy(update=update))
+    return trimmed
 
 
 def two_sided_claims(summary: ArticleSummary, reading: Reading) -> ArticleSummary:

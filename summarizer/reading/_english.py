@@ -45,21 +45,30 @@ __all__ = [
 
 _LEXICON = english()
 _CUES = _LEXICON.denial_pattern()
-# A cue word that denies nothing: a refused offer ("rejected a takeover offer", "dismissed Y's bid"), and
-# "dispute" as the name of a conflict ("a four-week dispute", "the dispute", "disputes over pay"); not the verb
-# ("the two sides dispute the figures").
+# A cue word that denies nothing: a refused offer ("rejected a takeover offer", "dismissed Y's bid as too
+# low"), the object ending its phrase (not "dismissed the job cuts", not "dismissed reports of a bid"); and
+# "dispute" as the name of a conflict ("a four-week dispute", "the dispute was over", "disputes over pay"),
+# not the verb ("the two sides dispute the figures", "groups that dispute the results").
 _NOT_A_DENIAL = re.compile(
-    rf"\b(?:{_LEXICON.deny_verb_pattern()}|rebuff(?:s|ed)?) (?:(?:a|an|the|its|their|his|her|this|that) )?"
-    rf"(?:[\w’'-]+ ){{0,3}}?{alternation(_LEXICON.refused_objects)}\b"
-    r"|\b(?:a|an|the|this|that|its|their|his|her|our) (?:[\w’']+-[\w’'-]+ )?disputes?\b|\bdisputes? (?:over|between)\b",
+    rf"\b(?P<refusal>{alternation(_LEXICON.refusal_verbs)}) (?:(?:a|an|the|its|their|his|her|this) )?"
+    rf"(?:(?!(?:about|of|on|over|that)\b)[\w’'-]+ ){{0,3}}?{alternation(_LEXICON.refused_objects)}"
+    r"(?=[.,;:!?)\"”]|$| (?:to|from|for|worth|as|and|by|because|after|on|in|with|which)\b)"
+    r"|\b(?:a|an|the|this|its|their|his|her|our) (?:[\w’']+-[\w’'-]+ )?(?P<conflict>disputes?)\b"
+    r"(?! (?:the|a|an|that|this|his|her|its|their|any|claims?|reports?)\b)"
+    r"|\b(?P<conflicts>disputes) (?:over|between)\b",
     re.IGNORECASE,
 )
 
 
 def _has_denial_cue(sentence: str) -> bool:
     """Whether a cue word in ``sentence`` may mark a denial (not a refused offer, not a named conflict)."""
-    refusals = [match.span() for match in _NOT_A_DENIAL.finditer(sentence)]
-    return any(not any(start <= cue.start() < end for start, end in refusals) for cue in _CUES.finditer(sentence))
+    idle = {
+        match.start(group)
+        for match in _NOT_A_DENIAL.finditer(sentence)
+        for group in ("refusal", "conflict", "conflicts")
+        if match.group(group)
+    }
+    return any(cue.start() not in idle for cue in _CUES.finditer(sentence))
 
 
 def dispute_passages(article: str, *, limit: int = 6) -> list[tuple[str, ...]]:
@@ -358,13 +367,15 @@ _TOPIC_CUES = re.compile(
     r"(?P<list>,? (?:particularly|in particular|notably|including|such as|namely|mainly|mostly)(?: regarding| on)?)?"
 )
 # What the talks were for, which news copy gives as their subject: "talks aimed at ending X", "negotiations
-# toward a deal on X", "in a bid to X"; and the issues named in a sentence on the talks: "the key issues of X,
-# Y and Z" (not "an interview covering issues such as X").
-_TALKS = r"\b(?:talks|negotiations|dialogue|discussions|meetings?|bargaining|mediation)\b"
+# toward a deal on X", "in a bid to X" (not "talks expected toward the end of the week"); and the issues named
+# in a sentence on the talks: "bargaining on the key issues of X, Y and Z" (not "an interview covering
+# issues such as X").
+_TALKS = r"\b(?:talks|negotiations|dialogue|discussions|bargaining|mediation)\b"
 _PURPOSE_CUES = re.compile(
     _TALKS + r"(?: [\w’'-]+){0,4}? (?:(?:were|was|are|is) )?"
-    r"(?:aimed at|aiming (?:at|for)|towards?|in a bid to|with the (?:\w+ )?aim of)\b"
-    r"|" + _TALKS + r".*?\bissues,? (?:such as|including|like|of)\b",
+    r"(?:aimed at|aiming (?:at|for)|in a bid to|with the (?:\w+ )?aim of)\b"
+    r"|" + _TALKS + r" towards?\b(?! the (?:end|middle|close|start|beginning) of\b)"
+    r"|" + _TALKS + r"[^.;]{0,120}?\bissues,? (?:such as|including|like|of)\b",
     re.IGNORECASE,
 )
 # "X was discussed" names its subject before the cue; only a list after it ("..., particularly Y") is read.
@@ -372,18 +383,29 @@ _PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being)(?: \w+ly| also| not)
 # "discussed on Friday", "discussed in public": no subject follows.
 _NO_SUBJECT = re.compile(r"\s*(?:in|on|at|by|for|during|with|until|since|behind|before|after)\b")
 # Where the list of subjects ends: a new clause, an attribution, or punctuation that ends the phrase.
-_TOPICS_END = re.compile(
+_TOPICS_END_PATTERN = (
     r" and (?=\w+ed )|,? (?:which|who|where|while|when|but|because|after|before|during the (?:meeting|talks))\b"
     r"|[,;]? (?:the (?:(?!as )[\w’'-]+ ){1,8}said|(?:as (?:[\w’'-]+ ){1,3})?said|told|according to)\b"
-    # A verb of the sentence's own: "talks aimed at ending X have stalled", "... cannot replace Y".
-    r"|[.“”\"—–(]| (?:have|has|had|will|would|can|cannot|could|may|might|must|should)\b"
+    r"|[,;] (?:[\w’'-]+ ){1,3}(?:said|says|told)\b|[.“”\"—–(]"
 )
+_TOPICS_END = re.compile(_TOPICS_END_PATTERN)
+# After "talks aimed at X" the sentence's own verb may follow X ("... collapsed on Friday"); after "discussed"
+# a verb belongs to the subject ("discussed how the two sides could share the water").
+_PURPOSE_END = re.compile(_TOPICS_END_PATTERN + rf"| {alternation(_LEXICON.clause_verbs)}\b")
 # Where one subject ends and the next begins: a comma or semicolon, "as well as", or an "and" that starts a new
 # noun phrase ("... and the return of families"); not the "and" inside one ("regional and continental matters").
 _TOPICS_SPLIT = re.compile(
-    r";|,? as well as |, and |, (?!\w+ and\b)|\band (?=(?:the|a|an|on|its|their|further|other)\b)|\band (?=\w+ing\b)"
+    r";|,? as well as |, and |, |\band (?=(?:the|a|an|on|its|their|further|other)\b)|\band (?=\w+ing\b)"
 )
+# The last item of a list with commas ("X, Y and Z"): its "and" joins two subjects.
+_LAST_AND = re.compile(r" and ")
 _TOPIC_LEAD = re.compile(r"^(?:(?:and|on|both|the|a|an|in particular|particularly|notably|especially)\s+)+")
+
+
+def _overlap(one: str, other: str) -> bool:
+    """Whether one subject phrase holds the other, word for word ("key issues of water" and "water")."""
+    one, other = normalize(one), normalize(other)
+    return contains_words(one, other) or contains_words(other, one)
 
 
 def topic_phrases(article: str) -> list[str]:
@@ -391,18 +413,21 @@ def topic_phrases(article: str) -> list[str]:
     in order."""
     phrases: list[str] = []
     for sentence in split_sentences(article):
-        rests: list[str] = []
+        # What the talks were for first: where a "discussed" list overlaps it, the finer split is kept.
+        rests = [(sentence[cue.end() :], _PURPOSE_END) for cue in _PURPOSE_CUES.finditer(sentence)]
         for cue in _TOPIC_CUES.finditer(sentence):
             rest = sentence[cue.end() :]
             passive = _PASSIVE.search(sentence[: cue.start()]) is not None
             if not ((passive and not cue.group("list")) or (not cue.group("list") and _NO_SUBJECT.match(rest))):
-                rests.append(rest)
-        rests += [sentence[cue.end() :] for cue in _PURPOSE_CUES.finditer(sentence)]
-        for rest in rests:
-            end = _TOPICS_END.search(rest)
-            for part in _TOPICS_SPLIT.split(rest[: end.start()] if end else rest):
+                rests.append((rest, _TOPICS_END))
+        for rest, end_pattern in rests:
+            end = end_pattern.search(rest)
+            parts = _TOPICS_SPLIT.split(rest[: end.start()] if end else rest)
+            if len(parts) > 1:
+                parts[-1:] = _LAST_AND.split(parts[-1], maxsplit=1)
+            for part in parts:
                 phrase = _TOPIC_LEAD.sub("", part.strip(" ,"))
-                if len(phrase) > 3 and phrase not in phrases:
+                if len(phrase) > 3 and not any(_overlap(phrase, other) for other in phrases):
                     phrases.append(phrase)
     return phrases
 
