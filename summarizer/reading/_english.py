@@ -62,13 +62,16 @@ _NOT_A_DENIAL = re.compile(
 
 def _has_denial_cue(sentence: str) -> bool:
     """Whether a cue word in ``sentence`` may mark a denial (not a refused offer, not a named conflict)."""
+    cues = [cue.start() for cue in _CUES.finditer(sentence)]
+    if not cues:
+        return False  # most sentences: no need to look for refusals
     idle = {
         match.start(group)
         for match in _NOT_A_DENIAL.finditer(sentence)
         for group in ("refusal", "conflict", "conflicts")
         if match.group(group)
     }
-    return any(cue.start() not in idle for cue in _CUES.finditer(sentence))
+    return any(start not in idle for start in cues)
 
 
 def dispute_passages(article: str, *, limit: int = 6) -> list[tuple[str, ...]]:

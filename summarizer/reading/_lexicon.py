@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -77,15 +78,16 @@ class Lexicon:
 
     def denial_pattern(self) -> re.Pattern[str]:
         """Any word or phrase that marks a denial, as whole words, any case."""
-        words = sorted(self.deny_verbs | self.denial_words | self.denial_phrases, key=lambda w: (-len(w), w))
-        return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
+        return re.compile(
+            rf"\b{alternation(self.deny_verbs | self.denial_words | self.denial_phrases)}\b", re.IGNORECASE
+        )
 
     def deny_verb_pattern(self) -> str:
         """A regular expression fragment for one denying verb."""
         return alternation(self.deny_verbs)
 
 
-def alternation(words: frozenset[str]) -> str:
+def alternation(words: Iterable[str]) -> str:
     """A regular expression fragment for any one of ``words``, the longest tried first."""
     return "(?:" + "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w))) + ")"
 

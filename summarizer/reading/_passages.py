@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from ..text import opens_with_title, sentences, written_without_spaces
+from ._lexicon import alternation
 
 __all__ = ["cue_passages", "denial_cues"]
 
@@ -54,7 +55,7 @@ def denial_cues(language: str) -> re.Pattern[str] | None:
         words = tomllib.load(file).get(language.lower())
     if not words:
         return None
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+    alternatives = alternation(words)
     if all(written_without_spaces(w) for w in words):
-        return re.compile(f"(?:{alternatives})")  # no spaces, no word edges: a cue is found inside a sentence
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+        return re.compile(alternatives)  # no spaces, no word edges: a cue is found inside a sentence
+    return re.compile(rf"(?<!\w){alternatives}(?!\w)", re.IGNORECASE)
