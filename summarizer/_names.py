@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 
 from .text import contains_words, normalize
 
-__all__ = ["name_matches", "same_name"]
+__all__ = ["name_matches", "same_name", "same_side"]
 
 _FUZZY_THRESHOLD = 90
 _MAX_EXTRA_WORDS = 4
@@ -41,3 +41,25 @@ def name_matches(prediction: str, aliases: Sequence[str]) -> bool:
 def same_name(one: str, other: str) -> bool:
     """One entity under two spellings, either way round ("Artsakh foreign ministry" and "Artsakh")."""
     return name_matches(one, [other]) or name_matches(other, [one])
+
+
+# How English forms a demonym from a country's name: "Cameroon" -> "Cameroonian", "Iraq" -> "Iraqi",
+# "Kenya" -> "Kenyan", "China" -> "Chinese", "Oman" -> "Omani".
+_DEMONYM_ENDINGS = frozenset({"n", "an", "ian", "ean", "i", "ese", "ish", "ic"})
+_MIN_COUNTRY_LETTERS = 4
+
+
+def _demonym_of(word: str, country: str) -> bool:
+    if len(country) < _MIN_COUNTRY_LETTERS or word == country:
+        return False
+    stem = country[:-1] if country[-1] in "aeiouy" else country
+    return word.startswith(stem) and word[len(stem) :] in _DEMONYM_ENDINGS
+
+
+def same_side(one: str, other: str) -> bool:
+    """One side under two names: two spellings of one entity (``same_name``), or a country and a body its
+    demonym names ("Cameroon" and "the Cameroonian government", "Oman" and "Omani mediators")."""
+    if same_name(one, other):
+        return True
+    first, second = normalize(one).split(), normalize(other).split()
+    return bool(first and second) and (_demonym_of(first[0], second[0]) or _demonym_of(second[0], first[0]))

@@ -1,6 +1,7 @@
 from summarizer import Settings, Summarizer
 from summarizer.reading._english import (
     actor_mentions,
+    claim_sources,
     dispute_passages,
     mediator_candidates,
     meeting_people,
@@ -131,6 +132,45 @@ def test_the_wording_casts_claimants_and_deniers():
     cues = [role_cues(passage, actors) for passage in passages]
     assert [sorted(c.claimants) for c in cues] == [["Southland", "Southland's foreign ministry"]]
     assert [sorted(c.deniers) for c in cues] == [["Admiral Kira Vosk", "Northland"]]
+
+
+def test_a_denier_is_read_past_an_abbreviation_an_intent_or_an_insistence():
+    article = (
+        "Talks resumed in Karsvik on Monday. The Northland Workers Front (NWF) denied today that its talks had "
+        "stalled. Velmora Shipping has pledged to contest the ruling. "
+        "Ostrand's agent Ada Brook has insisted that she had no contact with the club."
+    )
+    passages = dispute_passages(article)
+    actors = actor_mentions(passages, article)
+    deniers = set().union(*(role_cues(passage, actors).deniers for passage in passages))
+    assert {"Northland Workers Front", "NWF", "Velmora Shipping", "Ada Brook"} <= deniers
+    assert not {"Karsvik", "Ostrand"} & deniers
+
+
+def test_insisting_on_something_denies_nothing():
+    assert dispute_passages("The envoy met the council. Ada Brook insisted that the talks would go on.") == []
+
+
+def test_sources_are_read_across_the_article_by_their_attribution_wording():
+    article = (
+        "Northland denies asking for mediation amid Southland's claim\n\n"
+        "Northland's government denied on Monday that it had asked for a mediator. "
+        "The latest comes after Southland last week said it had received a request to mediate. "
+        "The talks began in March, an Ostrand government official and a Western diplomat told reporters. "
+        "The ports were not closed, as reported Velmoran media. "
+        "The dock was closed according to the Harbour Authority. "
+        "Karsvik were reported to have made an offer for the port. "
+        "Ada Brook was reported in March to be leaving."
+    )
+    found = {a.index: a.sources for a in claim_sources(article)}
+    assert found == {
+        0: ("Southland",),  # a denial: only its claim's wording names a source
+        2: ("Southland",),
+        3: ("Ostrand government official", "Western diplomat"),
+        4: ("Velmoran media",),
+        5: ("Harbour Authority",),
+        6: ("reports",),  # "X was reported to" is about X: the source is reports, unnamed
+    }
 
 
 def test_the_wording_names_who_took_part_in_the_meeting():

@@ -52,6 +52,7 @@ def test_every_repair_step_can_be_switched_off_by_name():
         "code-quotes",
         "reground",
         "roles",
+        "claim-sources",
         "meeting-people",
         "agenda-topics",
         "people-only",

@@ -9,11 +9,12 @@ from summarizer.pipeline._repairs import (
     add_participants,
     add_topics,
     align_roles,
+    credit_sources,
     dedupe,
     people_only,
     two_sided_claims,
 )
-from summarizer.reading import Reading, RoleCues, read
+from summarizer.reading import Attribution, Reading, RoleCues, read
 from summarizer.testing import TaskBackend, answer_from_summary
 from tests.conftest import ARTICLE, quote, summary_dict
 
@@ -214,6 +215,50 @@ def test_answers_the_wording_agrees_with_are_kept():
     assert roles([answer]) == [answer]
     elsewhere = [("The weather was fine.",)]
     assert roles([answer], elsewhere, [RoleCues(frozenset(), frozenset())]) == [answer]
+
+
+_SENTENCES = (
+    "Northland denies asking for a mediator.",
+    "The Northland government denied that it asked any country to mediate the border dispute.",
+    "The move comes after Southland said it had been asked to mediate the border dispute.",
+    "Northland said its troops were not moving.",
+    "Ostrand said much later that Northland had asked it to mediate the border dispute.",
+)
+_SOURCES = (
+    Attribution(2, _SENTENCES[2], ("Southland",)),
+    Attribution(3, _SENTENCES[3], ("Northland",)),
+    Attribution(4, _SENTENCES[4], ("Ostrand",)),
+)
+
+
+def credited(claimed_by, attributions=_SOURCES):
+    text = "Northland denied asking a country to mediate the border dispute."
+    found = reading(
+        sentences=_SENTENCES,
+        passages=[_SENTENCES[1:2]],
+        cues=[RoleCues(frozenset(), frozenset({"Northland government"}))],
+        attributions=attributions,
+    )
+    answer = summary(disputed_claims=[_claim(claimed_by, ["Northland government"], text).model_dump()])
+    return credit_sources(answer, found).disputed_claims[0].claimed_by
+
+
+def test_a_claimant_on_the_deniers_side_gives_way_to_the_nearest_source_of_the_claim():
+    assert credited(["Northland"]) == ["Southland"]  # the denier's own country; "Northlandic" is too
+    assert credited(["Northlandic army"]) == ["Southland"]
+    assert credited([]) == ["Southland"]
+    assert credited(["Velmora"]) == ["Southland"]  # named as the source of nothing
+
+
+def test_a_claimant_the_wording_names_as_a_source_is_kept():
+    assert credited(["Ostrand"]) == ["Ostrand"]
+    assert credited(["Southland", "Northland"]) == ["Southland"]
+
+
+def test_without_a_source_that_shares_the_claims_words_the_answer_stands():
+    unrelated = (Attribution(3, _SENTENCES[3], ("Ostrand",)),)
+    assert credited(["Velmora"], unrelated) == ["Velmora"]
+    assert credited(["Velmora"], ()) == ["Velmora"]
 
 
 def test_a_status_a_server_nests_in_meeting_or_leaves_out_is_read_not_reasked():

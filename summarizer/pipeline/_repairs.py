@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from .._names import name_matches, same_name
+from .._names import name_matches, same_name, same_side
 from .._schema import (
     MAX_ITEMS,
     MAX_PEOPLE,
@@ -35,7 +35,15 @@ from .._schema import (
 from ..reading import Reading, english
 from ..text import contains_words, normalize
 
-__all__ = ["add_participants", "add_topics", "align_roles", "dedupe", "people_only", "two_sided_claims"]
+__all__ = [
+    "add_participants",
+    "add_topics",
+    "align_roles",
+    "credit_sources",
+    "dedupe",
+    "people_only",
+    "two_sided_claims",
+]
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -222,10 +230,58 @@ def _align(claim: DisputedClaim, claimants: set[str], deniers: set[str]) -> Disp
     if not supported and (cast(claimed_by, deniers) or cast(disputed_by, claimants)):
         claimed_by, disputed_by = disputed_by, claimed_by
     if claimants and not cast(claimed_by, claimants) and not cast(claimed_by, deniers):
-        claimed_by = sorted(claimants)[:4]
+        claimed_by = sorted(claimants)[:_MAX_ACTORS]
     if deniers and not cast(disputed_by, deniers) and not cast(disputed_by, claimants):
-        disputed_by = sorted(deniers)[:4]
+        disputed_by = sorted(deniers)[:_MAX_ACTORS]
     return claim.model_copy(update={"claimed_by": claimed_by, "disputed_by": disputed_by})
+
+
+def credit_sources(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
+    """Name the source the article gives for a claim whose claimant nothing in its wording supports.
+
+    The disputes pass sees only the passages that deny, and may answer only with the actors they name;
+    where the claim was made elsewhere ("... amid X's claim", "X said last week ...", "according to X"),
+    a small model names the denier's own country or the story's most prominent actor. A claimant is
+    supported when some sentence's wording names it as a source (``Reading.attributions``) or the
+    passage's wording casts it as claimant; one that is the denier's side (``same_side``) never is. An
+    unsupported claimant gives way to the sources of the sentence that shares the most words with the
+    claim and its passage, other than the deniers; with no such sentence the model's answer stands.
+    """
+    if not summary.disputed_claims or not reading.attributions:
+        return summary
+    vouched = {name for found in reading.attributions for name in found.sources}
+    vouched |= {name for cue in reading.cues for name in cue.claimants}
+    claims = [_credited(claim, reading, vouched) for claim in summary.disputed_claims]
+    return summary.model_copy(update={"disputed_claims": claims})
+
+
+def _credited(claim: DisputedClaim, reading: Reading, vouched: set[str]) -> DisputedClaim:
+    def denies(name: str) -> bool:
+        return any(same_side(name, denier) for denier in claim.disputed_by)
+
+    claimed_by = [name for name in claim.claimed_by if not denies(name)]
+    if any(same_name(name, source) for name in claimed_by for source in vouched):
+        return claim.model_copy(update={"claimed_by": claimed_by})
+    names = _content_words(" ".join(claim.disputed_by))
+    said = _content_words(claim.claim)
+    passage = max(reading.passages, key=lambda p: len(_content_words(" ".join(p)) & said), default=())
+    words = (said | _content_words(" ".join(passage))) - names - _LINKING_WORDS
+    # The claim a denial answers is mostly stated beside it (the sentence before or after, the headline):
+    # the nearest sentence that shares a word with it, the one sharing most among equally near ones.
+    at = [index for index, sentence in enumerate(reading.sentences) if sentence in passage]
+    best: list[str] = []
+    rank = (len(reading.sentences), 0)
+    for found in reading.attributions:
+        sources = [name for name in found.sources if not denies(name)]
+        shared = len(_content_words(found.sentence) & words)
+        if not sources or not shared:
+            continue
+        distance = min((abs(found.index - index) for index in at), default=found.index)
+        if (distance, -shared) < rank:
+            best, rank = sources, (distance, -shared)
+    if not best:
+        return claim.model_copy(update={"claimed_by": claimed_by or list(claim.claimed_by)})
+    return claim.model_copy(update={"claimed_by": best[:_MAX_ACTORS]})
 
 
 def add_participants(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
@@ -274,6 +330,8 @@ def _topic_words(text: str) -> set[str]:
 
 
 _LINKING_WORDS = _LEXICON.linking_words
+# A claim's claimants and deniers: at most four names each (``DisputedClaim``).
+_MAX_ACTORS = 4
 
 
 def _content_words(text: str) -> set[str]:

@@ -39,6 +39,7 @@ from ._repairs import (
     add_participants,
     add_topics,
     align_roles,
+    credit_sources,
     dedupe,
     people_only,
     two_sided_claims,
@@ -142,6 +143,7 @@ FOCUSED = Strategy(
     combine=_combine_focused,
     repairs=(
         Repair("roles", align_roles),
+        Repair("claim-sources", credit_sources),
         Repair("meeting-people", add_participants),
         Repair("agenda-topics", add_topics),
         Repair("people-only", people_only),

@@ -29,13 +29,14 @@ import regex
 
 from ..text import TOKEN_PATTERN, contains_words, normalize, opens_with_title
 from ..text import sentences as split_sentences
-from ._evidence import RoleCues
+from ._evidence import Attribution, RoleCues
 from ._lexicon import alternation, english
 from ._passages import cue_passages
 
 __all__ = [
     "RoleCues",
     "actor_mentions",
+    "claim_sources",
     "dispute_passages",
     "mediator_candidates",
     "meeting_people",
@@ -60,11 +61,16 @@ _NOT_A_DENIAL = re.compile(
 )
 
 
+# "X insisted that he had no contact with Y", "insisted it was not": a denial without a denying word.
+_INSISTED_NOT = r"insist(?:s|ed|ing)?,? (?:that )?(?:[\w’'-]+ ){0,4}?(?:no|not|never|nothing)\b"
+_INSISTED_DENIAL = re.compile(rf"\b{_INSISTED_NOT}", re.IGNORECASE)
+
+
 def _has_denial_cue(sentence: str) -> bool:
     """Whether a cue word in ``sentence`` may mark a denial (not a refused offer, not a named conflict)."""
     cues = [cue.start() for cue in _CUES.finditer(sentence)]
     if not cues:
-        return False  # most sentences: no need to look for refusals
+        return _INSISTED_DENIAL.search(sentence) is not None  # most sentences: no need to look for refusals
     idle = {
         match.start(group)
         for match in _NOT_A_DENIAL.finditer(sentence)
@@ -116,40 +122,47 @@ def actor_mentions(passages: Sequence[tuple[str, ...]], article: str) -> list[st
     headline = [(split_sentences(article)[0],)] if passages and opens_with_title(article) else []
     for passage in [*passages, *headline]:
         for sentence in passage:
-            raw = _TOKEN.findall(sentence)
-            tokens = [_bare(t) for t in raw]
-            index = 0
-            while index < len(tokens):
-                token = tokens[index]
-                if _capitalised(token):
-                    end = _name_end(tokens, index)
-                    start = index
-                    opens_sentence = all(not t[:1].isalnum() for t in tokens[:index])
-                    if opens_sentence and end - index > 1 and _written_lower_case(token, article):
-                        # Capitalised only because it opens the sentence: "Former X", "Shares of Y" name X, Y.
-                        start += 1
-                        while start < end and tokens[start] in _JOINERS:
-                            start += 1
-                    if start < end:
-                        name = tokens[start:end]
-                        # "Tirel's state broadcaster" keeps its possessive: it is one name.
-                        owner = [*tokens[start : end - 1], raw[end - 1]]
-                        if end < len(tokens) and tokens[end].lower() in _BODIES:
-                            found[" ".join([*owner, tokens[end]])] = None
-                        elif end + 1 < len(tokens) and tokens[end].islower() and tokens[end + 1] in _BODIES:
-                            found[" ".join([*owner, *tokens[end : end + 2]])] = None
-                        lone_opener = opens_sentence and end - start == 1 and start == index
-                        if not lone_opener or _capitalised_elsewhere(token, article):
-                            found[" ".join(name)] = None
-                    index = end
-                    continue
-                if token.lower() == "the" and index + 1 < len(tokens) and tokens[index + 1] in _BODIES:
-                    found[tokens[index + 1]] = None
-                index += 1
+            found.update(dict.fromkeys(_names_in(sentence, article)))
         for sentence in passage if passage not in headline else ():
             for report in _DENIED_REPORT.finditer(sentence):
                 found[report.group("report")] = None
     return [name for name in found if len(name) > 1]
+
+
+def _names_in(sentence: str, article: str) -> list[str]:
+    """The actors one sentence names, in order (``actor_mentions``)."""
+    found: dict[str, None] = {}
+    raw = _TOKEN.findall(sentence)
+    tokens = [_bare(t) for t in raw]
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if _capitalised(token):
+            end = _name_end(tokens, index)
+            start = index
+            opens_sentence = all(not t[:1].isalnum() for t in tokens[:index])
+            if opens_sentence and end - index > 1 and _written_lower_case(token, article):
+                # Capitalised only because it opens the sentence: "Former X", "Shares of Y" name X, Y.
+                start += 1
+                while start < end and tokens[start] in _JOINERS:
+                    start += 1
+            if start < end:
+                name = tokens[start:end]
+                # "Tirel's state broadcaster" keeps its possessive: it is one name.
+                owner = [*tokens[start : end - 1], raw[end - 1]]
+                if end < len(tokens) and tokens[end].lower() in _BODIES:
+                    found[" ".join([*owner, tokens[end]])] = None
+                elif end + 1 < len(tokens) and tokens[end].islower() and tokens[end + 1] in _BODIES:
+                    found[" ".join([*owner, *tokens[end : end + 2]])] = None
+                lone_opener = opens_sentence and end - start == 1 and start == index
+                if not lone_opener or _capitalised_elsewhere(token, article):
+                    found[" ".join(name)] = None
+            index = end
+            continue
+        if token.lower() == "the" and index + 1 < len(tokens) and tokens[index + 1] in _BODIES:
+            found[tokens[index + 1]] = None
+        index += 1
+    return list(found)
 
 
 # "X denied reports that...", "dismissed the media reports": the report, unnamed, is the claimant the
@@ -204,15 +217,21 @@ _CLAIM_VERB = (
     r"demanded|demands|asserted|asserts|speculating|published)"
 )
 _DENY_VERB = _LEXICON.deny_verb_pattern()
-_CLAIMANT_PATTERNS = (
+# Whose claim it is, by the claim's own wording.
+_CLAIM_OF = (
     # "rejected X's offer": whose offer, claim or suggestion was rejected.
     _DENY_VERB + r",? " + _DETERMINER + r"{actor}[’']s\b",
     r"\b(?:reports?|article|story|claims?) (?:in|by|from) (?:the )?{actor}",
     r"{actor}(?:[’']s?)? (?:[\w-]+ )?" + _CLAIM_NOUN + r"\b",
-    r"{actor},? " + _ADVERB + _CLAIM_VERB + r"\b",
     r"\b(?:made|issued|published|spread) by (?:the )?{actor}",
 )
-_DENIER_PATTERNS = (r"{actor}(?: and [\w’'-]+)?,? " + _ADVERB + _DENY_VERB + r"\b",)
+_CLAIMANT_PATTERNS = (*_CLAIM_OF, r"{actor},? " + _ADVERB + _CLAIM_VERB + r"\b")
+# "X has pledged to contest", "X (XYZ) denied": an intent before the verb, an abbreviation after the name.
+_INTENT = r"(?:(?:pledged|vowed|promised|threatened|moved|sought|was quick|were quick) to )?"
+_DENIER_PATTERNS = (
+    r"{actor}(?: \([^()]{{1,40}}\))?\)?(?: and [\w’'-]+)?,? " + _ADVERB + _INTENT + _DENY_VERB + r"\b",
+    r"{actor},? " + _ADVERB + _INSISTED_NOT.replace("{", "{{").replace("}", "}}"),  # a template: braces doubled
+)
 # In a sentence that carries a denial cue, its speaker is the denier; in one that does not, its speaker claims.
 _SPEAKER_PATTERNS = (
     r"[,”\"’]\s*said (?:[\w’'.-]+ ){{0,4}}{actor}",
@@ -239,6 +258,66 @@ def role_cues(passage: tuple[str, ...], actors: Sequence[str]) -> RoleCues:
             if says(_DENIER_PATTERNS) or (denial and says(_SPEAKER_PATTERNS)):
                 deniers.add(actor)
     return RoleCues(frozenset(claimants), frozenset(deniers))
+
+
+# Who an article says made a statement or a report: "X said", "X last week said", "X and Y told AFP",
+# "according to X", "as reported by X", "X's claim". The claim a passage denies is often made in another
+# sentence ("... amid X's claim", "The move comes after X said ..."), out of the passage's sight.
+_SOURCE_VERB = (
+    r"(?:said|says|told|tells|reported|reports|claimed|claims|alleged|alleges|suggested|suggests|announced|"
+    r"announces|accused|accuses|asserted|asserts|wrote|writes)"
+)
+# Lower-case words between a source and its verb ("Canada last week said"), or another source ("X and a
+# Western diplomat told"); never a form of "be": "X was reported to" makes X what a report is about.
+_BETWEEN = (
+    r"(?-i:(?:(?!(?:is|are|was|were|be|been|being|who|which|that|it|they)\b)[a-z][\w’'-]* "
+    r"|and (?:an? |the )?[A-Z][\w’'-]* |(?:on )?[A-Z][a-z]+day ){{0,4}})"
+)
+_SOURCE_VERB_AFTER = r"{actor}(?: \([^()]{{1,40}}\))?\)?,? " + _BETWEEN + _SOURCE_VERB + r"\b"
+_SOURCE_PATTERNS = (
+    *_CLAIM_OF,
+    _SOURCE_VERB_AFTER,
+    r"\baccording to (?:the )?{actor}",
+    r"\breported,? (?:by |in )?(?:the )?{actor}",
+    r"[,”\"’]\s*(?:said|says|told|wrote) (?:[\w’'.-]+ ){{0,4}}{actor}",
+)
+# "X was reported to have...", "it is alleged that...", "reportedly": the source is reports, unnamed.
+_UNNAMED_REPORT = re.compile(
+    r"\b(?:is|are|was|were|been) (?:widely |also )?(?:reported|rumoured|rumored) to\b"
+    r"|\bit (?:is|was|has been|had been) (?:widely )?(?:reported|alleged|claimed|rumoured|rumored)\b|\breportedly\b",
+    re.IGNORECASE,
+)
+_REPORTS = "reports"
+# In a sentence that denies, its speaker is the denier: only the claim's wording names a source.
+_SOURCE_IN_DENIAL = (*_CLAIM_OF, r"{actor},? " + _BETWEEN + _CLAIM_VERB + r"\b")
+_SOURCE_NOUN = rf"(?-i:(?:(?: [a-z]+)? {alternation(_LEXICON.source_nouns)}\b)?)"
+
+
+def claim_sources(article: str) -> list[Attribution]:
+    """The sentences whose wording names who stated or reported what they say, with those sources.
+
+    In a sentence that carries a denial cue only the wording of a claim counts ("amid X's claim",
+    "denied X's report"): its speaker is the one who denies. A source is named as the article names it,
+    with the noun that makes it a source ("a Western diplomat", "Colombian media").
+    """
+    found: list[Attribution] = []
+    for index, sentence in enumerate(split_sentences(article)):
+        patterns = _SOURCE_IN_DENIAL if _has_denial_cue(sentence) else _SOURCE_PATTERNS
+        sources: dict[str, None] = {}
+        for actor in _names_in(sentence, article):
+            slot = rf"(?<![\w-])(?P<source>{re.escape(actor)}{_SOURCE_NOUN})(?![\w-])"
+            for pattern in patterns:
+                cast = re.search(pattern.format(actor=slot), sentence, re.IGNORECASE)
+                if cast is not None:
+                    sources[cast.group("source")] = None
+                    break
+        if not sources and _UNNAMED_REPORT.search(sentence):
+            sources[_REPORTS] = None
+        # "according to the Canadian government" names one source, not "Canadian" too.
+        named = [name for name in sources if not any(o != name and contains_words(o, name) for o in sources)]
+        if named:
+            found.append(Attribution(index, sentence, tuple(named)))
+    return found
 
 
 # Who took part in a meeting, by the wording news copy uses for it: "a delegation headed by X", "X met

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["RoleCues"]
+__all__ = ["Attribution", "RoleCues"]
 
 
 @dataclass(frozen=True)
@@ -13,3 +13,14 @@ class RoleCues:
 
     claimants: frozenset[str]
     deniers: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """One sentence of the article and the actors its wording names as the source of what it states
+    ("X said", "according to X", "X's claim"): where a claim denied elsewhere may have been made."""
+
+    #: The sentence's position among the article's sentences (``Reading.sentences``), from 0.
+    index: int
+    sentence: str
+    sources: tuple[str, ...]

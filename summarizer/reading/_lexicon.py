@@ -43,6 +43,7 @@ class Lexicon:
     mediation_nouns: frozenset[str]
     report_nouns: frozenset[str]
     report_modifiers: frozenset[str]
+    source_nouns: frozenset[str]
 
     @classmethod
     def load(cls, path: Path) -> Lexicon:

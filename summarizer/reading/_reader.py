@@ -20,7 +20,7 @@ import regex
 
 from ..text import sentences
 from . import _english
-from ._evidence import RoleCues
+from ._evidence import Attribution, RoleCues
 from ._instructions import instruction_passages, withhold
 from ._passages import cue_passages, denial_cues
 
@@ -48,6 +48,10 @@ class Reader(Protocol):
 
     def role_cues(self, passage: tuple[str, ...], actors: Sequence[str]) -> RoleCues:
         """Which actors the passage's wording casts as claimant or denier."""
+        ...
+
+    def claim_sources(self, article: str) -> list[Attribution]:
+        """The sentences whose wording names who stated or reported what they say, in article order."""
         ...
 
     def meeting_people(self, article: str) -> list[str]:
@@ -79,6 +83,9 @@ class EnglishReader:
     def role_cues(self, passage: tuple[str, ...], actors: Sequence[str]) -> RoleCues:
         return _english.role_cues(passage, actors)
 
+    def claim_sources(self, article: str) -> list[Attribution]:
+        return _english.claim_sources(article)
+
     def meeting_people(self, article: str) -> list[str]:
         return _english.meeting_people(article)
 
@@ -108,6 +115,9 @@ class ModelOnlyReader:
 
     def role_cues(self, passage: tuple[str, ...], actors: Sequence[str]) -> RoleCues:
         return RoleCues(frozenset(), frozenset())
+
+    def claim_sources(self, article: str) -> list[Attribution]:
+        return []
 
     def meeting_people(self, article: str) -> list[str]:
         return []
@@ -157,6 +167,9 @@ class Reading:
     actors: tuple[str, ...]
     #: For each passage, whom its wording casts as claimant and as denier.
     cues: tuple[RoleCues, ...]
+    #: Sentences whose wording names a statement's source ("X said", "according to X"), anywhere in the
+    #: article: where a claim denied in a passage may have been made.
+    attributions: tuple[Attribution, ...]
     #: People the wording puts in the meeting; subjects it says were discussed.
     people: tuple[str, ...]
     agenda: tuple[str, ...]
@@ -186,6 +199,7 @@ def read(article: str, language: str = AUTO) -> Reading:
         passages=tuple(passages),
         actors=tuple(actors),
         cues=tuple(reader.role_cues(passage, actors) for passage in passages),
+        attributions=tuple(reader.claim_sources(article)) if passages else (),
         people=tuple(reader.meeting_people(article)),
         agenda=tuple(reader.agenda_phrases(article)),
         third_parties=tuple(reader.mediator_candidates(article)),
