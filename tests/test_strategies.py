@@ -173,6 +173,11 @@ def test_listed_subjects_become_topics_unless_a_topic_covers_them():
     ]
 
 
+def test_a_summary_without_talks_gets_no_subjects():
+    empty = summary(parties=[], participants=[], mediators=[], topics=[], disputed_claims=[])
+    assert add_topics(empty, reading(agenda=["the colour of the new brand"])).topics == []
+
+
 def test_tidy_is_idempotent():
     once = tidy(summary())
     assert tidy(once) == once
