@@ -244,8 +244,9 @@ def credit_sources(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
     a small model names the denier's own country or the story's most prominent actor. A claimant is
     supported when some sentence's wording names it as a source (``Reading.attributions``) or the
     passage's wording casts it as claimant; one that is the denier's side (``same_side``) never is. An
-    unsupported claimant gives way to the sources of the sentence that shares the most words with the
-    claim and its passage, other than the deniers; with no such sentence the model's answer stands.
+    unsupported claimant gives way to the sources, other than the deniers, of the attribution nearest the
+    claim's passage (in sentences) that shares a content word with the claim or the passage; with no
+    such sentence the model's answer stands.
     """
     if not summary.disputed_claims or not reading.attributions:
         return summary

@@ -287,6 +287,7 @@ _UNNAMED_REPORT = re.compile(
     r"|\bit (?:is|was|has been|had been) (?:widely )?(?:reported|alleged|claimed|rumoured|rumored)\b|\breportedly\b",
     re.IGNORECASE,
 )
+# The name the article's own noun gives unnamed reports ("denied reports that..."): grounded by its stem.
 _REPORTS = "reports"
 # In a sentence that denies, its speaker is the denier: only the claim's wording names a source.
 _SOURCE_IN_DENIAL = (*_CLAIM_OF, r"{actor},? " + _BETWEEN + _CLAIM_VERB + r"\b")
