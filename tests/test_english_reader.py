@@ -244,19 +244,6 @@ def test_what_the_talks_were_for_is_a_subject():
     ]
 
 
-def test_what_a_dispute_is_over_is_a_subject():
-    article = (
-        "The union and the carrier met at the conciliation service on Monday. "
-        "The dispute over 300 threatened job cuts and a pay freeze imposed last year has lasted a month. "
-        "A row over the colour of the new brand could reach the courts."
-    )
-    assert topic_phrases(article) == [
-        "300 threatened job cuts",
-        "pay freeze imposed last year",
-        "colour of the new brand",
-    ]
-
-
 def test_issues_outside_talks_and_aims_of_other_things_are_no_subject():
     article = (
         "In a television interview covering issues such as flood defences and rail fares, the minister spoke "

@@ -310,7 +310,7 @@ def add_topics(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
     A small model gives one broad topic where the article lists several
     subjects; each listed subject becomes its own topic, quoted in the
     article's words. A summary that names no talks (no side, participant or
-    topic) gets none: "a dispute over X" alone is no agenda.
+    topic) gets none: the article reports no talks, so nothing was discussed.
     """
     if not (summary.parties or summary.participants or summary.topics):
         return summary

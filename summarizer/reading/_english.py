@@ -452,15 +452,13 @@ _TOPIC_CUES = re.compile(
 # What the talks were for, which news copy gives as their subject: "talks aimed at ending X", "negotiations
 # toward a deal on X", "in a bid to X" (not "talks expected toward the end of the week"); and the issues named
 # in a sentence on the talks: "bargaining on the key issues of X, Y and Z" (not "an interview covering
-# issues such as X"); and what the conflict the talks address is over ("a dispute over X and Y").
+# issues such as X").
 _TALKS = r"\b(?:talks|negotiations|dialogue|discussions|bargaining|mediation)\b"
 _PURPOSE_CUES = re.compile(
     _TALKS + r"(?: [\w’'-]+){0,4}? (?:(?:were|was|are|is) )?"
     r"(?:aimed at|aiming (?:at|for)|in a bid to|with the (?:\w+ )?aim of)\b"
     r"|" + _TALKS + r" towards?\b(?! the (?:end|middle|close|start|beginning) of\b)"
-    r"|" + _TALKS + r"[^.;]{0,120}?\bissues,? (?:such as|including|like|of)\b"
-    # What the conflict the talks address is over: "a dispute over X", "the row over X".
-    r"|\b(?:disputes?|disagreements?|rows?|stand-?offs?|deadlock|strikes?|walkouts?) (?:over|about)\b",
+    r"|" + _TALKS + r"[^.;]{0,120}?\bissues,? (?:such as|including|like|of)\b",
     re.IGNORECASE,
 )
 # "X was discussed" names its subject before the cue; only a list after it ("..., particularly Y") is read.
