@@ -43,10 +43,11 @@ def same_name(one: str, other: str) -> bool:
     return name_matches(one, [other]) or name_matches(other, [one])
 
 
-# How English forms a demonym from a country's name: "Cameroon" -> "Cameroonian", "Iraq" -> "Iraqi",
-# "Kenya" -> "Kenyan", "China" -> "Chinese", "Oman" -> "Omani".
+# How English forms a demonym from a country's name: "Velmora" -> "Velmoran", "Iraq" -> "Iraqi", "Kenya"
+# -> "Kenyan", "China" -> "Chinese", "Oman" -> "Omani". Rules, not a list: "Niger" and "Nigerian" pass too.
 _DEMONYM_ENDINGS = frozenset({"n", "an", "ian", "ean", "i", "ese", "ish", "ic"})
 _MIN_COUNTRY_LETTERS = 4
+_DETERMINERS = frozenset({"the", "a", "an"})
 
 
 def _demonym_of(word: str, country: str) -> bool:
@@ -56,10 +57,24 @@ def _demonym_of(word: str, country: str) -> bool:
     return word.startswith(stem) and word[len(stem) :] in _DEMONYM_ENDINGS
 
 
+def _words(name: str) -> list[str]:
+    words = normalize(name).split()
+    while words and words[0] in _DETERMINERS:
+        words = words[1:]
+    return words
+
+
 def same_side(one: str, other: str) -> bool:
-    """One side under two names: two spellings of one entity (``same_name``), or a country and a body its
-    demonym names ("Cameroon" and "the Cameroonian government", "Oman" and "Omani mediators")."""
+    """One side under two names: two spellings of one entity (``same_name``), or a one-word country and a
+    body its demonym opens, after the words both names open with ("Velmora" and "the Velmoran government",
+    "South Ostrand" and "the South Ostrandi army"). Two people ("Julia Brook", "Julian Smith") never are."""
     if same_name(one, other):
         return True
-    first, second = normalize(one).split(), normalize(other).split()
-    return bool(first and second) and (_demonym_of(first[0], second[0]) or _demonym_of(second[0], first[0]))
+    first, second = _words(one), _words(other)
+    while first and second and first[0] == second[0]:
+        first, second = first[1:], second[1:]
+    if not first or not second:
+        return False
+    return (len(first) == 1 and _demonym_of(second[0], first[0])) or (
+        len(second) == 1 and _demonym_of(first[0], second[0])
+    )

@@ -43,6 +43,8 @@ SCHEMA_VERSION = "4"
 
 MAX_PEOPLE = 12
 MAX_ITEMS = 8
+#: Names per side of one disputed claim (``claimed_by``, ``disputed_by``).
+MAX_CLAIM_ACTORS = 4
 
 
 class _Strict(BaseModel):
@@ -165,8 +167,12 @@ class Stance(StrEnum):
 
 class DisputedClaim(_Strict):
     claim: str = Field(description="The claim, stated neutrally as one sentence.")
-    claimed_by: list[str] = Field(max_length=4, description="Who made or reported the claim (names of actors).")
-    disputed_by: list[str] = Field(max_length=4, description="Who denied, rejected or contested it (names of actors).")
+    claimed_by: list[str] = Field(
+        max_length=MAX_CLAIM_ACTORS, description="Who made or reported the claim (names of actors)."
+    )
+    disputed_by: list[str] = Field(
+        max_length=MAX_CLAIM_ACTORS, description="Who denied, rejected or contested it (names of actors)."
+    )
     stance: Stance = Field(
         description="denied (said to be untrue), rejected (refused a demand or proposal) "
         "or contested (disputed in part)."

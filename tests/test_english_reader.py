@@ -138,39 +138,63 @@ def test_a_denier_is_read_past_an_abbreviation_an_intent_or_an_insistence():
     article = (
         "Talks resumed in Karsvik on Monday. The Northland Workers Front (NWF) denied today that its talks had "
         "stalled. Velmora Shipping has pledged to contest the ruling. "
-        "Ostrand's agent Ada Brook has insisted that she had no contact with the club."
+        "The carrier's chairman Ada Brook has insisted that she had never met the buyers."
     )
     passages = dispute_passages(article)
     actors = actor_mentions(passages, article)
     deniers = set().union(*(role_cues(passage, actors).deniers for passage in passages))
     assert {"Northland Workers Front", "NWF", "Velmora Shipping", "Ada Brook"} <= deniers
-    assert not {"Karsvik", "Ostrand"} & deniers
+    assert not {"Karsvik"} & deniers
 
 
-def test_insisting_on_something_denies_nothing():
-    assert dispute_passages("The envoy met the council. Ada Brook insisted that the talks would go on.") == []
+def test_insisting_on_a_position_denies_nothing_but_insisting_a_fact_was_not_does():
+    for position in (
+        "Ada Brook insisted that the talks would go on.",
+        "Ada Brook insisted the talks must not fail.",
+        "Ada Brook insisted on no preconditions.",
+        "Ada Brook insisted that there will be no more strikes.",
+    ):
+        assert dispute_passages(f"The envoy met the council. {position}") == [], position
+    for denial in ("Ada Brook insisted she wasn't there.", "Ada Brook insisted that the board had not met."):
+        assert dispute_passages(f"The envoy met the council. {denial}") != [], denial
 
 
 def test_sources_are_read_across_the_article_by_their_attribution_wording():
     article = (
         "Northland denies asking for mediation amid Southland's claim\n\n"
         "Northland's government denied on Monday that it had asked for a mediator. "
-        "The latest comes after Southland last week said it had received a request to mediate. "
-        "The talks began in March, an Ostrand government official and a Western diplomat told reporters. "
-        "The ports were not closed, as reported Velmoran media. "
+        "Only days earlier, Southland on Friday said it had been asked to mediate. "
+        "The talks began in March, a Karsvik port official and two Velmoran diplomats told reporters. "
+        "The ports were not closed, as reported Ostrandi media. "
         "The dock was closed according to the Harbour Authority. "
         "Karsvik were reported to have made an offer for the port. "
+        "Southland's President Karl Smith said the port would reopen. "
         "Ada Brook was reported in March to be leaving."
     )
     found = {a.index: a.sources for a in claim_sources(article)}
     assert found == {
         0: ("Southland",),  # a denial: only its claim's wording names a source
         2: ("Southland",),
-        3: ("Ostrand government official", "Western diplomat"),
-        4: ("Velmoran media",),
+        3: ("Karsvik port official", "Velmoran diplomats"),
+        4: ("Ostrandi media",),
         5: ("Harbour Authority",),
         6: ("reports",),  # "X was reported to" is about X: the source is reports, unnamed
+        7: ("Southland's President Karl Smith",),  # as the article writes it
     }
+
+
+def test_who_denies_or_what_a_report_is_about_is_no_source():
+    article = (
+        "Northland and Southland met in Karsvik on Monday. "
+        "Northland denied reports that it had moved troops. "
+        "Northland on Monday rejected press reports of a buildup. "
+        "A Northland government statement denied the claims. "
+        "Northland denied media reports of a rift, its foreign ministry said. "
+        "“We moved no troops,” Northland's envoy Ada Brook told reporters. "
+        "Southland reported Northland troops crossing the border, officials there said."
+    )
+    found = {a.index: a.sources for a in claim_sources(article)}
+    assert found == {6: ("Southland",)}  # its denier quoted, and what its report was about, are no source
 
 
 def test_the_wording_names_who_took_part_in_the_meeting():

@@ -3,6 +3,7 @@ from typing import Any
 
 from summarizer import ArticleSummary, DropReason, Settings, Summarizer
 from summarizer._drafts import MeetingFacts
+from summarizer._names import same_side
 from summarizer._schema import DisputedClaim
 from summarizer.pipeline import STRATEGIES
 from summarizer.pipeline._repairs import (
@@ -261,9 +262,36 @@ def test_a_claimant_the_wording_names_as_a_source_is_kept():
 
 
 def test_without_a_source_that_shares_the_claims_words_the_answer_stands():
-    unrelated = (Attribution(3, _SENTENCES[3], ("Ostrand",)),)
+    unrelated = (Attribution(3, _SENTENCES[3], ("Ostrand",)),)  # shares only "said" and the denier's name
     assert credited(["Velmora"], unrelated) == ["Velmora"]
     assert credited(["Velmora"], ()) == ["Velmora"]
+
+
+def _credit_in(article, claimed_by, disputed_by, text):
+    answer = summary(disputed_claims=[_claim(claimed_by, disputed_by, text).model_dump()])
+    return credit_sources(answer, read(article)).disputed_claims[0].claimed_by
+
+
+def test_a_right_claimant_stays_beside_a_quoted_denial_and_an_unrelated_statement():
+    article = (
+        "Northland denies asking Southland to mediate\n\n"
+        "The Northland government on Monday denied that it had asked Southland to mediate. "
+        "“We asked nobody for mediation,” foreign minister Ada Brook told reporters. "
+        "The Red Cross said twelve people were hurt at the border on Sunday. "
+        "Southland's President Karl Smith said last week that Northland had asked him to mediate."
+    )
+    text = "Northland asked Southland to mediate."
+    assert _credit_in(article, ["Southland"], ["Northland government"], text) == ["Southland"]
+    # The denier's own country gives way to the source, not to the denier's quoted minister.
+    assert _credit_in(article, ["Northland"], ["Northland government"], text) == ["Southland's President Karl Smith"]
+
+
+def test_sides_are_the_same_under_a_demonym_but_people_are_not():
+    assert same_side("Velmora", "the Velmoran government")
+    assert same_side("South Ostrand", "the South Ostrandi army")
+    assert same_side("Northland", "Northland's foreign ministry")
+    assert not same_side("Julia Brook", "Julian Smith")
+    assert not same_side("Velmora", "Ostrand")
 
 
 def test_a_status_a_server_nests_in_meeting_or_leaves_out_is_read_not_reasked():

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from .._names import name_matches, same_name, same_side
 from .._schema import (
+    MAX_CLAIM_ACTORS,
     MAX_ITEMS,
     MAX_PEOPLE,
     ArticleSummary,
@@ -230,59 +231,56 @@ def _align(claim: DisputedClaim, claimants: set[str], deniers: set[str]) -> Disp
     if not supported and (cast(claimed_by, deniers) or cast(disputed_by, claimants)):
         claimed_by, disputed_by = disputed_by, claimed_by
     if claimants and not cast(claimed_by, claimants) and not cast(claimed_by, deniers):
-        claimed_by = sorted(claimants)[:_MAX_ACTORS]
+        claimed_by = sorted(claimants)[:MAX_CLAIM_ACTORS]
     if deniers and not cast(disputed_by, deniers) and not cast(disputed_by, claimants):
-        disputed_by = sorted(deniers)[:_MAX_ACTORS]
+        disputed_by = sorted(deniers)[:MAX_CLAIM_ACTORS]
     return claim.model_copy(update={"claimed_by": claimed_by, "disputed_by": disputed_by})
 
 
 def credit_sources(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
-    """Name the source the article gives for a claim whose claimant nothing in its wording supports.
+    """Name the source the article gives for a claim whose claimants nothing in its wording supports.
 
     The disputes pass sees only the passages that deny, and may answer only with the actors they name;
     where the claim was made elsewhere ("... amid X's claim", "X said last week ...", "according to X"),
-    a small model names the denier's own country or the story's most prominent actor. A claimant is
-    supported when some sentence's wording names it as a source (``Reading.attributions``) or the
-    passage's wording casts it as claimant; one that is the denier's side (``same_side``) never is. An
-    unsupported claimant gives way to the sources, other than the deniers, of the attribution nearest the
-    claim's passage (in sentences) that shares a content word with the claim or the passage; with no
-    such sentence the model's answer stands.
+    a small model names the denier's own country or the story's most prominent actor. The claim's words
+    are those of its text and of its passage, less the deniers' names and the wording of attribution,
+    denial and dates. A claimant is supported when a passage's wording casts it as claimant or a sentence
+    that shares a claim word names it as a source (``Reading.attributions``); one on a denier's side
+    (``same_side``) never is, and is dropped. If no claimant is left supported, the list gives way to the
+    sources, other than the deniers, of the sharing sentence nearest the claim's passage (the one sharing
+    most among equally near ones); with no such sentence the model's answer stands.
     """
     if not summary.disputed_claims or not reading.attributions:
         return summary
-    vouched = {name for found in reading.attributions for name in found.sources}
-    vouched |= {name for cue in reading.cues for name in cue.claimants}
-    claims = [_credited(claim, reading, vouched) for claim in summary.disputed_claims]
+    claims = [_credited(claim, reading) for claim in summary.disputed_claims]
     return summary.model_copy(update={"disputed_claims": claims})
 
 
-def _credited(claim: DisputedClaim, reading: Reading, vouched: set[str]) -> DisputedClaim:
+def _credited(claim: DisputedClaim, reading: Reading) -> DisputedClaim:
     def denies(name: str) -> bool:
         return any(same_side(name, denier) for denier in claim.disputed_by)
 
+    said = _content_words(claim.claim)
+    passage = max(reading.passages, key=lambda p: len(_content_words(" ".join(p)) & said), default=())
+    words = (said | _content_words(" ".join(passage))) - _content_words(" ".join(claim.disputed_by))
+    words -= _NOT_CLAIM_WORDS
+    at = [index for index, sentence in enumerate(reading.sentences) if sentence in passage]
+    sharing = [
+        (min((abs(found.index - index) for index in at), default=found.index), -shared, found)
+        for found in reading.attributions
+        if (shared := len(_content_words(found.sentence) & words))
+    ]
+    vouched = {name for cue in reading.cues for name in cue.claimants}
+    vouched |= {name for _distance, _shared, found in sharing for name in found.sources}
     claimed_by = [name for name in claim.claimed_by if not denies(name)]
     if any(same_name(name, source) for name in claimed_by for source in vouched):
         return claim.model_copy(update={"claimed_by": claimed_by})
-    names = _content_words(" ".join(claim.disputed_by))
-    said = _content_words(claim.claim)
-    passage = max(reading.passages, key=lambda p: len(_content_words(" ".join(p)) & said), default=())
-    words = (said | _content_words(" ".join(passage))) - names - _LINKING_WORDS
-    # The claim a denial answers is mostly stated beside it (the sentence before or after, the headline):
-    # the nearest sentence that shares a word with it, the one sharing most among equally near ones.
-    at = [index for index, sentence in enumerate(reading.sentences) if sentence in passage]
-    best: list[str] = []
-    rank = (len(reading.sentences), 0)
-    for found in reading.attributions:
+    # The claim a denial answers is mostly stated beside it: the sentence before or after, the headline.
+    for _distance, _shared, found in sorted(sharing, key=lambda entry: entry[:2]):
         sources = [name for name in found.sources if not denies(name)]
-        shared = len(_content_words(found.sentence) & words)
-        if not sources or not shared:
-            continue
-        distance = min((abs(found.index - index) for index in at), default=found.index)
-        if (distance, -shared) < rank:
-            best, rank = sources, (distance, -shared)
-    if not best:
-        return claim.model_copy(update={"claimed_by": claimed_by or list(claim.claimed_by)})
-    return claim.model_copy(update={"claimed_by": best[:_MAX_ACTORS]})
+        if sources:
+            return claim.model_copy(update={"claimed_by": sources[:MAX_CLAIM_ACTORS]})
+    return claim.model_copy(update={"claimed_by": claimed_by or list(claim.claimed_by)})
 
 
 def add_participants(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
@@ -334,8 +332,16 @@ def _topic_words(text: str) -> set[str]:
 
 
 _LINKING_WORDS = _LEXICON.linking_words
-# A claim's claimants and deniers: at most four names each (``DisputedClaim``).
-_MAX_ACTORS = 4
+# Words that say who said or denied something, or when, rather than what: no sign that two sentences
+# state the same claim.
+_NOT_CLAIM_WORDS = (
+    _LINKING_WORDS
+    | _LEXICON.attribution_verbs
+    | _LEXICON.deny_verbs
+    | _LEXICON.denial_words
+    | _LEXICON.report_nouns
+    | _LEXICON.date_words
+)
 
 
 def _content_words(text: str) -> set[str]:

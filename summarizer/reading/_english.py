@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import regex
 
@@ -61,16 +62,23 @@ _NOT_A_DENIAL = re.compile(
 )
 
 
-# "X insisted that he had no contact with Y", "insisted it was not": a denial without a denying word.
-_INSISTED_NOT = r"insist(?:s|ed|ing)?,? (?:that )?(?:[\w’'-]+ ){0,4}?(?:no|not|never|nothing)\b"
+# "X insisted that she had no part in it", "insisted it was not", "insisted he didn't": a denial of a fact
+# without a denying word. Not a position held ("insisted the talks must not fail", "insisted on no
+# preconditions"): only a negated "had", "was", "did"... counts.
+_INSISTED_NOT = (
+    r"insist(?:s|ed|ing)?,? (?:that )?(?:[\w’'-]+ ){0,3}?"
+    r"(?:had|has|have|was|were|did|does|is|are)(?: (?:never|not|no|nothing)\b|n[’']t\b)"
+)
 _INSISTED_DENIAL = re.compile(rf"\b{_INSISTED_NOT}", re.IGNORECASE)
 
 
 def _has_denial_cue(sentence: str) -> bool:
     """Whether a cue word in ``sentence`` may mark a denial (not a refused offer, not a named conflict)."""
+    if _INSISTED_DENIAL.search(sentence):
+        return True
     cues = [cue.start() for cue in _CUES.finditer(sentence)]
     if not cues:
-        return _INSISTED_DENIAL.search(sentence) is not None  # most sentences: no need to look for refusals
+        return False  # most sentences: no need to look for refusals
     idle = {
         match.start(group)
         for match in _NOT_A_DENIAL.finditer(sentence)
@@ -129,6 +137,11 @@ def actor_mentions(passages: Sequence[tuple[str, ...]], article: str) -> list[st
     return [name for name in found if len(name) > 1]
 
 
+# Verbs that may stand between a name and a body's noun without being part of its name: "X denied media
+# reports", "X said officials", "X has media".
+_NOT_A_MODIFIER = _LEXICON.deny_verbs | _LEXICON.clause_verbs | _LEXICON.attribution_verbs
+
+
 def _names_in(sentence: str, article: str) -> list[str]:
     """The actors one sentence names, in order (``actor_mentions``)."""
     found: dict[str, None] = {}
@@ -152,7 +165,12 @@ def _names_in(sentence: str, article: str) -> list[str]:
                 owner = [*tokens[start : end - 1], raw[end - 1]]
                 if end < len(tokens) and tokens[end].lower() in _BODIES:
                     found[" ".join([*owner, tokens[end]])] = None
-                elif end + 1 < len(tokens) and tokens[end].islower() and tokens[end + 1] in _BODIES:
+                elif (
+                    end + 1 < len(tokens)
+                    and tokens[end].islower()
+                    and tokens[end].lower() not in _NOT_A_MODIFIER  # "X foreign ministry", not "X denied media"
+                    and tokens[end + 1] in _BODIES
+                ):
                     found[" ".join([*owner, *tokens[end : end + 2]])] = None
                 lone_opener = opens_sentence and end - start == 1 and start == index
                 if not lone_opener or _capitalised_elsewhere(token, article):
@@ -176,6 +194,7 @@ _DENIED_REPORT = regex.compile(
 )
 
 
+@lru_cache(maxsize=1024)  # one article's capitalised words; the article is the same object each call
 def _written_lower_case(word: str, article: str) -> bool:
     """Whether the article also writes ``word`` in lower case: a common word, not part of a name. An acronym
     ("US", "WHO") is a name whatever the article writes in lower case ("us", "who")."""
@@ -184,6 +203,7 @@ def _written_lower_case(word: str, article: str) -> bool:
     )
 
 
+@lru_cache(maxsize=1024)  # one article's capitalised words; the article is the same object each call
 def _capitalised_elsewhere(word: str, article: str) -> bool:
     return re.search(rf"(?<![.!?\n“\"]\s)(?<![“\"‘])(?<!^)\b{re.escape(word)}\b", article, re.MULTILINE) is not None
 
@@ -217,12 +237,20 @@ _CLAIM_VERB = (
     r"demanded|demands|asserted|asserts|speculating|published)"
 )
 _DENY_VERB = _LEXICON.deny_verb_pattern()
+_DENIAL_WORD = alternation(_LEXICON.deny_verbs | _LEXICON.denial_words)
 # Whose claim it is, by the claim's own wording.
 _CLAIM_OF = (
     # "rejected X's offer": whose offer, claim or suggestion was rejected.
     _DENY_VERB + r",? " + _DETERMINER + r"{actor}[’']s\b",
     r"\b(?:reports?|article|story|claims?) (?:in|by|from) (?:the )?{actor}",
-    r"{actor}(?:[’']s?)? (?:[\w-]+ )?" + _CLAIM_NOUN + r"\b",
+    # Not "X denied reports" (the word between is no denial), nor "X's statement denied" (X's own denial).
+    r"{actor}(?:[’']s?)? (?:(?!"
+    + _DENIAL_WORD
+    + r"\b)[\w-]+ )?"
+    + _CLAIM_NOUN
+    + r"\b(?!,? (?:\w+ly )?"
+    + _DENY_VERB
+    + r"\b)",
     r"\b(?:made|issued|published|spread) by (?:the )?{actor}",
 )
 _CLAIMANT_PATTERNS = (*_CLAIM_OF, r"{actor},? " + _ADVERB + _CLAIM_VERB + r"\b")
@@ -260,27 +288,28 @@ def role_cues(passage: tuple[str, ...], actors: Sequence[str]) -> RoleCues:
     return RoleCues(frozenset(claimants), frozenset(deniers))
 
 
-# Who an article says made a statement or a report: "X said", "X last week said", "X and Y told AFP",
-# "according to X", "as reported by X", "X's claim". The claim a passage denies is often made in another
-# sentence ("... amid X's claim", "The move comes after X said ..."), out of the passage's sight.
-_SOURCE_VERB = (
-    r"(?:said|says|told|tells|reported|reports|claimed|claims|alleged|alleges|suggested|suggests|announced|"
-    r"announces|accused|accuses|asserted|asserts|wrote|writes)"
-)
-# Lower-case words between a source and its verb ("Canada last week said"), or another source ("X and a
-# Western diplomat told"); never a form of "be": "X was reported to" makes X what a report is about.
+# Who an article says made a statement or a report: "X said", "X last week said", "X and Y told reporters",
+# "X's foreign minister said", "according to X", "as reported by X", "X's claim". The claim a passage denies
+# is often made in another sentence ("... amid X's claim", "The move comes after X said ..."), out of the
+# passage's sight.
+_SOURCE_VERB = alternation(_LEXICON.attribution_verbs)
+# Lower-case words between a source and its verb ("X last week said", "X's foreign minister said"), or
+# another source ("X and a Velmoran diplomat told"); never a form of "be" ("X was reported to" makes X what a
+# report is about), nor a denial ("X on Monday rejected press reports": X denies).
 _BETWEEN = (
-    r"(?-i:(?:(?!(?:is|are|was|were|be|been|being|who|which|that|it|they)\b)[a-z][\w’'-]* "
-    r"|and (?:an? |the )?[A-Z][\w’'-]* |(?:on )?[A-Z][a-z]+day ){{0,4}})"
+    rf"(?-i:(?:(?!(?:is|are|was|were|be|been|being|who|which|that|it|they)\b|{_DENIAL_WORD}\b)"
+    r"[a-z][\w’'-]* |and (?:[a-z]+ )?[A-Z][\w’'-]* |(?:on )?[A-Z][a-z]+day ){{0,4}})"
 )
-_SOURCE_VERB_AFTER = r"{actor}(?: \([^()]{{1,40}}\))?\)?,? " + _BETWEEN + _SOURCE_VERB + r"\b"
 _SOURCE_PATTERNS = (
     *_CLAIM_OF,
-    _SOURCE_VERB_AFTER,
+    r"{actor}(?:[’']s)?(?: \([^()]{{1,40}}\))?\)?,? " + _BETWEEN + _SOURCE_VERB + r"\b",
     r"\baccording to (?:the )?{actor}",
-    r"\breported,? (?:by |in )?(?:the )?{actor}",
+    r"\bas (?:\w+ly )?reported,? (?:by |in )?(?:the )?{actor}",
+    r"\breported (?:by|in) (?:the )?{actor}",
     r"[,”\"’]\s*(?:said|says|told|wrote) (?:[\w’'.-]+ ){{0,4}}{actor}",
 )
+# In a sentence that denies, its speaker is the denier: only the claim's wording names a source.
+_SOURCE_IN_DENIAL = (*_CLAIM_OF, r"{actor},? " + _BETWEEN + _CLAIM_VERB + r"\b")
 # "X was reported to have...", "it is alleged that...", "reportedly": the source is reports, unnamed.
 _UNNAMED_REPORT = re.compile(
     r"\b(?:is|are|was|were|been) (?:widely |also )?(?:reported|rumoured|rumored) to\b"
@@ -289,24 +318,29 @@ _UNNAMED_REPORT = re.compile(
 )
 # The name the article's own noun gives unnamed reports ("denied reports that..."): grounded by its stem.
 _REPORTS = "reports"
-# In a sentence that denies, its speaker is the denier: only the claim's wording names a source.
-_SOURCE_IN_DENIAL = (*_CLAIM_OF, r"{actor},? " + _BETWEEN + _CLAIM_VERB + r"\b")
-_SOURCE_NOUN = rf"(?-i:(?:(?: [a-z]+)? {alternation(_LEXICON.source_nouns)}\b)?)"
+_SOURCE_NOUN = rf"(?-i:(?:(?: (?!{alternation(_NOT_A_MODIFIER)}\b)[a-z]+)? {alternation(_LEXICON.source_nouns)}\b)?)"
+_OPENS_QUOTE = re.compile(r"^\s*[\"“‘']")
 
 
 def claim_sources(article: str) -> list[Attribution]:
     """The sentences whose wording names who stated or reported what they say, with those sources.
 
-    In a sentence that carries a denial cue only the wording of a claim counts ("amid X's claim",
-    "denied X's report"): its speaker is the one who denies. A source is named as the article names it,
-    with the noun that makes it a source ("a Western diplomat", "Colombian media").
+    In a sentence that carries a denial cue, and in a quote right after one (the denier's own words), only
+    the wording of a claim counts ("amid X's claim", "denied X's report"): its speaker is the one who
+    denies. A source is named as the article writes it, with the noun that makes it a source ("a
+    Velmoran diplomat", "Ostrandi media"). Sentences are numbered as ``text.sentences`` numbers them.
     """
     found: list[Attribution] = []
+    denied = False
     for index, sentence in enumerate(split_sentences(article)):
-        patterns = _SOURCE_IN_DENIAL if _has_denial_cue(sentence) else _SOURCE_PATTERNS
+        quoted_denial = denied and _OPENS_QUOTE.match(sentence) is not None
+        denied = _has_denial_cue(sentence)
+        patterns = _SOURCE_IN_DENIAL if denied or quoted_denial else _SOURCE_PATTERNS
         sources: dict[str, None] = {}
         for actor in _names_in(sentence, article):
-            slot = rf"(?<![\w-])(?P<source>{re.escape(actor)}{_SOURCE_NOUN})(?![\w-])"
+            # The name as the article writes it: "Velmora's President Ada Brook" is read "Velmora President...".
+            written = r"(?:[’']s)? ".join(re.escape(word) for word in actor.split(" "))
+            slot = rf"(?<![\w-])(?P<source>{written}{_SOURCE_NOUN})(?![\w-])"
             for pattern in patterns:
                 cast = re.search(pattern.format(actor=slot), sentence, re.IGNORECASE)
                 if cast is not None:
@@ -314,7 +348,7 @@ def claim_sources(article: str) -> list[Attribution]:
                     break
         if not sources and _UNNAMED_REPORT.search(sentence):
             sources[_REPORTS] = None
-        # "according to the Canadian government" names one source, not "Canadian" too.
+        # "according to the Velmoran government" names one source, not "Velmoran" too.
         named = [name for name in sources if not any(o != name and contains_words(o, name) for o in sources)]
         if named:
             found.append(Attribution(index, sentence, tuple(named)))

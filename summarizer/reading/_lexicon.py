@@ -44,6 +44,8 @@ class Lexicon:
     report_nouns: frozenset[str]
     report_modifiers: frozenset[str]
     source_nouns: frozenset[str]
+    attribution_verbs: frozenset[str]
+    date_words: frozenset[str]
 
     @classmethod
     def load(cls, path: Path) -> Lexicon:
