@@ -598,9 +598,7 @@ def mediator_candidates(article: str) -> list[str]:
         # "Oman-mediated" is one token: its capitalised head is the actor.
         for fused in _FUSED_MEDIATION.finditer(sentence):
             found[fused.group("actor")] = None
-        for actor in actor_mentions([(sentence,)], article):
-            if actor not in sentence:
-                continue  # the headline, which ``actor_mentions`` adds
+        for actor in _names_in(sentence, article):
             slot = rf"(?<![\w-]){re.escape(actor)}(?![\w])"
             if any(_holds(body, actor) for body in bodies):
                 continue  # a part of a body's name found whole
