@@ -213,6 +213,20 @@ def dispute_findings_model(actors: tuple[str, ...]) -> type[BaseModel]:
     return model
 
 
+# A few phrases: each costs output tokens, and code keeps at most the first two that no topic covers.
+MAX_SUBJECTS = 5
+
+
+class Subjects(_Strict):
+    """The topics check's answer: the subjects of the talks, each in the article's own words."""
+
+    subjects: list[Annotated[str, Field(json_schema_extra=_bounded(60))]] = Field(
+        description="Each subject discussed, as a phrase of two to six words copied from the article.",
+        # Bounds generation only, as maxLength does: a server that lists more is not re-asked for it.
+        json_schema_extra={"maxItems": MAX_SUBJECTS},
+    )
+
+
 class ThirdPartyRole(StrEnum):
     """What part a candidate played in the talks, as the mediator check asks it."""
 

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from . import _retry
 from ._backend import Backend, allow_model_calls, register_backend
+from ._drafts import MAX_SUBJECTS
 from ._llama import LlamaServer
 from ._names import same_name
 from ._schema import Meeting
@@ -179,6 +180,8 @@ def model_answers(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
         },
         "MeetingFacts": {**meeting, **{field: [bare(item) for item in document.get(field, [])] for field in _MEETING}},
         "DisputeFindings": {"disputed_claims": findings},
+        # Asked for the subjects of the talks, it names its own topics again: the topics check adds nothing.
+        "Subjects": {"subjects": [str(t.get("label", "")) for t in document.get("topics", [])][:MAX_SUBJECTS]},
         "_findings_quoted": {
             "disputed_claims": [
                 {**finding, "evidence": _quote_of(claim)}

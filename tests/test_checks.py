@@ -1,4 +1,4 @@
-"""The mediator check: candidates from the model and the wording, roles from the model, folded in by code."""
+"""The checks: candidates or phrases from the model and the wording, folded in by code (mediators, topics)."""
 
 import pytest
 
@@ -6,7 +6,7 @@ from summarizer import Settings, Summarizer
 from summarizer._drafts import roles_model
 from summarizer._schema import ArticleSummary, DropReason, MediatorKind
 from summarizer.pipeline import ModelRequest
-from summarizer.pipeline._checks import _kind, ask_mediators, confirm_mediators
+from summarizer.pipeline._checks import _kind, add_subjects, ask_mediators, ask_subjects, confirm_mediators
 from summarizer.reading import read
 from summarizer.testing import Answer, TaskBackend, answer_from_summary
 from tests.conftest import ARTICLE, summary_dict
@@ -22,9 +22,10 @@ def _summary(**overrides: object) -> ArticleSummary:
 
 
 def _answer(summary: ArticleSummary, roles: dict[str, str]) -> ArticleSummary:
-    request = ask_mediators(summary, read(WORDING, "en"))
+    reading = read(WORDING, "en")
+    request = ask_mediators(summary, reading)
     assert request is not None
-    return confirm_mediators(summary, request, request.response_model.model_validate(roles))
+    return confirm_mediators(summary, reading, request, request.response_model.model_validate(roles))
 
 
 def test_the_models_mediators_and_the_wordings_third_parties_are_asked_about_once_each():
@@ -126,4 +127,64 @@ def test_the_models_no_takes_a_mediator_out_of_the_summary_end_to_end():
     assert result.summary.mediators == []
     assert [(d.item["name"], d.reason) for d in result.summary.dropped] == [
         ("Island Council", DropReason.not_a_mediator)
+    ]
+
+
+# -- The topics check ---------------------------------------------------------------------------------------
+
+AGENDA = (
+    "Northland and Southland met in Port Alba on Friday. The envoys discussed fishing quotas in the Grey Sea, "
+    "the ferry timetable and harbour fees, and agreed to meet again."
+)
+
+
+def _subjects(summary: ArticleSummary, phrases: list[str]) -> ArticleSummary:
+    reading = read(AGENDA, "en")
+    request = ask_subjects(summary, reading)
+    assert request is not None
+    return add_subjects(summary, reading, request, request.response_model.model_validate({"subjects": phrases}))
+
+
+def test_a_summary_that_names_no_talks_is_not_asked_for_subjects():
+    quiet = _summary(parties=[], participants=[], mediators=[], topics=[], disputed_claims=[])
+    assert ask_subjects(quiet, read(AGENDA, "en")) is None
+
+
+def test_the_subjects_question_names_the_sides_and_bounds_the_answer():
+    request = ask_subjects(_summary(), read(AGENDA, "en"))
+    assert request is not None
+    assert request.pass_name == "topics"
+    assert request.values == {"sides": "Northland and Southland"}
+    schema = request.response_model.model_json_schema()
+    assert schema["properties"]["subjects"]["maxItems"] == 5
+    assert schema["properties"]["subjects"]["items"]["maxLength"] == 60
+
+
+def test_a_single_topic_is_topped_up_with_the_first_new_subject_in_the_articles_words():
+    one = _summary(topics=[{"label": "fishing quotas", "detail": "Quotas in the Grey Sea.", "evidence": None}])
+    phrases = ["fishing quota shares", "Southland", "Grey Sea", "ferry routes", "the ferry timetable.", "harbour fees"]
+    topics = _subjects(one, phrases).topics
+    # The same subject again, a side, a name, words the article does not have; then the first new subject,
+    # trimmed and quoted as the article writes it. One new subject only: the golden files' topics are broad.
+    assert [(t.label, t.evidence.quote if t.evidence else None) for t in topics] == [
+        ("fishing quotas", None),
+        ("the ferry timetable", "the ferry timetable"),
+    ]
+
+
+def test_two_topics_are_left_as_they_are():
+    two = _summary(
+        topics=[
+            {"label": "fishing quotas", "detail": "Quotas.", "evidence": None},
+            {"label": "harbour fees", "detail": "Fees.", "evidence": None},
+        ]
+    )
+    assert _subjects(two, ["the ferry timetable"]).topics == two.topics
+
+
+def test_without_topics_the_talks_get_two_subjects():
+    bare = _summary(topics=[])
+    assert [t.label for t in _subjects(bare, ["fishing quotas", "ferry timetable", "harbour fees"]).topics] == [
+        "fishing quotas",
+        "ferry timetable",
     ]

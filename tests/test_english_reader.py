@@ -99,6 +99,7 @@ def test_disputes_pass_is_skipped_without_a_denial():
     result = Summarizer(backend, settings=Settings(strategy="focused")).run(article)
     assert [r["response_format"]["json_schema"]["name"] for r in backend.requests] == [
         "MeetingFacts",
+        "Subjects",
         "ThirdPartyRoles",
     ]
     assert result.summary.disputed_claims == []

@@ -69,9 +69,9 @@ def test_live_eval_writes_predictions_and_report(case_dir, fake_model, tmp_path)
     assert by_id["quiet"]["grounding_rate"] is None  # nothing to ground
     assert report["grounding"] == {"items": 7, "grounded": 7, "names": 5, "names_not_in_article": 0}
     assert "grounding rate 1.000 (7/7 items)" in result.stdout
-    # Meeting, disputes and the mediator check for the talks (code quotes every item); the storm has no
-    # denial to look at and no mediator.
-    assert len(fake_model.requests) == 4
+    # Meeting, disputes and the topics and mediator checks for the talks (code quotes every item); the storm
+    # has no denial to look at, no talks to ask the subjects of and no mediator.
+    assert len(fake_model.requests) == 5
 
 
 def test_replay_rescores_without_a_model(case_dir, fake_model, tmp_path):

@@ -25,7 +25,13 @@ def test_the_plan_yields_typed_requests_and_returns_the_grounding_without_any_ba
             request = steps.send(model.model_validate(answer(request)))
     except StopIteration as done:
         grounding = done.value
-    assert [r.pass_name for r in asked] == ["meeting", "disputes", "mediators", "evidence"]  # all grounded: no re-ask
+    assert [r.pass_name for r in asked] == [
+        "meeting",
+        "disputes",
+        "topics",
+        "mediators",
+        "evidence",
+    ]  # all grounded: no re-ask
     assert isinstance(grounding, Grounding)
     assert not grounding.ungrounded
 
@@ -58,6 +64,7 @@ def test_every_repair_step_can_be_switched_off_by_name():
         "people-only",
         "dedupe",
         "two-sided-claims",
+        "topics",
         "mediators",
     )
 

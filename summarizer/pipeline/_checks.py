@@ -6,6 +6,10 @@ Choosing among a few named candidates is easier for a small model than
 recalling them unprompted, costs a few output tokens per candidate, and
 cannot name anyone the article does not.
 
+``topics``: the subjects of the talks, asked on their own as short phrases
+copied from the article. Asked for the whole meeting at once, a small model
+gives one broad topic where the article names several subjects.
+
 ``mediators``: the model's own mediators and the actors the reader's wording
 casts as a third party ("X-brokered", "hosted by X", "X, serving as
 moderator"), each asked "mediator, side or neither?". A small model misses
@@ -20,19 +24,65 @@ from functools import cache
 import babel
 from pydantic import BaseModel
 
-from .._drafts import ThirdPartyRole, roles_model
+from .._drafts import Subjects, ThirdPartyRole, roles_model
 from .._names import same_name
-from .._schema import ArticleSummary, DropReason, Mediator, MediatorKind, Party
+from .._schema import ArticleSummary, DropReason, Evidence, Mediator, MediatorKind, Party, Topic
 from ..reading import Reading, english
-from ..text import normalize
-from ._repairs import Removals
+from ..text import contains_words, normalize
+from ._repairs import Removals, topic_words
 from ._steps import ModelRequest
 
-__all__ = ["ask_mediators", "confirm_mediators"]
+__all__ = ["add_subjects", "ask_mediators", "ask_subjects", "confirm_mediators"]
 
+# The topics check tops a summary up to this many topics. A report of talks names a few broad subjects; past
+# the first new one, the phrases a small model lists mostly split a subject already given or name a side
+# issue (on the dev set, topping up to three lost what two gained).
+_TOPPED_UP_TO = 2
 # Enough for any article's third parties; each costs a few output tokens.
 _MAX_CANDIDATES = 6
 _LEXICON = english()
+
+
+def ask_subjects(summary: ArticleSummary, reading: Reading) -> ModelRequest | None:
+    """Asks for every subject of the talks between the summary's sides; nothing when it names no talks."""
+    if not (summary.parties or summary.participants or summary.topics):
+        return None  # the article reports no talks, so nothing was discussed
+    names = [p.name for p in summary.parties]
+    sides = " and ".join(names) if 0 < len(names) <= 3 else "the sides"
+    return ModelRequest("topics", Subjects, {"sides": sides})
+
+
+def add_subjects(summary: ArticleSummary, reading: Reading, request: ModelRequest, answer: BaseModel) -> ArticleSummary:
+    """Each subject the answer copied from the article that no topic covers yet, as a topic quoted in those
+    words; a phrase the article does not contain is left out rather than re-asked."""
+    article = normalize(reading.article)
+    people = [p.name for p in summary.participants] + [m.name for m in summary.mediators]
+    actors = {normalize(name) for name in [p.name for p in summary.parties] + people}
+    topics = list(summary.topics)
+    for phrase in Subjects.model_validate(answer.model_dump()).subjects:
+        phrase = " ".join(phrase.split()).strip(" .,;:")
+        if len(topics) >= _TOPPED_UP_TO:
+            break
+        if not contains_words(article, normalize(phrase)) or _a_name(phrase, actors, reading.language):
+            continue  # not the article's words, or an actor's name rather than a subject
+        if not any(_shares_a_word(phrase, t.label) for t in topics):
+            topics.append(Topic(label=phrase, detail=phrase, evidence=Evidence(quote=phrase)))
+    return summary.model_copy(update={"topics": topics})
+
+
+def _a_name(phrase: str, actors: set[str], language: str) -> bool:
+    """Whether ``phrase`` is the name of an actor of the summary (normalised) or, in English, is written as a
+    name: every word capitalised. A subject may still name a side ("the Ostrand referendum"). German
+    capitalises every noun, and most scripts have no capitals: there only the actors' names count."""
+    if normalize(phrase) in actors:
+        return True
+    return language == "en" and all(word[:1].isupper() for word in phrase.split())
+
+
+def _shares_a_word(phrase: str, label: str) -> bool:
+    """Whether a new phrase shares a content word with a topic already listed: the model's own topic is
+    usually the broadest, and a phrase on the same word ("pension scheme" beside "pension reform") repeats it."""
+    return bool(topic_words(phrase) & topic_words(label))
 
 
 def ask_mediators(summary: ArticleSummary, reading: Reading) -> ModelRequest | None:
@@ -59,7 +109,9 @@ def ask_mediators(summary: ArticleSummary, reading: Reading) -> ModelRequest | N
     return ModelRequest("mediators", roles_model(tuple(candidates)), {"candidates": listed})
 
 
-def confirm_mediators(summary: ArticleSummary, request: ModelRequest, answer: BaseModel) -> ArticleSummary:
+def confirm_mediators(
+    summary: ArticleSummary, reading: Reading, request: ModelRequest, answer: BaseModel
+) -> ArticleSummary:
     """Mediators as the model's roles say: a confirmed one is listed (and is no longer a participant); a side
     listed as the mediator becomes a side; one that is neither is dropped (``not_a_mediator``)."""
     roles: dict[str, ThirdPartyRole] = answer.model_dump(by_alias=True)

@@ -103,7 +103,7 @@ def plan(
     for check in strategy.checks:
         question = None if check.name in without else check.ask(summary, reading)
         if question is not None:
-            summary = check.apply(summary, question, (yield question))
+            summary = check.apply(summary, reading, question, (yield question))
     phrases = quotable_phrases(reading.article)
     if "code-quotes" not in without:
         summary = PhraseChooser(phrases).quote_items(summary)

@@ -43,6 +43,7 @@ __all__ = [
     "credit_sources",
     "dedupe",
     "people_only",
+    "topic_words",
     "two_sided_claims",
 ]
 
@@ -323,11 +324,11 @@ def add_topics(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
 
 def _same_subject(one: str, other: str) -> bool:
     """Whether most of the shorter phrase's content words are in the other ("Lachin Corridor")."""
-    words, others = _topic_words(one), _topic_words(other)
+    words, others = topic_words(one), topic_words(other)
     return bool(words and others) and len(words & others) > min(len(words), len(others)) / 2
 
 
-def _topic_words(text: str) -> set[str]:
+def topic_words(text: str) -> set[str]:
     return _content_words(text) - _LINKING_WORDS
 
 

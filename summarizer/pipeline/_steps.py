@@ -67,11 +67,12 @@ class Repair:
 @dataclass(frozen=True)
 class Check:
     """A question about the summary so far, asked after the repair steps: ``ask`` builds it from the summary
-    and the reading (None when there is nothing to ask), ``apply`` folds the validated answer back in."""
+    and the reading (None when there is nothing to ask), ``apply`` folds the validated answer back in, with the
+    reading at hand."""
 
     name: str
     ask: Callable[[ArticleSummary, Reading], ModelRequest | None]
-    apply: Callable[[ArticleSummary, ModelRequest, BaseModel], ArticleSummary]
+    apply: Callable[[ArticleSummary, Reading, ModelRequest, BaseModel], ArticleSummary]
     variables: tuple[str, ...] = ()
 
 

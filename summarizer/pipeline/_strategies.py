@@ -34,7 +34,7 @@ from .._drafts import (
 from .._exceptions import ConfigurationError
 from .._schema import ArticleSummary
 from ..reading import Reading
-from ._checks import ask_mediators, confirm_mediators
+from ._checks import add_subjects, ask_mediators, ask_subjects, confirm_mediators
 from ._repairs import (
     add_participants,
     add_topics,
@@ -135,7 +135,7 @@ FOCUSED = Strategy(
     name="focused",
     # The version names what shapes the answer, prompts and the code that completes them alike: a result
     # cache keyed on it must not serve answers from before the wording cues.
-    prompt_version="focused-v7",
+    prompt_version="focused-v8",
     passes=(
         Pass("meeting", MeetingFacts),
         Pass("disputes", DisputeFindings, variables=("candidates",), ask=_ask_disputes, optional=True),
@@ -151,7 +151,10 @@ FOCUSED = Strategy(
         Repair("two-sided-claims", two_sided_claims),
     ),
     drafts={**MEETING_DRAFTS, "disputed_claims": DisputeFinding},
-    checks=(Check("mediators", ask_mediators, confirm_mediators, variables=("candidates",)),),
+    checks=(
+        Check("topics", ask_subjects, add_subjects, variables=("sides",)),
+        Check("mediators", ask_mediators, confirm_mediators, variables=("candidates",)),
+    ),
 )
 
 SINGLE = Strategy(
