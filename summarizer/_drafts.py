@@ -213,12 +213,12 @@ def dispute_findings_model(actors: tuple[str, ...]) -> type[BaseModel]:
     return model
 
 
-# A few phrases: each costs output tokens, and code keeps at most the first two that no topic covers.
+# A few phrases: each costs output tokens, and code adds phrases only until the summary has two topics.
 MAX_SUBJECTS = 5
 
 
 class Subjects(_Strict):
-    """The topics check's answer: the subjects of the talks, each in the article's own words."""
+    """The subjects check's answer: the subjects of the talks, each in the article's own words."""
 
     subjects: list[Annotated[str, Field(json_schema_extra=_bounded(60))]] = Field(
         description="Each subject discussed, as a phrase of two to six words copied from the article.",

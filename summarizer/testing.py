@@ -180,7 +180,8 @@ def model_answers(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
         },
         "MeetingFacts": {**meeting, **{field: [bare(item) for item in document.get(field, [])] for field in _MEETING}},
         "DisputeFindings": {"disputed_claims": findings},
-        # Asked for the subjects of the talks, it names its own topics again: the topics check adds nothing.
+        # Asked for the subjects of the talks, it names its own topics again, which cover themselves: the
+        # subjects check adds nothing.
         "Subjects": {"subjects": [str(t.get("label", "")) for t in document.get("topics", [])][:MAX_SUBJECTS]},
         "_findings_quoted": {
             "disputed_claims": [

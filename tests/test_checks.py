@@ -130,19 +130,24 @@ def test_the_models_no_takes_a_mediator_out_of_the_summary_end_to_end():
     ]
 
 
-# -- The topics check ---------------------------------------------------------------------------------------
+# -- The subjects check -------------------------------------------------------------------------------------
 
 AGENDA = (
     "Northland and Southland met in Port Alba on Friday. The envoys discussed fishing quotas in the Grey Sea, "
-    "the ferry timetable and harbour fees, and agreed to meet again."
+    "the ferry timetable, oil and harbour fees, and agreed to meet again."
 )
 
 
-def _subjects(summary: ArticleSummary, phrases: list[str]) -> ArticleSummary:
-    reading = read(AGENDA, "en")
+def _subjects(summary: ArticleSummary, phrases: list[str], article: str = AGENDA, language: str = "en") -> list[str]:
+    reading = read(article, language)
     request = ask_subjects(summary, reading)
     assert request is not None
-    return add_subjects(summary, reading, request, request.response_model.model_validate({"subjects": phrases}))
+    answer = request.response_model.model_validate({"subjects": phrases})
+    return [t.label for t in add_subjects(summary, reading, request, answer).topics]
+
+
+def _one_topic(label: str = "fishing quotas") -> ArticleSummary:
+    return _summary(topics=[{"label": label, "detail": "Quotas in the Grey Sea.", "evidence": None}])
 
 
 def test_a_summary_that_names_no_talks_is_not_asked_for_subjects():
@@ -150,10 +155,20 @@ def test_a_summary_that_names_no_talks_is_not_asked_for_subjects():
     assert ask_subjects(quiet, read(AGENDA, "en")) is None
 
 
+def test_a_summary_with_two_topics_is_not_asked_for_subjects():
+    two = _summary(
+        topics=[
+            {"label": "fishing quotas", "detail": "Quotas.", "evidence": None},
+            {"label": "harbour fees", "detail": "Fees.", "evidence": None},
+        ]
+    )
+    assert ask_subjects(two, read(AGENDA, "en")) is None
+
+
 def test_the_subjects_question_names_the_sides_and_bounds_the_answer():
-    request = ask_subjects(_summary(), read(AGENDA, "en"))
+    request = ask_subjects(_one_topic(), read(AGENDA, "en"))
     assert request is not None
-    assert request.pass_name == "topics"
+    assert request.pass_name == "subjects"
     assert request.values == {"sides": "Northland and Southland"}
     schema = request.response_model.model_json_schema()
     assert schema["properties"]["subjects"]["maxItems"] == 5
@@ -161,30 +176,63 @@ def test_the_subjects_question_names_the_sides_and_bounds_the_answer():
 
 
 def test_a_single_topic_is_topped_up_with_the_first_new_subject_in_the_articles_words():
-    one = _summary(topics=[{"label": "fishing quotas", "detail": "Quotas in the Grey Sea.", "evidence": None}])
-    phrases = ["fishing quota shares", "Southland", "Grey Sea", "ferry routes", "the ferry timetable.", "harbour fees"]
-    topics = _subjects(one, phrases).topics
-    # The same subject again, a side, a name, words the article does not have; then the first new subject,
-    # trimmed and quoted as the article writes it. One new subject only: the golden files' topics are broad.
-    assert [(t.label, t.evidence.quote if t.evidence else None) for t in topics] == [
-        ("fishing quotas", None),
-        ("the ferry timetable", "the ferry timetable"),
+    # In turn: a phrase on the same word, a side, a name, words the article does not have; then the first new
+    # subject, trimmed; one only, as the summary then has two topics.
+    phrases = ["quotas in the Grey Sea", "Southland", "Grey Sea", "ferry routes", "the ferry timetable.", "oil"]
+    assert _subjects(_one_topic(), phrases) == ["fishing quotas", "the ferry timetable"]
+
+
+def test_the_new_subject_is_quoted_in_the_words_it_was_given():
+    reading = read(AGENDA, "en")
+    request = ask_subjects(_one_topic(), reading)
+    assert request is not None
+    answer = request.response_model.model_validate({"subjects": ["harbour fees"]})
+    added = add_subjects(_one_topic(), reading, request, answer).topics[-1]
+    assert (added.label, added.detail, added.evidence.quote if added.evidence else None) == ("harbour fees",) * 3
+
+
+def test_without_topics_the_talks_get_two_subjects_each_once():
+    assert _subjects(_summary(topics=[]), ["oil", "oil", "harbour fees", "the ferry timetable"]) == [
+        "oil",
+        "harbour fees",
     ]
 
 
-def test_two_topics_are_left_as_they_are():
-    two = _summary(
-        topics=[
-            {"label": "fishing quotas", "detail": "Quotas.", "evidence": None},
-            {"label": "harbour fees", "detail": "Fees.", "evidence": None},
-        ]
+def test_a_phrase_longer_than_a_subject_is_not_taken():
+    sentence = "The envoys discussed fishing quotas in the Grey Sea, the ferry timetable"
+    assert _subjects(_summary(topics=[]), [sentence, "oil"]) == ["oil"]
+
+
+def test_in_a_script_without_spaces_a_phrase_inside_a_topic_is_covered_by_it():
+    article = "北島と南島は金曜日に会談し、漁業協定の見直しと港湾使用料について協議した。"
+    summary = _summary(
+        parties=[],
+        participants=[],
+        mediators=[],
+        topics=[{"label": "漁業協定の見直し", "detail": "漁業協定", "evidence": None}],
+        disputed_claims=[],
     )
-    assert _subjects(two, ["the ferry timetable"]).topics == two.topics
+    assert _subjects(summary, ["漁業協定", "港湾使用料"], article, "ja") == ["漁業協定の見直し", "港湾使用料"]
 
 
-def test_without_topics_the_talks_get_two_subjects():
-    bare = _summary(topics=[])
-    assert [t.label for t in _subjects(bare, ["fishing quotas", "ferry timetable", "harbour fees"]).topics] == [
-        "fishing quotas",
-        "ferry timetable",
+def test_outside_english_a_capitalised_phrase_is_a_subject_but_a_sides_name_is_not():
+    article = "Nordland und Südland verhandelten am Freitag über die Fährzeiten und den Winterdienst."
+    summary = _summary(
+        parties=[{"name": "Nordland", "evidence": None}, {"name": "Südland", "evidence": None}],
+        participants=[],
+        mediators=[],
+        topics=[],
+        disputed_claims=[],
+    )
+    assert _subjects(summary, ["Nordland", "Winterdienst", "Fährzeiten"], article, "de") == [
+        "Winterdienst",
+        "Fährzeiten",
     ]
+
+
+def test_without_subjects_the_question_is_never_asked():
+    backend = TaskBackend(answer_from_summary(summary_dict()))
+    Summarizer(backend, settings=Settings(strategy="focused", without=frozenset({"subjects"}))).run(ARTICLE)
+    names = [r["response_format"]["json_schema"]["name"] for r in backend.requests]
+    assert "Subjects" not in names
+    assert "ThirdPartyRoles" in names

@@ -141,11 +141,12 @@ def test_ungrounded_items_are_reasked_once_then_dropped_and_reported():
     backend = TaskBackend(answer_from_summary(invented_items()))  # stands by its answer when re-asked
     result = Summarizer(backend, settings=Settings(strategy="focused")).run(ARTICLE)
     names = [r["response_format"]["json_schema"]["name"] for r in backend.requests]
-    assert names == ["MeetingFacts", "DisputeFindings", "Subjects", "ThirdPartyRoles", "EvidenceQuotes", "Corrections"]
-    reask = backend.requests[5]["messages"][-1]["content"]
+    # Two topics: no question about subjects.
+    assert names == ["MeetingFacts", "DisputeFindings", "ThirdPartyRoles", "EvidenceQuotes", "Corrections"]
+    reask = backend.requests[4]["messages"][-1]["content"]
     assert "'Imaginary Person' (evidence 'Imaginary Person spoke') - the name" in reask
     assert "'fishing' (evidence 'they discussed fishing') - the quote" in reask
-    schema = backend.requests[5]["response_format"]["json_schema"]["schema"]
+    schema = backend.requests[4]["response_format"]["json_schema"]["schema"]
     assert set(schema["properties"]) == {"participants", "topics"}
     assert schema["properties"]["participants"]["minItems"] == schema["properties"]["participants"]["maxItems"] == 1
 

@@ -28,7 +28,7 @@ def test_the_plan_yields_typed_requests_and_returns_the_grounding_without_any_ba
     assert [r.pass_name for r in asked] == [
         "meeting",
         "disputes",
-        "topics",
+        "subjects",
         "mediators",
         "evidence",
     ]  # all grounded: no re-ask
@@ -64,7 +64,7 @@ def test_every_repair_step_can_be_switched_off_by_name():
         "people-only",
         "dedupe",
         "two-sided-claims",
-        "topics",
+        "subjects",
         "mediators",
     )
 

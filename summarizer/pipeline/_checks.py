@@ -1,20 +1,21 @@
 """Checks: questions to the model about the summary so far, asked after the repair steps.
 
-A check turns a free answer into a choice: code lists the candidates, the
-model gives each one a role from an enum, and code folds the roles back in.
-Choosing among a few named candidates is easier for a small model than
-recalling them unprompted, costs a few output tokens per candidate, and
-cannot name anyone the article does not.
+Each asks one narrow question that a small model answers better alone than
+as one field among many, and code decides what of the answer to keep.
 
-``topics``: the subjects of the talks, asked on their own as short phrases
-copied from the article. Asked for the whole meeting at once, a small model
-gives one broad topic where the article names several subjects.
+``subjects``: the subjects of the talks, asked on their own as short phrases
+copied from the article, when the summary has fewer than two topics. Asked for
+the whole meeting at once, a small model gives one broad topic where the
+article names several subjects. Code keeps a phrase only if the article has
+its words, it names no actor, and no topic covers it.
 
-``mediators``: the model's own mediators and the actors the reader's wording
-casts as a third party ("X-brokered", "hosted by X", "X, serving as
-moderator"), each asked "mediator, side or neither?". A small model misses
-half the mediators an article names with such wording, and lists a side as
-the mediator.
+``mediators``: a free answer turned into a choice. Code lists the model's own
+mediators and the actors the reader's wording casts as a third party
+("X-brokered", "hosted by X", "X, serving as moderator"), and the model gives
+each one a role from an enum: "mediator, side or neither?". A small model
+misses half the mediators an article names with such wording, and lists a side
+as the mediator. Choosing among a few named candidates costs a few output
+tokens each, and cannot name anyone the article does not.
 """
 
 from __future__ import annotations
@@ -34,27 +35,32 @@ from ._steps import ModelRequest
 
 __all__ = ["add_subjects", "ask_mediators", "ask_subjects", "confirm_mediators"]
 
-# The topics check tops a summary up to this many topics. A report of talks names a few broad subjects; past
+# The subjects check tops a summary up to this many topics. A report of talks names a few broad subjects; past
 # the first new one, the phrases a small model lists mostly split a subject already given or name a side
 # issue (on the dev set, topping up to three lost what two gained).
 _TOPPED_UP_TO = 2
+# A subject is a short phrase; more words than this is a sentence.
+_MAX_SUBJECT_WORDS = 8
 # Enough for any article's third parties; each costs a few output tokens.
 _MAX_CANDIDATES = 6
 _LEXICON = english()
 
 
 def ask_subjects(summary: ArticleSummary, reading: Reading) -> ModelRequest | None:
-    """Asks for every subject of the talks between the summary's sides; nothing when it names no talks."""
+    """Asks for the subjects of the talks when the summary has fewer than two topics (and names talks)."""
+    if len(summary.topics) >= _TOPPED_UP_TO:
+        return None  # nothing would be added
     if not (summary.parties or summary.participants or summary.topics):
         return None  # the article reports no talks, so nothing was discussed
     names = [p.name for p in summary.parties]
     sides = " and ".join(names) if 0 < len(names) <= 3 else "the sides"
-    return ModelRequest("topics", Subjects, {"sides": sides})
+    return ModelRequest("subjects", Subjects, {"sides": sides})
 
 
 def add_subjects(summary: ArticleSummary, reading: Reading, request: ModelRequest, answer: BaseModel) -> ArticleSummary:
-    """Each subject the answer copied from the article that no topic covers yet, as a topic quoted in those
-    words; a phrase the article does not contain is left out rather than re-asked."""
+    """Adds the answer's phrases, in order, as topics quoted in those words, until the summary has two topics:
+    each phrase the article contains, that names no actor and that no topic covers yet. A phrase the
+    article does not contain is left out rather than re-asked."""
     article = normalize(reading.article)
     people = [p.name for p in summary.participants] + [m.name for m in summary.mediators]
     actors = {normalize(name) for name in [p.name for p in summary.parties] + people}
@@ -63,9 +69,11 @@ def add_subjects(summary: ArticleSummary, reading: Reading, request: ModelReques
         phrase = " ".join(phrase.split()).strip(" .,;:")
         if len(topics) >= _TOPPED_UP_TO:
             break
+        if len(phrase.split()) > _MAX_SUBJECT_WORDS:
+            continue  # a sentence copied whole, which a server that ignores the schema's bounds may give
         if not contains_words(article, normalize(phrase)) or _a_name(phrase, actors, reading.language):
             continue  # not the article's words, or an actor's name rather than a subject
-        if not any(_shares_a_word(phrase, t.label) for t in topics):
+        if not any(_covers(t.label, phrase) for t in topics):
             topics.append(Topic(label=phrase, detail=phrase, evidence=Evidence(quote=phrase)))
     return summary.model_copy(update={"topics": topics})
 
@@ -79,9 +87,13 @@ def _a_name(phrase: str, actors: set[str], language: str) -> bool:
     return language == "en" and all(word[:1].isupper() for word in phrase.split())
 
 
-def _shares_a_word(phrase: str, label: str) -> bool:
-    """Whether a new phrase shares a content word with a topic already listed: the model's own topic is
-    usually the broadest, and a phrase on the same word ("pension scheme" beside "pension reform") repeats it."""
+def _covers(label: str, phrase: str) -> bool:
+    """Whether a topic already listed covers a new phrase: one holds the other's words ("oil" and "oil", in
+    scripts without spaces too), or they share a content word. The model's own topic is usually the broadest,
+    and a phrase on the same word ("pension scheme" beside "pension reform") repeats it."""
+    one, other = normalize(label), normalize(phrase)
+    if contains_words(one, other) or contains_words(other, one):
+        return True
     return bool(topic_words(phrase) & topic_words(label))
 
 

@@ -84,7 +84,7 @@ class Strategy:
     @property
     def switches(self) -> tuple[str, ...]:
         """The steps ``--without`` can switch off: optional passes, quotes chosen by code, the grounding re-ask,
-        each repair."""
+        each repair and each check."""
         return (
             *(p.name for p in self.passes if p.optional),
             "code-quotes",
@@ -152,7 +152,7 @@ FOCUSED = Strategy(
     ),
     drafts={**MEETING_DRAFTS, "disputed_claims": DisputeFinding},
     checks=(
-        Check("topics", ask_subjects, add_subjects, variables=("sides",)),
+        Check("subjects", ask_subjects, add_subjects, variables=("sides",)),
         Check("mediators", ask_mediators, confirm_mediators, variables=("candidates",)),
     ),
 )
