@@ -30,7 +30,7 @@ from .._names import same_name
 from .._schema import ArticleSummary, DropReason, Evidence, Mediator, MediatorKind, Party, Topic
 from ..reading import Reading, english
 from ..text import contains_words, normalize
-from ._repairs import Removals, topic_words
+from ._repairs import Removals, names_talks, topic_words
 from ._steps import ModelRequest
 
 __all__ = ["add_subjects", "ask_mediators", "ask_subjects", "confirm_mediators"]
@@ -50,8 +50,8 @@ def ask_subjects(summary: ArticleSummary, reading: Reading) -> ModelRequest | No
     """Asks for the subjects of the talks when the summary has fewer than two topics (and names talks)."""
     if len(summary.topics) >= _TOPPED_UP_TO:
         return None  # nothing would be added
-    if not (summary.parties or summary.participants or summary.topics):
-        return None  # the article reports no talks, so nothing was discussed
+    if not names_talks(summary):
+        return None
     names = [p.name for p in summary.parties]
     sides = " and ".join(names) if 0 < len(names) <= 3 else "the sides"
     return ModelRequest("subjects", Subjects, {"sides": sides})

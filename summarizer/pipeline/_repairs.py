@@ -42,6 +42,7 @@ __all__ = [
     "align_roles",
     "credit_sources",
     "dedupe",
+    "names_talks",
     "people_only",
     "topic_words",
     "two_sided_claims",
@@ -311,7 +312,7 @@ def add_topics(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
     article's words. A summary that names no talks (no side, participant or
     topic) gets none: the article reports no talks, so nothing was discussed.
     """
-    if not (summary.parties or summary.participants or summary.topics):
+    if not names_talks(summary):
         return summary
     topics = list(summary.topics)
     for phrase in reading.agenda:
@@ -320,6 +321,12 @@ def add_topics(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
         if not any(_same_subject(phrase, t.label) for t in topics):
             topics.append(Topic(label=phrase, detail=phrase, evidence=Evidence(quote=phrase)))
     return summary.model_copy(update={"topics": topics})
+
+
+def names_talks(summary: ArticleSummary) -> bool:
+    """Whether the summary names talks at all (a side, a participant or a topic): an article that reports
+    none had nothing discussed, and gets no topics from code or from the subjects check."""
+    return bool(summary.parties or summary.participants or summary.topics)
 
 
 def _same_subject(one: str, other: str) -> bool:
