@@ -19,11 +19,12 @@ from ._article import check_article_text
 from ._backend import Backend
 from ._exceptions import ArticleError, ArticleTooLongError, ExtractionError, SummarizerError
 from ._prompts import PromptSet, load_prompts
+from ._resources import source_digest
 from ._schema import SCHEMA_VERSION, ArticleSummary
 from ._settings import Settings
 from .grounding import grounding_counts, in_original
 from .pipeline import ModelRequest, Plan, Settles, Strategy, current_request, get_strategy, plan, plan_chunks
-from .reading import Reading, read, wording_digest
+from .reading import Reading, read
 from .text import CleanText, chunk_spans, clean
 
 __all__ = ["RunMeta", "Summarizer", "SummaryFailure", "SummaryResult", "summarize", "summarize_many"]
@@ -220,7 +221,8 @@ class Summarizer:
             "model": s.model_identity(served_model=lambda: self.backend.model_id),
             "strategy": self.strategy.name,
             "prompt_version": self.prompts.version,
-            "wording": wording_digest(),
+            # The prompt version names a prompt set; the digest also covers the code that completes the answer.
+            "source": source_digest(),
             "schema_version": SCHEMA_VERSION,
             "options": options,
         }

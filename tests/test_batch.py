@@ -15,6 +15,7 @@ from summarizer import Settings, Summarizer
 from summarizer._batch import ResultsFile
 from summarizer._cache import ResultCache, cache_key
 from summarizer._inputs import read_inputs
+from summarizer._resources import source_digest, tree_digest
 from summarizer.cli import app
 from summarizer.testing import FunctionBackend, TaskBackend, answer_from_summary, chat_answer_from_summary
 from tests.conftest import ARTICLE, ROOT, summary_dict
@@ -408,3 +409,23 @@ def test_ray_only_options_are_refused_with_the_local_engine(tmp_path: Path) -> N
     assert result.returncode == 2
     assert result.stderr.strip() == "summarize: error: --actors, --shard-format: only with --engine ray"
     assert not (tmp_path / "r.jsonl").exists()
+
+
+def test_cache_keys_change_with_the_package_code_words_and_prompts(tmp_path):
+    identity = Summarizer(FunctionBackend(lambda m, p: {}), settings=Settings()).result_identity()
+    assert identity["source"] == source_digest()
+    tree = tmp_path / "pkg"
+    (tree / "summarizer").mkdir(parents=True)
+    step, words = tree / "summarizer" / "_repairs.py", tree / "summarizer" / "english.toml"
+    step.write_text("def repair(): ...\n")
+    words.write_text("deny = ['denied']\n")
+    before = tree_digest([step, words], relative_to=tree)
+    assert tree_digest([words, step], relative_to=tree) == before  # the listing order does not matter
+    step.write_text("def repair(): return None\n")
+    assert tree_digest([step, words], relative_to=tree) != before
+    step.write_text("def repair(): ...\n")
+    assert tree_digest([step, words], relative_to=tree) == before
+    # The same bytes under another name are another tree.
+    moved = tree / "summarizer" / "_checks.py"
+    step.rename(moved)
+    assert tree_digest([moved, words], relative_to=tree) != before

@@ -1,7 +1,7 @@
 """Reading an article's wording: one reader per language, behind one interface; see ``_reader``."""
 
 from ._evidence import Attribution, RoleCues
-from ._lexicon import Lexicon, english, wording_digest
+from ._lexicon import Lexicon, english
 from ._reader import AUTO, EnglishReader, ModelOnlyReader, Reader, Reading, detect_language, read, reader_for
 
 __all__ = [
@@ -17,5 +17,4 @@ __all__ = [
     "english",
     "read",
     "reader_for",
-    "wording_digest",
 ]

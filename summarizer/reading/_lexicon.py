@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tomllib
 from collections.abc import Iterable
@@ -12,7 +11,7 @@ from pathlib import Path
 
 from ..text import normalize
 
-__all__ = ["Lexicon", "alternation", "english", "wording_digest"]
+__all__ = ["Lexicon", "alternation", "english"]
 
 
 @dataclass(frozen=True)
@@ -93,24 +92,6 @@ class Lexicon:
 def alternation(words: Iterable[str]) -> str:
     """A regular expression fragment for any one of ``words``, the longest tried first."""
     return "(?:" + "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w))) + ")"
-
-
-_DATA_FILES = (
-    Path(__file__).with_name("english.toml"),
-    Path(__file__).with_name("instructions.toml"),
-    Path(__file__).with_name("denials.toml"),
-    Path(__file__).parent.parent / "text" / "abbreviations.toml",
-)
-
-
-@cache
-def wording_digest() -> str:
-    """A digest of the word lists readers and the segmenter read: a result cache keys on it, so editing a
-    list never serves results made with the old one."""
-    digest = hashlib.sha256()
-    for path in _DATA_FILES:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 @cache
