@@ -39,7 +39,7 @@ def name_matches(prediction: str, aliases: Sequence[str]) -> bool:
 
 
 def same_name(one: str, other: str) -> bool:
-    """One entity under two spellings, either way round ("Artsakh foreign ministry" and "Artsakh")."""
+    """One entity under two spellings, either way round ("Ostrand foreign ministry" and "Ostrand")."""
     return name_matches(one, [other]) or name_matches(other, [one])
 
 

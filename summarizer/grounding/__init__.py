@@ -16,7 +16,7 @@ Names are checked on their own: a party, participant or mediator whose name
 does not occur in the article is ungrounded whatever its quote says. A person
 may be named by their surname alone; a side or mediator by an acronym of its
 name ("UN"), the words of its name in another form ("Iranian" for "Iran"),
-or without generic words ("Armenian government" for "Armenia").
+or without generic words ("Velmoran government" for "Velmora").
 """
 
 from ._check import Grounding, UngroundedItem, in_original

@@ -90,7 +90,12 @@ def _a_name(phrase: str, actors: set[str], language: str) -> bool:
 def _covers(label: str, phrase: str) -> bool:
     """Whether a topic already listed covers a new phrase: one holds the other's words ("oil" and "oil", in
     scripts without spaces too), or they share a content word. The model's own topic is usually the broadest,
-    and a phrase on the same word ("pension scheme" beside "pension reform") repeats it."""
+    and a phrase on the same word ("pension scheme" beside "pension reform") repeats it.
+
+    Looser than the agenda-topics repair's rule (most of the shorter phrase's words), on purpose: the model's
+    phrases mostly restate its own topic, while the items of an article's own list are separate subjects that
+    may share a word ("rail fares", "rail safety"). Measured on the dev set (40 cases), either rule used
+    for both steps lost topics: this one in the repair, 0.690 -> 0.687 overall; that one here, 0.690 -> 0.678."""
     one, other = normalize(label), normalize(phrase)
     if contains_words(one, other) or contains_words(other, one):
         return True

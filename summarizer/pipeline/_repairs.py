@@ -70,7 +70,7 @@ class Removals:
 def people_only(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
     """Drop participants that are not one named person.
 
-    A group ("the Hamas delegation"), a description ("a company spokesman":
+    A group ("the Velmoran delegation"), a description ("a company spokesman":
     cased letters, none a capital; scripts without case are never judged so),
     or a side or mediator under another spelling.
     """
@@ -166,8 +166,8 @@ def _dedupe(
 ) -> list[T]:
     """Keep one item per entity, the first mention unless ``prefer_longer`` and a later one is fuller.
 
-    People are best kept by their fullest name ("Ramin Mamedov" over "Mamedov"); sides by
-    their shortest ("Hamas" over "Hamas delegation").
+    People are best kept by their fullest name ("Anton Keller" over "Keller"); sides by
+    their shortest ("Velmora" over "Velmora delegation").
     """
     kept: list[T] = []
     for item in items:
@@ -200,7 +200,7 @@ def align_roles(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
 
     Each passage is read against the claim it shares most words with. A small
     model often swaps the two sides, names the same side twice, or names who
-    the claim is about ("Azerbaijan agreed...") instead of who made it; the
+    the claim is about ("Velmora agreed...") instead of who made it; the
     wording ("X's report", "X accused", "Y denied") is the better witness.
     """
     claims = summary.disputed_claims
@@ -289,7 +289,7 @@ def add_participants(summary: ArticleSummary, reading: Reading) -> ArticleSummar
     """Add the people the wording puts in the meeting ("headed by X") whom the model left out.
 
 
-    A small model lists "the Hamas delegation" and leaves out who headed it, or
+    A small model lists "the Velmoran delegation" and leaves out who headed it, or
     names the spokesperson it quotes rather than who met; the wording is read
     by code. ``people_only`` afterwards drops any who are also a side or the mediator.
     """
@@ -330,7 +330,9 @@ def names_talks(summary: ArticleSummary) -> bool:
 
 
 def _same_subject(one: str, other: str) -> bool:
-    """Whether most of the shorter phrase's content words are in the other ("Lachin Corridor")."""
+    """Whether most of the shorter phrase's content words are in the other ("harbour toll" in "the new harbour
+    toll"). Stricter than the subjects check's rule (any shared word): an article's list names separate
+    subjects that may share a word (see ``_checks._covers``)."""
     words, others = topic_words(one), topic_words(other)
     return bool(words and others) and len(words & others) > min(len(words), len(others)) / 2
 

@@ -209,7 +209,7 @@ def _capitalised_elsewhere(word: str, article: str) -> bool:
 
 
 def _name_end(tokens: list[str], start: int, joiners: frozenset[str] = _JOINERS) -> int:
-    """The index after the capitalised name starting at ``start``, joiners included ("Republic of Artsakh")."""
+    """The index after the capitalised name starting at ``start``, joiners included ("Republic of Ostrand")."""
     end = start + 1
     while end < len(tokens):
         if _capitalised(tokens[end]):
@@ -388,20 +388,20 @@ _CLAUSE_WORDS = _LEXICON.clause_words
 def meeting_people(article: str) -> list[str]:
     """People the article's wording puts in a meeting, in order of first mention, by their fullest name."""
     readings = [_SentenceReading(sentence) for sentence in split_sentences(article)]
-    # Every name the article gives, in order: "Mamedov" is spelled out as the first that ends with it.
+    # Every name the article gives, in order: "Keller" is spelled out as the first that ends with it.
     names = [name for reading in readings for _, _, name in reading.runs]
     people: dict[str, None] = {}
     for reading in readings:
         for name in reading.people_around_cues():
             fullest = next((other for other in names if other.endswith(" " + name)), name)
-            # A lone word ("Mamedov") is a person only if the article gives it as the end of a fuller name.
+            # A lone word ("Keller") is a person only if the article gives it as the end of a fuller name.
             if " " in fullest and not _plural_of_a_word_in(fullest, article):
                 people[fullest] = None
     return list(people)
 
 
 def _plural_of_a_word_in(name: str, article: str) -> bool:
-    """ "Artsakh Armenians" names a people, not a person: the article also says "Armenian"."""
+    """ "Ostrand Velmorans" names a people, not a person: the article also says "Velmoran"."""
     last = name.split()[-1]
     return last.endswith("s") and re.search(rf"\b{re.escape(last[:-1])}\b", article) is not None
 

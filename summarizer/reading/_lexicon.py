@@ -56,7 +56,7 @@ class Lexicon:
 
     @property
     def bodies(self) -> frozenset[str]:
-        """Nouns that name a body after a capitalised word ("Azerbaijani press") or after "the"."""
+        """Nouns that name a body after a capitalised word ("Velmoran press") or after "the"."""
         return self.body_nouns | self.body_names
 
     @property
@@ -75,7 +75,7 @@ class Lexicon:
         return self.joiners - self.not_person_joiners
 
     def names_a_group(self, name: str) -> bool:
-        """Whether a name holds a word that makes it a group of people ("the Hamas delegation")."""
+        """Whether a name holds a word that makes it a group of people ("the Velmoran delegation")."""
         return any(word in self.groups for word in normalize(name).split())
 
     def denial_pattern(self) -> re.Pattern[str]:
