@@ -141,6 +141,23 @@ def test_tidy_untangles_a_claimant_who_is_also_the_disputer():
     assert tidied.disputed_claims[0].claimed_by == ["Southland press"]
 
 
+def test_a_claimant_on_the_deniers_side_under_its_demonym_is_untangled_too():
+    # The same rule the claim-sources repair applies: "the Velmoran government" is Velmora's side.
+    tidied = tidy(
+        summary(
+            disputed_claims=[
+                {
+                    "claim": "The border was discussed.",
+                    "claimed_by": ["Ostrand press", "the Velmoran government"],
+                    "disputed_by": ["Velmora"],
+                    "stance": "denied",
+                }
+            ]
+        )
+    )
+    assert tidied.disputed_claims[0].claimed_by == ["Ostrand press"]
+
+
 def test_people_the_wording_puts_in_the_meeting_are_added_once():
     answer = summary(participants=[person("Dr. Ada Brook")], mediators=[])
     added = add_participants(answer, reading(people=["Ada Brook", "Tomas Rehn"]))
