@@ -14,7 +14,7 @@ from enum import StrEnum
 from functools import cache, lru_cache
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field, create_model, model_validator
+from pydantic import AfterValidator, BaseModel, Field, create_model, model_validator
 
 from ._schema import (
     ITEM_FIELDS,
@@ -40,8 +40,40 @@ from ._schema import (
 # validation), so a small model cannot ramble inside a string.
 
 
+# Generation bounds of the free-text fields, in characters.
+_SUMMARY_CHARS = 320
+_DETAIL_CHARS = 160
+# The 1.5B often copies the passage's opening sentence: a tighter cap cuts off the words that matter.
+_CLAIM_CHARS = 240
+
+
 def _bounded(max_length: int) -> dict[str, Any]:
     return {"maxLength": max_length}
+
+
+def _cut_back(limit: int) -> AfterValidator:
+    """Free text the grammar stopped near ``limit`` characters, mid-sentence ("along L"), ends after its last
+    whole word with an ellipsis, so a reader sees it was cut. Near: within a token's length, since the
+    grammar refuses a token that would pass the bound and the model then closes the string. No whole
+    sentence is dropped: the words that matter are often in the cut one. Text that ends a sentence, shorter
+    text, and longer text from a server that ignores the bound are the model's own. Never for quotes: code
+    locates them in the article as written."""
+
+    def cut(text: str) -> str:
+        kept = text.rstrip()
+        if len(text) > limit or len(text) < limit - _TOKEN_CHARS or kept.endswith(_SENTENCE_ENDS):
+            return text
+        if len(kept) == limit:  # at the bound itself the last word may be cut ("abandoned by D")
+            head, space, _tail = kept.rpartition(" ")
+            kept = head if space and len(head) >= limit // 2 else kept
+        return kept.rstrip(" ,;:-–—(") + "…"
+
+    return AfterValidator(cut)
+
+
+# The longest token a grammar may refuse at the bound (characters), and what ends a sentence.
+_TOKEN_CHARS = 12
+_SENTENCE_ENDS = (".", "!", "?", "…", "。", "！", "？", '"', "”", "’", "»", "」", ")")
 
 
 def _same_as(model: type[BaseModel], name: str) -> Any:
@@ -100,7 +132,9 @@ class TopicDraft(ItemDraft):
     item_type = Topic
     field = "topics"
     label: str = _same_as(Topic, "label")
-    detail: str = Field(description=Topic.model_fields["detail"].description, json_schema_extra=_bounded(160))
+    detail: Annotated[str, _cut_back(_DETAIL_CHARS)] = Field(
+        description=Topic.model_fields["detail"].description, json_schema_extra=_bounded(_DETAIL_CHARS)
+    )
 
 
 class ClaimDraft(ItemDraft):
@@ -119,10 +153,9 @@ class DisputeFinding(ItemDraft):
 
     item_type = DisputedClaim
     field = "disputed_claims"
-    claim: str = Field(
+    claim: Annotated[str, _cut_back(_CLAIM_CHARS)] = Field(
         description="The statement, report, accusation or demand that is denied, as one short neutral sentence.",
-        # The 1.5B often copies the passage's opening sentence: a tighter cap cuts off the words that matter.
-        json_schema_extra=_bounded(240),
+        json_schema_extra=_bounded(_CLAIM_CHARS),
     )
     claimant: list[str] = Field(min_length=1, max_length=2, description="Who made, reported or demanded the claim.")
     denier: list[str] = Field(
@@ -159,9 +192,9 @@ def _status_field() -> Any:
 class MeetingFacts(_Strict):
     """The meeting half of a summary: everything but the disputed claims."""
 
-    summary: str = Field(
+    summary: Annotated[str, _cut_back(_SUMMARY_CHARS)] = Field(
         description="One or two short neutral sentences saying what happened.",
-        json_schema_extra=_bounded(320),
+        json_schema_extra=_bounded(_SUMMARY_CHARS),
     )
     meeting: MeetingDraft = Field(description="When and where the meeting took place.")
     parties: list[PartyDraft] = _same_as(ArticleSummary, "parties")

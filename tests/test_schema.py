@@ -4,6 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from summarizer import ArticleSummary
+from summarizer._drafts import DisputeFinding, MeetingFacts, TopicDraft
 from summarizer._resources import data_dir
 from summarizer._schema import render_schema, schema_documents
 from tests.conftest import summary_dict
@@ -83,3 +84,61 @@ def test_empty_lists_are_a_valid_no_meeting_answer():
 
 def test_schema_is_plain_json():
     json.dumps(ArticleSummary.model_json_schema())
+
+
+# -- Free text the grammar cut at its bound ----------------------------------------------
+
+_CLAIM_BOUND = DisputeFinding.model_json_schema()["properties"]["claim"]["maxLength"]
+
+
+def _finding(claim: str) -> str:
+    return DisputeFinding.model_validate({"claim": claim, "claimant": ["A"], "denier": ["B"], "stance": "denied"}).claim
+
+
+def test_text_cut_mid_word_at_the_bound_ends_after_its_last_whole_word():
+    words = ("The ministry said the convoy crossed the northern border at dawn " * 5)[: _CLAIM_BOUND - 2] + " b"
+    assert len(words) == _CLAIM_BOUND
+    cut = _finding(words)
+    assert cut.endswith("…")
+    assert cut[:-1] == words[:-2].rstrip()  # the partial last word "b" is gone, every whole word kept
+
+
+def test_text_near_the_bound_keeps_every_word_and_is_marked():
+    text = ("Talks on the harbour toll went on " * 10)[: _CLAIM_BOUND - 5].rstrip()
+    assert _finding(text + " ") == text.rstrip(" ,;:") + "…"
+
+
+def test_the_models_own_ending_is_kept():
+    sentence = ("Talks on the harbour toll went on " * 10)[: _CLAIM_BOUND - 1].rstrip() + "."
+    assert _finding(sentence) == sentence  # a whole sentence at the bound
+    assert _finding("The harbour toll was discussed") == "The harbour toll was discussed"  # short
+    longer = "word " * _CLAIM_BOUND  # a server that ignores the bound: not ours to cut
+    assert _finding(longer) == longer
+
+
+def test_text_without_spaces_at_the_bound_is_marked_not_emptied():
+    text = "漁" * _CLAIM_BOUND
+    assert _finding(text) == text + "…"
+
+
+def test_the_summary_and_topic_details_are_cut_back_too():
+    facts = MeetingFacts.model_json_schema()
+    summary_bound = facts["properties"]["summary"]["maxLength"]
+    detail_bound = TopicDraft.model_json_schema()["properties"]["detail"]["maxLength"]
+    summary = ("The sides met in the port city " * 20)[:summary_bound]
+    detail = ("fishing quotas in the shared sea " * 10)[:detail_bound]
+    assert TopicDraft.model_validate({"label": "quotas", "detail": detail}).detail.endswith("…")
+    answer = MeetingFacts.model_validate(
+        {
+            "summary": summary,
+            "meeting": {"date": None, "location": None},
+            "parties": [],
+            "participants": [],
+            "mediators": [],
+            "topics": [],
+            "status": "held",
+        }
+    )
+    assert answer.summary.endswith("…")
+    # Validated again (as a combine step does), a cut text stays as it is.
+    assert MeetingFacts.model_validate(answer.model_dump()).summary == answer.summary
