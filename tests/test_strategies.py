@@ -141,21 +141,22 @@ def test_tidy_untangles_a_claimant_who_is_also_the_disputer():
     assert tidied.disputed_claims[0].claimed_by == ["Southland press"]
 
 
-def test_a_claimant_on_the_deniers_side_under_its_demonym_is_untangled_too():
-    # The same rule the claim-sources repair applies: "the Velmoran government" is Velmora's side.
+def test_a_claimant_from_the_deniers_own_country_is_still_a_claimant():
+    # "Velmoran media" reporting what "Velmora" denies is a dispute: only the same entity under another
+    # spelling is the denier (not ``same_side``, which would empty the claimants and drop the claim).
     tidied = tidy(
         summary(
             disputed_claims=[
                 {
                     "claim": "The border was discussed.",
-                    "claimed_by": ["Ostrand press", "the Velmoran government"],
+                    "claimed_by": ["the Velmoran opposition"],
                     "disputed_by": ["Velmora"],
                     "stance": "denied",
                 }
             ]
         )
     )
-    assert tidied.disputed_claims[0].claimed_by == ["Ostrand press"]
+    assert [c.claimed_by for c in tidied.disputed_claims] == [["the Velmoran opposition"]]
 
 
 def test_people_the_wording_puts_in_the_meeting_are_added_once():

@@ -190,10 +190,8 @@ def _dedupe(
 
 
 def _untangle(claim: DisputedClaim) -> DisputedClaim:
-    """Nobody disputes their own claim: drop claimants on a denier's side (``same_side``, as the claim-sources
-    repair reads it): the same entity under any spelling, or a body of the denier's country ("the Velmoran
-    government" beside "Velmora")."""
-    claimed_by = [name for name in claim.claimed_by if not any(same_side(name, o) for o in claim.disputed_by)]
+    """Nobody disputes their own claim: drop claimants who are also listed as disputers, under any spelling."""
+    claimed_by = [name for name in claim.claimed_by if not any(same_name(name, o) for o in claim.disputed_by)]
     return claim.model_copy(update={"claimed_by": claimed_by})
 
 
