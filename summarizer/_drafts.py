@@ -31,6 +31,7 @@ from ._schema import (
     Topic,
     _Strict,
 )
+from .text import ends_sentence
 
 # -- Extraction views ------------------------------------------------------------------
 # What the model is asked for. Drafts mirror the contract's items, with the
@@ -52,28 +53,28 @@ def _bounded(max_length: int) -> dict[str, Any]:
 
 
 def _cut_back(limit: int) -> AfterValidator:
-    """Free text the grammar stopped near ``limit`` characters, mid-sentence ("along L"), ends after its last
-    whole word with an ellipsis, so a reader sees it was cut. Near: within a token's length, since the
-    grammar refuses a token that would pass the bound and the model then closes the string. No whole
-    sentence is dropped: the words that matter are often in the cut one. Text that ends a sentence, shorter
-    text, and longer text from a server that ignores the bound are the model's own. Never for quotes: code
-    locates them in the article as written."""
+    """Free text the grammar stopped near ``limit`` characters without ending a sentence, marked with "…" so
+    a reader sees it was cut. Near: within a token's length, since the grammar refuses a token that would
+    pass the bound and the model then closes the string. At the bound itself the last word, which the bound
+    may have split ("abandoned by D"), goes first; a word split a few characters short of it cannot be told
+    from a whole one and stays. No sentence is dropped: the words that matter are often in the cut one.
+    Shorter text and longer text (from a server that ignores the bound) are left as they are, and so are
+    quotes, which code locates in the article as written."""
 
     def cut(text: str) -> str:
         kept = text.rstrip()
-        if len(text) > limit or len(text) < limit - _TOKEN_CHARS or kept.endswith(_SENTENCE_ENDS):
+        if len(text) > limit or len(text) < limit - _TOKEN_CHARS or ends_sentence(kept):
             return text
         if len(kept) == limit:  # at the bound itself the last word may be cut ("abandoned by D")
-            head, space, _tail = kept.rpartition(" ")
-            kept = head if space and len(head) >= limit // 2 else kept
+            words = kept.rsplit(None, 1)  # any space: no-break, ideographic
+            kept = words[0] if len(words) == 2 and len(words[0]) >= limit // 2 else kept
         return kept.rstrip(" ,;:-–—(") + "…"
 
     return AfterValidator(cut)
 
 
-# The longest token a grammar may refuse at the bound (characters), and what ends a sentence.
+# The longest token a grammar may refuse at the bound, in characters.
 _TOKEN_CHARS = 12
-_SENTENCE_ENDS = (".", "!", "?", "…", "。", "！", "？", '"', "”", "’", "»", "」", ")")
 
 
 def _same_as(model: type[BaseModel], name: str) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -23,16 +24,38 @@ def data_dir(name: str) -> Path:
 
 
 @cache
-def source_digest() -> str:
-    """A digest (16 hex digits) of the package's code, word lists and prompts: everything besides the settings
-    and the model that shapes a summary.
+def code_digest() -> str:
+    """A digest (16 hex digits) of the installed package's code, word lists and prompts (``code_files``).
 
     A result cache keys on it, so an edit to a repair step, a reader's
     pattern or a prompt serves no result made before it, even when the
-    prompt version's name stays the same. Read once per process.
+    prompt version's name stays the same. The whole package counts, the CLI
+    and eval code too: a list of the files that shape an answer would go
+    stale. Read once per process (about 6 ms).
     """
-    files = [*_PACKAGE_DIR.rglob("*.py"), *_PACKAGE_DIR.rglob("*.toml"), *data_dir("prompts").glob("*.txt")]
-    return tree_digest(files, relative_to=_PACKAGE_DIR.parent)
+    return tree_digest(code_files(), relative_to=_PACKAGE_DIR.parent)
+
+
+def code_files() -> list[Path]:
+    """The package's ``.py`` and ``.toml`` files and the shipped prompt templates."""
+    return [*_PACKAGE_DIR.rglob("*.py"), *_PACKAGE_DIR.rglob("*.toml"), *data_dir("prompts").glob("*.txt")]
+
+
+# Libraries whose version changes the answer for the same text and settings: the engine that samples, the
+# re-ask loop, validation, and the language detection that chooses the reader.
+_SHAPING_LIBRARIES = ("xllamacpp", "instructor", "pydantic", "py3langid")
+
+
+@cache
+def library_versions() -> dict[str, str | None]:
+    """The installed version of each library that shapes an answer (None when not installed)."""
+    versions: dict[str, str | None] = {}
+    for name in _SHAPING_LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
 
 
 def tree_digest(files: Iterable[Path], relative_to: Path) -> str:

@@ -19,7 +19,7 @@ from ._article import check_article_text
 from ._backend import Backend
 from ._exceptions import ArticleError, ArticleTooLongError, ExtractionError, SummarizerError
 from ._prompts import PromptSet, load_prompts
-from ._resources import source_digest
+from ._resources import code_digest, library_versions
 from ._schema import SCHEMA_VERSION, ArticleSummary
 from ._settings import Settings
 from .grounding import grounding_counts, in_original
@@ -222,7 +222,8 @@ class Summarizer:
             "strategy": self.strategy.name,
             "prompt_version": self.prompts.version,
             # The prompt version names a prompt set; the digest also covers the code that completes the answer.
-            "source": source_digest(),
+            "code": code_digest(),
+            "libraries": library_versions(),
             "schema_version": SCHEMA_VERSION,
             "options": options,
         }

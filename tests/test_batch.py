@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import summarizer
 from summarizer import Settings, Summarizer
 from summarizer._batch import ResultsFile
 from summarizer._cache import ResultCache, cache_key
 from summarizer._inputs import read_inputs
-from summarizer._resources import source_digest, tree_digest
+from summarizer._resources import code_digest, code_files, data_dir, library_versions, tree_digest
 from summarizer.cli import app
 from summarizer.testing import FunctionBackend, TaskBackend, answer_from_summary, chat_answer_from_summary
 from tests.conftest import ARTICLE, ROOT, summary_dict
@@ -413,7 +414,15 @@ def test_ray_only_options_are_refused_with_the_local_engine(tmp_path: Path) -> N
 
 def test_cache_keys_change_with_the_package_code_words_and_prompts(tmp_path):
     identity = Summarizer(FunctionBackend(lambda m, p: {}), settings=Settings()).result_identity()
-    assert identity["source"] == source_digest()
+    assert identity["code"] == code_digest()
+    assert identity["libraries"]["xllamacpp"] == library_versions()["xllamacpp"] is not None
+    hashed = {path.resolve() for path in code_files()}
+    package = Path(summarizer.__file__).resolve().parent
+    for shaping in ("pipeline/_repairs.py", "reading/english.toml", "reading/denials.toml", "text/abbreviations.toml"):
+        assert package / shaping in hashed
+    prompts = sorted(data_dir("prompts").glob("*.txt"))
+    assert prompts
+    assert all(p.resolve() in hashed for p in prompts)
     tree = tmp_path / "pkg"
     (tree / "summarizer").mkdir(parents=True)
     step, words = tree / "summarizer" / "_repairs.py", tree / "summarizer" / "english.toml"

@@ -142,3 +142,11 @@ def test_the_summary_and_topic_details_are_cut_back_too():
     assert answer.summary.endswith("…")
     # Validated again (as a combine step does), a cut text stays as it is.
     assert MeetingFacts.model_validate(answer.model_dump()).summary == answer.summary
+
+
+def test_a_split_word_at_the_bound_goes_after_any_kind_of_space():
+    words = "word\u00a0" * 100
+    head = words[: words.rfind("\u00a0", 0, _CLAIM_BOUND - 2) + 1]
+    text = head + "x" * (_CLAIM_BOUND - len(head))  # a word the bound split, after a no-break space
+    assert len(text) == _CLAIM_BOUND
+    assert _finding(text) == head[:-1] + "…"

@@ -7,6 +7,7 @@ import pytest
 from summarizer.text import (
     clean,
     contains_words,
+    ends_sentence,
     fold,
     normalize,
     opens_with_title,
@@ -187,3 +188,12 @@ def test_indic_vowel_signs_are_part_of_the_word():
 )
 def test_a_first_line_without_closing_punctuation_is_a_headline(text, titled):
     assert opens_with_title(text) is titled
+
+
+def test_what_ends_a_sentence():
+    assert ends_sentence("The talks ended.")
+    assert ends_sentence("He said: 'There was no deal.' ")
+    assert ends_sentence("カルナ島政府は「合意した。」")
+    assert not ends_sentence("Minister denies 'secret deal'")
+    assert not ends_sentence("the sides’")
+    assert not ends_sentence("Terms were agreed:")

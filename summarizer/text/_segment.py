@@ -91,9 +91,17 @@ def sentences(text: str) -> list[str]:
     return [text[start:end] for start, end in sentence_spans(text)]
 
 
-# What ends a sentence of running text, closing quotes and brackets after it allowed; a first line without
-# it is a headline ("Minister denies 'secret deal'" ends in a quote mark and is one).
-_SENTENCE_FINAL = regex.compile(r"[.!?…。！？:;][\"'”’»)\]]*$")
+# What ends a sentence, closing quotes and brackets after it allowed ("Minister denies 'secret deal'" ends in
+# a quote mark, not a sentence). A headline is a first line without it, nor a colon or semicolon.
+_CLOSERS = r"[\"'”’»)\]」』]*$"
+_SENTENCE_END = regex.compile(r"[.!?…。！？]" + _CLOSERS)
+_SENTENCE_FINAL = regex.compile(r"[.!?…。！？:;]" + _CLOSERS)
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether ``text`` (trailing spaces aside) ends a sentence: a full stop, question or exclamation mark or
+    ellipsis, in any script, closing quotes and brackets after it allowed."""
+    return _SENTENCE_END.search(text.rstrip()) is not None
 
 
 def opens_with_title(text: str) -> bool:
