@@ -46,6 +46,8 @@ _SUMMARY_CHARS = 320
 _DETAIL_CHARS = 160
 # The 1.5B often copies the passage's opening sentence: a tighter cap cuts off the words that matter.
 _CLAIM_CHARS = 240
+# The longest token a grammar may refuse at a bound, in characters.
+_TOKEN_CHARS = 12
 
 
 def _bounded(max_length: int) -> dict[str, Any]:
@@ -71,10 +73,6 @@ def _cut_back(limit: int) -> AfterValidator:
         return kept.rstrip(" ,;:-–—(") + "…"
 
     return AfterValidator(cut)
-
-
-# The longest token a grammar may refuse at the bound, in characters.
-_TOKEN_CHARS = 12
 
 
 def _same_as(model: type[BaseModel], name: str) -> Any:
