@@ -141,6 +141,24 @@ def test_tidy_untangles_a_claimant_who_is_also_the_disputer():
     assert tidied.disputed_claims[0].claimed_by == ["Southland press"]
 
 
+def test_tidy_names_each_claimant_and_denier_once():
+    tidied = tidy(
+        summary(
+            disputed_claims=[
+                {
+                    "claim": "The border was discussed.",
+                    "claimed_by": ["Southland press", " Southland press", "Southland"],
+                    "disputed_by": ["Northland", "northland", "Northland ministry"],
+                    "stance": "denied",
+                }
+            ]
+        )
+    )
+    claim = tidied.disputed_claims[0]
+    assert claim.claimed_by == ["Southland press", "Southland"]  # one entity's two names both stay
+    assert claim.disputed_by == ["Northland", "Northland ministry"]
+
+
 def test_a_claimant_from_the_deniers_own_country_is_still_a_claimant():
     # "Velmoran media" reporting what "Velmora" denies is a dispute: only the same entity under another
     # spelling is the denier (not ``same_side``, which would empty the claimants and drop the claim).

@@ -98,6 +98,8 @@ def dedupe(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
 
     Sides and mediators by their shortest name, people by their fullest,
     topics by their exact label; names, sides and labels trimmed (a model may write " opposition").
+    A claim's claimants and deniers each name an actor once: a small model, held to the passage's
+    actors by the grammar, may pick the same one twice ("Velmoran", "Velmoran").
     """
     removals = Removals()
     parties = _dedupe("parties", _trimmed(summary.parties), lambda p: p.name, removals, prefer_longer=False)
@@ -115,13 +117,22 @@ def dedupe(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
         disputed_claims=[
             c.model_copy(
                 update={
-                    "claimed_by": [n.strip() for n in c.claimed_by],
-                    "disputed_by": [n.strip() for n in c.disputed_by],
+                    "claimed_by": _distinct(c.claimed_by),
+                    "disputed_by": _distinct(c.disputed_by),
                 }
             )
             for c in summary.disputed_claims
         ],
     )
+
+
+def _distinct(names: list[str]) -> list[str]:
+    """``names`` trimmed, each spelling once (compared normalised), in order. Only the same spelling: two
+    names of one entity ("Velmora", "Velmora's ministry") may each match a different way of naming it."""
+    kept: dict[str, str] = {}
+    for name in names:
+        kept.setdefault(normalize(name.strip()) or name.strip(), name.strip())
+    return list(kept.values())
 
 
 _Named = TypeVar("_Named", Party, Participant, Mediator)
