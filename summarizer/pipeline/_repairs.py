@@ -130,8 +130,8 @@ def _distinct(names: list[str]) -> list[str]:
     """``names`` trimmed, each spelling once (compared normalised), in order. Only the same spelling: two
     names of one entity ("Velmora", "Velmora's ministry") may each match a different way of naming it."""
     kept: dict[str, str] = {}
-    for name in names:
-        kept.setdefault(normalize(name.strip()) or name.strip(), name.strip())
+    for name in (n.strip() for n in names):
+        kept.setdefault(normalize(name) or name, name)
     return list(kept.values())
 
 
