@@ -23,8 +23,8 @@ _FUZZY_THRESHOLD = 90
 # Shorter quotes align by chance somewhere in any article.
 _MIN_FUZZY_CHARS = 16
 # Words that say what kind of body a side is, not which one ("Velmoran government" names Velmora).
-# English, applied to every language as a default ("Velmoran government" names Velmora); elsewhere they
-# never match and only the stricter whole-name checks apply.
+# English, applied to every language as a default; elsewhere they never match and only the stricter
+# whole-name checks apply.
 _GENERIC_WORDS = english().generic_words
 # English words an acronym skips ("UN" for "the United Nations"), a default for every language.
 _STOPWORDS = frozenset("the of and for on in at to a an".split())
