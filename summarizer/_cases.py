@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ._article import read_article
 from ._exceptions import ArticleError, CaseError
+from ._schema import MeetingStatus
 
-__all__ = ["Aliases", "GoldCase", "GoldClaim", "LoadedCase", "load_case", "load_cases"]
+__all__ = ["Aliases", "GoldCase", "GoldClaim", "GoldMeeting", "LoadedCase", "load_case", "load_cases"]
 
 Aliases = Annotated[list[str], Field(min_length=1, description="Acceptable names of one entity.")]
 Keywords = Annotated[list[str], Field(min_length=1, description="Keywords; any one of them matches.")]
@@ -31,6 +32,29 @@ class GoldClaim(BaseModel):
     )
     claimed_by: list[Aliases] = Field(description="Entities that made the claim, each with its aliases.")
     disputed_by: list[Aliases] = Field(description="Entities that disputed it, each with its aliases.")
+
+
+class GoldMeeting(BaseModel):
+    """The talks the article reports on: whether they took place, where and when."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: MeetingStatus | Literal["none"] = Field(
+        description="A summary's meeting status (held, ongoing, planned, postponed, cancelled, refused, denied, "
+        "unclear), or none when the article reports no talks at all."
+    )
+    location: list[str] = Field(
+        description="Aliases of the place where the talks took or will take place, as the article spells it; "
+        "[] when it names none. A city someone merely visited, a capital used as a side's name or a wire "
+        "dateline is not the location."
+    )
+    date: str | None = Field(description="The date of the talks as the article words it; null when it gives none.")
+
+    @model_validator(mode="after")
+    def _no_talks_no_place(self) -> GoldMeeting:
+        if self.status == "none" and (self.location or self.date is not None):
+            raise ValueError("status none (no talks reported) takes location [] and date null")
+        return self
 
 
 class GoldCase(BaseModel):
@@ -50,7 +74,22 @@ class GoldCase(BaseModel):
         default_factory=list,
         description="Entities a good summary may list among participants, parties or mediators; not counted.",
     )
+    meeting: GoldMeeting | None = Field(
+        default=None, description="The talks' status, place and date; cases without it are not scored on them."
+    )
     notes: str | None = None
+
+    @model_validator(mode="after")
+    def _no_talks_no_lists(self) -> GoldCase:
+        if self.meeting is not None and self.meeting.status == "none":
+            listed = [name for name in _MEETING_LISTS if getattr(self, name)]
+            if listed:
+                raise ValueError(f"meeting status none (no talks reported) takes empty {', '.join(listed)}")
+        return self
+
+
+#: The lists that describe the talks themselves; empty when an article reports none.
+_MEETING_LISTS = ("participants", "parties", "mediators", "topics")
 
 
 @dataclass(frozen=True)

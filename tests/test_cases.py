@@ -46,6 +46,16 @@ def test_shared_dev_cases_load():
         ("id: x\nsource: missing.txt\n", "field source"),
         ("id: x\nsource: a.txt\ntopics: [oops\n", "invalid YAML"),
         ("- just\n- a list\n", "YAML mapping"),
+        ("id: x\nsource: a.txt\nmeeting: {status: happened, location: [], date: null}\n", "field meeting.status"),
+        ("id: x\nsource: a.txt\nmeeting: {status: held, location: Oslo, date: null}\n", "field meeting.location"),
+        ("id: x\nsource: a.txt\nmeeting: {status: held, location: [], date: [May]}\n", "field meeting.date"),
+        ("id: x\nsource: a.txt\nmeeting: {status: held, location: [], date: null, time: 9}\n", "field meeting.time"),
+        ("id: x\nsource: a.txt\nmeeting: {status: held, location: []}\n", "field meeting.date"),
+        ("id: x\nsource: a.txt\nmeeting: {status: none, location: [Oslo], date: null}\n", "status none"),
+        (
+            "id: x\nsource: a.txt\nparties: [[Northland]]\nmeeting: {status: none, location: [], date: null}\n",
+            "takes empty parties",
+        ),
     ],
 )
 def test_invalid_cases_name_the_file_and_field(tmp_path, body, field):
@@ -74,3 +84,19 @@ def test_case_schema_is_exported():
     schema = json.loads((data_dir("schemas") / "golden-case.schema.json").read_text())
     assert schema["title"] == "GoldCase"
     assert "disputed_claims" in schema["properties"]
+    meeting = schema["$defs"]["GoldMeeting"]
+    assert meeting["required"] == ["status", "location", "date"]
+    assert "none" in json.dumps(meeting["properties"]["status"])
+
+
+def test_meeting_block_is_optional_and_typed(tmp_path):
+    plain = load_case(write_case(tmp_path, "plain.yaml", "id: plain\nsource: a.txt\n")).case
+    assert plain.meeting is None
+    body = "id: m\nsource: a.txt\nmeeting:\n  status: postponed\n  location: [Oslo, Oslo city]\n  date: Friday\n"
+    meeting = load_case(write_case(tmp_path, "m.yaml", body)).case.meeting
+    assert meeting is not None
+    assert (meeting.status, meeting.location, meeting.date) == ("postponed", ["Oslo", "Oslo city"], "Friday")
+    quiet = "id: q\nsource: a.txt\nmeeting: {status: none, location: [], date: null}\n"
+    none = load_case(write_case(tmp_path, "q.yaml", quiet)).case.meeting
+    assert none is not None
+    assert none.status == "none"
