@@ -13,7 +13,18 @@ from ._cases import LoadedCase
 from ._exceptions import CaseError, SummarizerError
 from ._files import write_text_atomically
 from ._schema import ArticleSummary
-from ._scoring import FIELDS, MACRO_FIELDS, Counts, FieldScore, score_case, summarize_counts
+from ._scoring import (
+    ACCURACIES,
+    FIELDS,
+    MACRO_FIELDS,
+    Accuracy,
+    Counts,
+    FieldScore,
+    score_case,
+    score_meeting,
+    summarize_accuracy,
+    summarize_counts,
+)
 from ._summarizer import RunMeta, Summarizer
 from .grounding import GroundingCounts, grounding_counts
 
@@ -33,6 +44,8 @@ REPORT_FILE = "report.json"
 class CaseReport(BaseModel):
     id: str
     fields: dict[str, FieldScore]
+    #: Per name in ``ACCURACIES``: right, wrong, or null where not scored (no gold meeting block, or no talks).
+    meeting: dict[str, bool | None] = Field(default_factory=dict)
     seconds: float | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
@@ -48,6 +61,8 @@ class CaseReport(BaseModel):
 class EvalReport(BaseModel):
     macro_f1: float
     fields: dict[str, FieldScore]
+    #: Meeting-status and location accuracy over the cases whose gold file has a meeting block.
+    accuracies: dict[str, Accuracy] = Field(default_factory=dict)
     cases: list[CaseReport]
     errors: int
     grounding_rate: float | None = None
@@ -86,6 +101,7 @@ def _evaluate(cases: list[LoadedCase], predict: Predict, progress: Progress | No
         counts = score_case(summary, case)
         for name, c in counts.items():
             totals[name] += c
+        meeting = score_meeting(summary.meeting, case.meeting) if case.meeting else {}
         grounded = grounding_counts(summary)
         grounded_total += grounded
         if meta is not None:
@@ -94,6 +110,7 @@ def _evaluate(cases: list[LoadedCase], predict: Predict, progress: Progress | No
             CaseReport(
                 id=case.id,
                 fields={name: summarize_counts(c) for name, c in counts.items()},
+                meeting=meeting,
                 seconds=meta.seconds if meta else (elapsed if error else None),  # a failure took time too
                 prompt_tokens=meta.prompt_tokens if meta else None,
                 completion_tokens=meta.completion_tokens if meta else None,
@@ -113,6 +130,7 @@ def _evaluate(cases: list[LoadedCase], predict: Predict, progress: Progress | No
     return EvalReport(
         macro_f1=round(sum(fields[name].f1 for name in MACRO_FIELDS) / len(MACRO_FIELDS), 4),
         fields=fields,
+        accuracies={name: summarize_accuracy([r.meeting.get(name) for r in reports]) for name in ACCURACIES},
         cases=reports,
         errors=sum(1 for r in reports if r.error),
         model=metas[0].model if metas else None,
@@ -189,6 +207,11 @@ def markdown_table(report: EvalReport) -> str:
         label = "claims (lenient)" if name == "claims" else name
         lines.append(f"| {label} | {s.precision:.2f} | {s.recall:.2f} | {s.f1:.2f} | {s.tp} | {s.fp} | {s.fn} |")
     lines.append(f"| **macro-F1** | | | **{report.macro_f1:.3f}** | | | |")
+    scored = {name: a for name, a in report.accuracies.items() if a.accuracy is not None}
+    if scored:
+        lines += ["", "| meeting (not in macro-F1) | accuracy | right | cases |", "|---|---|---|---|"]
+        for name, a in scored.items():
+            lines.append(f"| {_ACCURACY_LABELS[name]} | {a.accuracy:.2f} | {a.correct} | {a.total} |")
     tail = [f"{len(report.cases)} cases, {report.errors} errors"]
     if report.mean_seconds_per_article is not None:
         tail.append(f"{report.mean_seconds_per_article:.1f} s per article, {report.total_seconds:.0f} s in all")
@@ -203,6 +226,8 @@ def markdown_table(report: EvalReport) -> str:
     return "\n".join(lines) + "\n\n" + "; ".join(tail) + "\n"
 
 
+_ACCURACY_LABELS = {"meeting_status": "meeting status", "meeting_location": "location"}
+
 # Fields with a target of their own besides the macro-F1: who claims and who denies is the hardest part.
 _GUARDED_FIELDS = ("claims_strict",)
 
@@ -212,7 +237,9 @@ def baseline_problems(report: EvalReport, baseline_path: Path, tolerance: float)
     try:
         baseline = json.loads(baseline_path.read_text(encoding="utf-8"))
         floor = float(baseline["macro_f1"]) - tolerance
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        listed_accuracies = baseline.get("accuracies") or {}
+        accuracy_floors = {name: float(value) - tolerance for name, value in listed_accuracies.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CaseError(f"{baseline_path}: not a readable baseline with a macro_f1 ({exc})") from None
     problems = []
     if report.macro_f1 < floor:
@@ -225,6 +252,15 @@ def baseline_problems(report: EvalReport, baseline_path: Path, tolerance: float)
             problems.append(
                 f"{field} F1 {report.fields[field].f1:.3f} is below the baseline {float(guarded[field]):.3f} "
                 f"minus {tolerance}"
+            )
+    # The meeting block's accuracies are guarded like claims-strict; not scored here (no case has the block)
+    # means the cases are not the baseline's, which the case-list check below reports.
+    for name, accuracy_floor in accuracy_floors.items():
+        got = report.accuracies.get(name)
+        if got is not None and got.accuracy is not None and got.accuracy < accuracy_floor:
+            problems.append(
+                f"{name} accuracy {got.accuracy:.3f} is below the baseline "
+                f"{float(listed_accuracies[name]):.3f} minus {tolerance}"
             )
     listed = baseline.get("cases")
     if isinstance(listed, list):

@@ -7,6 +7,9 @@ and gold entries are paired one-to-one by maximum bipartite matching, so a
 duplicate prediction cannot claim the same gold entry twice. Predictions
 that match nothing in gold but an ``allowed_extra`` entity (for participants
 also a gold mediator) are left out of the counts.
+
+The meeting block is scored apart, as accuracies over cases, and stays out of
+the macro-F1 so that it is comparable with runs made before the block existed.
 """
 
 from __future__ import annotations
@@ -19,22 +22,28 @@ import numpy as np
 from pydantic import BaseModel
 from scipy.optimize import linear_sum_assignment
 
-from ._cases import GoldCase, GoldClaim
+from ._cases import GoldCase, GoldClaim, GoldMeeting
 from ._names import name_matches
-from ._schema import ArticleSummary, DisputedClaim
+from ._schema import ArticleSummary, DisputedClaim, Meeting
 from .text import normalize
 
 __all__ = [
+    "ACCURACIES",
     "FIELDS",
     "MACRO_FIELDS",
+    "Accuracy",
     "Counts",
     "FieldScore",
     "score_case",
+    "score_meeting",
+    "summarize_accuracy",
     "summarize_counts",
 ]
 
 FIELDS = ("participants", "parties", "mediators", "topics", "claims", "claims_strict")
 MACRO_FIELDS = ("participants", "parties", "mediators", "topics", "claims")
+#: Right-or-wrong scores of one case's meeting block, pooled over cases as accuracies.
+ACCURACIES = ("meeting_status", "meeting_location")
 
 P = TypeVar("P")
 G = TypeVar("G")
@@ -139,3 +148,34 @@ def score_case(summary: ArticleSummary, case: GoldCase) -> dict[str, Counts]:
         "claims": _score_items(summary.disputed_claims, case.disputed_claims, _claim_text_matches),
         "claims_strict": _score_items(summary.disputed_claims, case.disputed_claims, _claim_strictly_matches),
     }
+
+
+class Accuracy(BaseModel):
+    """Cases scored right out of the cases that could be scored (``accuracy`` null when there are none)."""
+
+    correct: int
+    total: int
+    accuracy: float | None
+
+
+def summarize_accuracy(outcomes: Sequence[bool | None]) -> Accuracy:
+    """Pool per-case outcomes; ``None`` (not scored for that case) is left out."""
+    scored = [o for o in outcomes if o is not None]
+    correct = sum(scored)
+    return Accuracy(correct=correct, total=len(scored), accuracy=round(correct / len(scored), 4) if scored else None)
+
+
+def score_meeting(meeting: Meeting, gold: GoldMeeting) -> dict[str, bool | None]:
+    """Whether the summary's meeting status and location are right, by name in ``ACCURACIES``.
+
+    The status is scored only where the article reports talks (gold status not ``none``) and must
+    equal the gold status. The location is right when it names one of the gold aliases (the name
+    rules above, so "Tripoli, Libya" names "Tripoli" and a whole clause names nothing), or when it
+    is null where the article names no place for the talks.
+    """
+    status = None if gold.status == "none" else meeting.status == gold.status
+    if meeting.location is None or not meeting.location.strip():
+        location = not gold.location
+    else:
+        location = bool(gold.location) and name_matches(meeting.location, gold.location)
+    return {"meeting_status": status, "meeting_location": location}

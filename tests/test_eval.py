@@ -19,11 +19,14 @@ def case_dir(tmp_path):
         "id: talks\nsource: talks.txt\n"
         "participants: [[Ada Brook]]\nparties: [[Northland], [Southland]]\nmediators: [[Island Council]]\n"
         "topics: [[road]]\n"
-        "disputed_claims: [{claim: c, keywords: [[border]], claimed_by: [[Southland]], disputed_by: [[Northland]]}]\n",
+        "disputed_claims: [{claim: c, keywords: [[border]], claimed_by: [[Southland]], disputed_by: [[Northland]]}]\n"
+        "meeting: {status: held, location: [], date: Wednesday}\n",
         encoding="utf-8",
     )
     (directory / "quiet.txt").write_text("A storm hit the coast.", encoding="utf-8")
-    (directory / "quiet.yaml").write_text("id: quiet\nsource: quiet.txt\n", encoding="utf-8")
+    (directory / "quiet.yaml").write_text(
+        "id: quiet\nsource: quiet.txt\nmeeting: {status: none, location: [], date: null}\n", encoding="utf-8"
+    )
     return directory
 
 
@@ -69,6 +72,14 @@ def test_live_eval_writes_predictions_and_report(case_dir, fake_model, tmp_path)
     assert by_id["quiet"]["grounding_rate"] is None  # nothing to ground
     assert report["grounding"] == {"items": 7, "grounded": 7, "names": 5, "names_not_in_article": 0}
     assert "grounding rate 1.000 (7/7 items)" in result.stdout
+    # The meeting block: status scored where the article reports talks, location everywhere; not in macro-F1.
+    assert report["accuracies"] == {
+        "meeting_status": {"correct": 1, "total": 1, "accuracy": 1.0},
+        "meeting_location": {"correct": 2, "total": 2, "accuracy": 1.0},
+    }
+    assert by_id["quiet"]["meeting"] == {"meeting_status": None, "meeting_location": True}
+    assert "| meeting status | 1.00 | 1 | 1 |" in result.stdout
+    assert "| location | 1.00 | 2 | 2 |" in result.stdout
     # Meeting, disputes and the topics and mediator checks for the talks (code quotes every item); the storm
     # has no denial to look at, no talks to ask the subjects of and no mediator.
     assert len(fake_model.requests) == 5
@@ -119,6 +130,16 @@ def test_baseline_gate(case_dir, monkeypatch, tmp_path):
     assert failing.exit_code == 1
     assert "claims_strict F1" in failing.stderr
     assert "topics" not in failing.stderr  # only the macro-F1 and claims-strict are gated
+    # The meeting accuracies are guarded too: talks reported as planned where they were held.
+    planned = summary_dict(mediators=[], topics=[], meeting={"status": "planned", "date": None, "location": None})
+    backend = TaskBackend(answer_from_summary(planned))
+    monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
+    meeting = tmp_path / "meeting.json"
+    meeting.write_text(json.dumps({"macro_f1": 0.10, "accuracies": {"meeting_status": 1.0, "meeting_location": 1.0}}))
+    failing = CliRunner().invoke(app, ["eval", "--cases", str(case_dir), "--out", str(out), "--baseline", str(meeting)])
+    assert failing.exit_code == 1
+    assert "meeting_status accuracy 0.000 is below the baseline 1.000" in failing.stderr
+    assert "meeting_location" not in failing.stderr  # still right: no place named, none given
     # A baseline measured on other cases does not describe these.
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"macro_f1": 0.10, "cases": ["talks", "gone"]}))

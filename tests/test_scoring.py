@@ -1,9 +1,10 @@
 import pytest
 
 from summarizer import ArticleSummary
-from summarizer._cases import GoldCase
+from summarizer._cases import GoldCase, GoldMeeting
 from summarizer._names import name_matches
-from summarizer._scoring import score_case, summarize_counts
+from summarizer._schema import Meeting
+from summarizer._scoring import score_case, score_meeting, summarize_accuracy, summarize_counts
 from summarizer.text import normalize
 from tests.conftest import summary_dict
 
@@ -183,3 +184,47 @@ def test_claim_must_hit_every_keyword_group():
     )
     assert f1(score_case(hit, gold)["claims_strict"]) == 1.0
     assert f1(score_case(miss, gold)["claims"]) == 0.0
+
+
+def _meeting(status="held", location=None):
+    return Meeting.model_validate({"status": status, "location": location, "date": None})
+
+
+def _gold(status="held", location=()):
+    return GoldMeeting(status=status, location=list(location), date=None)
+
+
+@pytest.mark.parametrize(
+    ("predicted_location", "gold_location", "right"),
+    [
+        ("Khojaly", ["Khojaly"], True),
+        ("Tripoli, Libya", ["Tripoli"], True),  # the city named, with its country
+        ("the Cuban capital, Havana", ["Havana"], True),
+        ("KHOJALY", ["Khojaly"], True),
+        ("Baku", ["Khojaly"], False),
+        ("Khojaly village, which borders the corridor held by the peacekeepers", ["Khojaly"], False),  # a clause
+        ("not specified", [], False),  # a placeholder is not "no place"
+        (None, [], True),
+        ("   ", [], True),
+        (None, ["Khojaly"], False),
+    ],
+)
+def test_location_is_right_when_it_names_an_alias_or_is_null_where_none_is_named(
+    predicted_location, gold_location, right
+):
+    assert score_meeting(_meeting(location=predicted_location), _gold(location=gold_location)) == {
+        "meeting_status": True,
+        "meeting_location": right,
+    }
+
+
+def test_status_must_equal_gold_and_is_not_scored_without_talks():
+    assert score_meeting(_meeting("denied"), _gold("held"))["meeting_status"] is False
+    assert score_meeting(_meeting("postponed"), _gold("postponed"))["meeting_status"] is True
+    quiet = score_meeting(_meeting("held"), _gold("none"))
+    assert quiet == {"meeting_status": None, "meeting_location": True}
+
+
+def test_accuracy_leaves_unscored_cases_out():
+    assert summarize_accuracy([True, False, None, True]).model_dump() == {"correct": 2, "total": 3, "accuracy": 0.6667}
+    assert summarize_accuracy([None]).accuracy is None
