@@ -41,7 +41,7 @@ from ._schema import (
     Topic,
 )
 from ._settings import Settings
-from ._summarizer import RunMeta, Summarizer, SummaryFailure, SummaryResult, summarize, summarize_many
+from ._summarizer import RequestMeta, RunMeta, Summarizer, SummaryFailure, SummaryResult, summarize, summarize_many
 from .grounding import GroundingCounts, grounding_counts
 
 __version__ = "0.1.0"
@@ -77,6 +77,7 @@ __all__ = [
     "OpenAIBackend",
     "Participant",
     "Party",
+    "RequestMeta",
     "RetryPolicy",
     "RunMeta",
     "Settings",

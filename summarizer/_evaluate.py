@@ -33,6 +33,7 @@ __all__ = [
     "EvalReport",
     "baseline_problems",
     "evaluate_live",
+    "evaluate_predictions",
     "evaluate_replay",
     "markdown_table",
     "write_report",
@@ -48,6 +49,8 @@ class CaseReport(BaseModel):
     meeting: dict[str, bool | None] = Field(default_factory=dict)
     seconds: float | None = None
     prompt_tokens: int | None = None
+    #: Of ``prompt_tokens``, those the engine took from its prompt cache rather than evaluated.
+    cached_prompt_tokens: int | None = None
     completion_tokens: int | None = None
     attempts: int | None = None
     error: str | None = None
@@ -79,7 +82,8 @@ Predict = Callable[[LoadedCase], tuple[ArticleSummary, RunMeta | None]]
 Progress = Callable[[int, int, str], None]
 
 
-def _evaluate(cases: list[LoadedCase], predict: Predict, progress: Progress | None) -> EvalReport:
+def evaluate_predictions(cases: list[LoadedCase], predict: Predict, progress: Progress | None = None) -> EvalReport:
+    """Score what ``predict`` gives for each case; a ``SummarizerError`` scores as an empty answer."""
     totals = {name: Counts() for name in FIELDS}
     grounded_total = GroundingCounts()
     reports: list[CaseReport] = []
@@ -113,6 +117,7 @@ def _evaluate(cases: list[LoadedCase], predict: Predict, progress: Progress | No
                 meeting=meeting,
                 seconds=meta.seconds if meta else (elapsed if error else None),  # a failure took time too
                 prompt_tokens=meta.prompt_tokens if meta else None,
+                cached_prompt_tokens=meta.cached_prompt_tokens if meta else None,
                 completion_tokens=meta.completion_tokens if meta else None,
                 attempts=meta.attempts if meta else None,
                 error=error,
@@ -168,7 +173,7 @@ def evaluate_live(
         _write_json(out_dir / f"{loaded.case.id}.json", result.summary.model_dump(mode="json"))
         return result.summary, result.meta
 
-    report = _evaluate(cases, predict, progress)
+    report = evaluate_predictions(cases, predict, progress)
     write_report(report, out_dir)
     return report
 
@@ -187,7 +192,7 @@ def evaluate_replay(cases: list[LoadedCase], predictions_dir: Path, progress: Pr
         except ValidationError as exc:
             raise CaseError(f"{path}: not a valid summary ({exc.error_count()} errors)") from None
 
-    return _evaluate(cases, predict, progress)
+    return evaluate_predictions(cases, predict, progress)
 
 
 def write_report(report: EvalReport, out_dir: Path) -> Path:

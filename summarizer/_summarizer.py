@@ -12,7 +12,7 @@ from typing import Any
 import instructor
 from instructor.core import IncompleteOutputException, InstructorRetryException
 from openai.types.chat import ChatCompletion
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, computed_field
 from tenacity import AsyncRetrying, Retrying, retry_if_exception_type, stop_after_attempt
 
 from ._article import check_article_text
@@ -27,7 +27,27 @@ from .pipeline import ModelRequest, Plan, Settles, Strategy, current_request, ge
 from .reading import Reading, read
 from .text import CleanText, chunk_spans, clean
 
-__all__ = ["RunMeta", "Summarizer", "SummaryFailure", "SummaryResult", "summarize", "summarize_many"]
+__all__ = ["RequestMeta", "RunMeta", "Summarizer", "SummaryFailure", "SummaryResult", "summarize", "summarize_many"]
+
+
+class RequestMeta(BaseModel):
+    """One model call: which step asked it, and what the server read and wrote for it (its own token counts).
+
+    ``cached_prompt_tokens`` are those of ``prompt_tokens`` the server took from its prompt cache instead of
+    evaluating (``usage.prompt_tokens_details.cached_tokens``; 0 from a server that does not say).
+    """
+
+    step: str
+    prompt_tokens: int
+    cached_prompt_tokens: int = 0
+    completion_tokens: int
+    seconds: float
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def evaluated_prompt_tokens(self) -> int:
+        """Prompt tokens the server evaluated: what the call's reading time grows with."""
+        return self.prompt_tokens - self.cached_prompt_tokens
 
 
 class RunMeta(BaseModel):
@@ -52,6 +72,9 @@ class RunMeta(BaseModel):
     completion_tokens: int
     #: Model calls, over every pass and re-ask.
     attempts: int
+    #: Each model call in order (a re-ask is a call of its own); empty for an answer from the result cache
+    #: made before calls were recorded.
+    requests: list[RequestMeta] = Field(default_factory=list)
     #: Answered from the result cache: the other fields describe the run that made it.
     cached: bool = False
     #: Items sent back to the model once because they failed grounding.
@@ -61,6 +84,12 @@ class RunMeta(BaseModel):
     #: Names of sides, people and mediators not in the article / all such names.
     hallucinated_entity_rate: float | None = None
     seconds: float
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def evaluated_prompt_tokens(self) -> int:
+        """Prompt tokens the server evaluated over all calls, rather than took from its prompt cache."""
+        return self.prompt_tokens - self.cached_prompt_tokens
 
 
 # Tokens kept free in every request beyond the article, the answer and the template: a pass's lists
@@ -103,11 +132,11 @@ class _CallLog:
     """What the backend was asked during one summary, across passes and re-asks."""
 
     base_messages: int = 0
+    #: The step whose request is being sent.
+    step: str = ""
     attempts: int = 0
     regrounded: int = 0
-    prompt_tokens: int = 0
-    cached_prompt_tokens: int = 0
-    completion_tokens: int = 0
+    requests: list[RequestMeta] = field(default_factory=list)
 
     def trim(self, request: dict[str, Any]) -> dict[str, Any]:
         """Count the attempt and keep only the newest failed answer and its error in the transcript.
@@ -119,13 +148,23 @@ class _CallLog:
         history = request["messages"]
         return {**request, "messages": history[: self.base_messages] + history[self.base_messages :][-2:]}
 
-    def record(self, response: ChatCompletion) -> ChatCompletion:
-        if response.usage is not None:
-            self.prompt_tokens += response.usage.prompt_tokens
-            self.completion_tokens += response.usage.completion_tokens
-            details = response.usage.prompt_tokens_details
-            self.cached_prompt_tokens += (details.cached_tokens or 0) if details is not None else 0
+    def record(self, response: ChatCompletion, seconds: float) -> ChatCompletion:
+        usage = response.usage
+        details = usage.prompt_tokens_details if usage is not None else None
+        self.requests.append(
+            RequestMeta(
+                step=self.step,
+                prompt_tokens=usage.prompt_tokens if usage is not None else 0,
+                cached_prompt_tokens=(details.cached_tokens or 0) if details is not None else 0,
+                completion_tokens=usage.completion_tokens if usage is not None else 0,
+                seconds=round(seconds, 3),
+            )
+        )
         return response
+
+    def total(self, name: str) -> int:
+        """``name`` (a token count of ``RequestMeta``) summed over the calls."""
+        return sum(getattr(r, name) for r in self.requests)
 
 
 @dataclass
@@ -166,10 +205,11 @@ class _Job:
             reader=self.reading.reader,
             withheld_passages=len(self.reading.withheld),
             chunks=self.chunks,
-            prompt_tokens=log.prompt_tokens,
-            cached_prompt_tokens=log.cached_prompt_tokens,
-            completion_tokens=log.completion_tokens,
+            prompt_tokens=log.total("prompt_tokens"),
+            cached_prompt_tokens=log.total("cached_prompt_tokens"),
+            completion_tokens=log.total("completion_tokens"),
             attempts=log.attempts,
+            requests=log.requests,
             regrounded=log.regrounded,
             grounding_rate=counts.grounding_rate,
             hallucinated_entity_rate=counts.hallucinated_entity_rate,
@@ -420,6 +460,7 @@ class Summarizer:
         )
         self._check_fits(job.backend, messages)
         job.log.base_messages = len(messages)
+        job.log.step = request.pass_name
         if request.pass_name == "reground":
             job.log.regrounded += sum(len(items) for items in request.items.values())
         token = current_request.set(request)
@@ -466,14 +507,18 @@ class Summarizer:
     @staticmethod
     def _sender(job: _Job) -> Callable[..., ChatCompletion]:
         def send(**request: Any) -> ChatCompletion:
-            return job.log.record(job.backend.chat(**job.log.trim(request)))
+            started = time.perf_counter()
+            response = job.backend.chat(**job.log.trim(request))
+            return job.log.record(response, time.perf_counter() - started)
 
         return send
 
     @staticmethod
     def _async_sender(job: _Job) -> Callable[..., Awaitable[ChatCompletion]]:
         async def send(**request: Any) -> ChatCompletion:
-            return job.log.record(await job.backend.achat(**job.log.trim(request)))
+            started = time.perf_counter()
+            response = await job.backend.achat(**job.log.trim(request))
+            return job.log.record(response, time.perf_counter() - started)
 
         return send
 

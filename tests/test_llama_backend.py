@@ -186,3 +186,29 @@ def test_check_gguf_errors(tmp_path: Path):
     text.write_text("hello")
     with pytest.raises(ConfigurationError, match="not a GGUF"):
         check_gguf(text)
+
+
+def test_each_call_is_counted_with_what_the_engine_took_from_its_cache(tmp_path):
+    answer = chat_answer(json.dumps(answer_dict()))
+    answer["usage"] = {
+        "prompt_tokens": 900,
+        "completion_tokens": 40,
+        "total_tokens": 940,
+        "prompt_tokens_details": {"cached_tokens": 620},
+    }
+    backend = backend_with(RecordingEngine(answer), tmp_path)
+    meta = Summarizer(backend, settings=Settings(strategy="single")).run(ARTICLE).meta
+    (call,) = meta.requests
+    assert (call.step, call.prompt_tokens, call.cached_prompt_tokens, call.completion_tokens) == (
+        "summary",
+        900,
+        620,
+        40,
+    )
+    assert call.evaluated_prompt_tokens == 280
+    assert call.seconds >= 0
+    assert (meta.prompt_tokens, meta.cached_prompt_tokens, meta.evaluated_prompt_tokens) == (900, 620, 280)
+    # --meta and batch records carry the per-call counts, the evaluated ones included.
+    dumped = meta.model_dump(mode="json")
+    assert dumped["requests"][0]["evaluated_prompt_tokens"] == 280
+    assert dumped["evaluated_prompt_tokens"] == 280

@@ -37,6 +37,7 @@ EXPECTED_PUBLIC = {
     "OpenAIBackend",
     "Participant",
     "Party",
+    "RequestMeta",
     "RetryPolicy",
     "RunMeta",
     "Settings",
