@@ -86,6 +86,15 @@ class Backend(ABC):
         """Async ``chat``; by default the blocking call runs in a worker thread."""
         return await asyncio.to_thread(lambda: self.chat(messages=messages, **params))
 
+    def prime(self, prefix: list[dict[str, str]]) -> ChatCompletion | None:
+        """Have the model hold ``prefix`` (the messages every request of a strategy opens with) in its prompt
+        cache before the first article, so that no article pays for reading it.
+
+        Returns the completion of the request that read it, for its token counts, or None when there was
+        nothing to do: already held, or a server that keeps its own cache (the default).
+        """
+        return None
+
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release what async calls hold that belongs to the running event loop (pooled connections).
 

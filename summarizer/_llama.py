@@ -13,16 +13,31 @@ xllamacpp always opens llama.cpp's HTTP listener as well. It is bound to
 127.0.0.1 on a port the OS picks, and guarded by a random per-process API
 key, so no other user of the machine can drive the model; it closes with the
 server.
+
+Text every request shares (a strategy's instructions) is read once per
+process: ``prime`` sends it as a request of its own before the first article,
+so every article finds it in the prompt cache. A process that computed it
+saves that slot state to a file (llama.cpp's slot save) in ``state_dir``,
+keyed by the model file, the engine, the thread count, the CPU and the text;
+a later process restores the file instead of reading the text again, and the
+priming request then costs one output token. Restored or computed here, the
+first article reads the prefix from the cache either way, so a process gives
+the same answers whether or not a state file existed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import json
 import os
+import platform
 import secrets
 import threading
 from collections.abc import Callable
+from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +46,7 @@ import openai
 from openai.types.chat import ChatCompletion
 
 from ._backend import check_model_calls_allowed, register_backend
-from ._embedded import DEFAULT_MODEL, check_gguf, ensure_model_file, get_embedded_model
+from ._embedded import DEFAULT_MODEL, cache_dir, check_gguf, ensure_model_file, get_embedded_model
 from ._exceptions import BackendError, ConfigurationError
 from ._openai import OpenAIBackend, StructuredMode
 from ._retry import RetryPolicy
@@ -46,6 +61,8 @@ __all__ = ["EmbeddedBackend", "LlamaServer", "check_gguf", "compact_json_grammar
 # The clients need a URL; nothing is ever sent to it, the transport answers in process.
 _IN_PROCESS_URL = "http://embedded.invalid/v1"
 _LOOPBACK = "127.0.0.1"
+# Saved prompt states kept in the state directory, most recently used first (each is tens of MB).
+_KEPT_STATES = 4
 # llguidance's JSON options: no whitespace beyond one space after ':' and ','.
 _COMPACT_JSON = {"whitespace_flexible": False, "key_separator": ": ", "item_separator": ", "}
 
@@ -79,6 +96,7 @@ class LlamaServer:
         n_parallel: int = 1,
         n_threads: int | None = None,
         seed: int = 0,
+        state_dir: Path | None = None,
     ) -> None:
         self.model_path = Path(model_path)
         self.alias = alias or self.model_path.name
@@ -86,10 +104,14 @@ class LlamaServer:
         self.n_parallel = max(1, n_parallel)
         self.n_threads = n_threads or _usable_cores()
         self.seed = seed
+        #: Where primed prompt states are kept between processes; None keeps none.
+        self.state_dir = state_dir
         #: Required by the HTTP listener; known only to this process.
         self.api_key = secrets.token_urlsafe(32)
         self._server: xllamacpp.Server | None = None
         self._lock = threading.Lock()
+        self._prime_lock = threading.Lock()
+        self._primed: set[str] = set()
 
     def start(self) -> xllamacpp.Server:
         """Load the model and start the server, once; later calls return the running server.
@@ -103,6 +125,8 @@ class LlamaServer:
                 check_model_calls_allowed(f"loading {self.model_path}")
                 check_gguf(self.model_path)
                 import xllamacpp
+
+                self._primed.clear()  # a new server holds nothing
 
                 try:
                     self._server = xllamacpp.Server(self._params(xllamacpp))
@@ -133,6 +157,9 @@ class LlamaServer:
         params.n_threads_http = 1
         params.endpoint_metrics = False
         params.endpoint_slots = False
+        if self._usable_state_dir() is not None:
+            # llama.cpp appends a slot file's name to this as it is: without the separator it writes beside it.
+            params.slot_save_path = f"{self.state_dir}{os.sep}"
         params.verbosity = -1
         # No n-gram speculative decoding: on 2 CPU cores it made decoding slower (evals/bench_engine.py,
         # 9 cases: median 22.4 -> 27.4 s per article, 29.5 -> 40.9 ms per free output token).
@@ -193,6 +220,90 @@ class LlamaServer:
         except (httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
             raise BackendError(f"llama.cpp could not count the prompt's tokens: {exc}") from exc
         return len(tokens)
+
+    def prime(self, prefix: list[dict[str, str]]) -> dict[str, Any] | None:
+        """Hold ``prefix`` in every slot's prompt cache: restored from this model's state file when one exists,
+        then read by a one-token request (free when the restore worked); a state that was computed here is
+        saved for later processes. Returns the last priming request's answer (its usage says what was read),
+        or None when this server already holds ``prefix``.
+
+        Raises ``BackendError`` if the engine refuses the priming request. A state file that cannot be
+        restored or saved only costs the reading it would have saved.
+        """
+        # An empty user turn after the instructions: a chat template may refuse a conversation without one,
+        # and each real request's user turn then shares the prefix up to its own first word.
+        messages = [*prefix, {"role": "user", "content": ""}]
+        key = self._state_key(messages)
+        with self._prime_lock:
+            self.start()
+            if key in self._primed:
+                return None
+            state = self._usable_state_dir()
+            filename = f"{self.model_path.name}.{key[:24]}.slot"
+            if state is not None and (state / filename).is_file():
+                for slot in range(self.n_parallel):
+                    self._slot_action(slot, "restore", filename)
+                with contextlib.suppress(OSError):
+                    (state / filename).touch()  # recently used: the last to be pruned
+            answer: dict[str, Any] = {}
+            for slot in range(self.n_parallel):
+                body = {"messages": messages, "max_tokens": 1, "temperature": 0.0, "id_slot": slot}
+                status, answer = self.handle("POST", "/v1/chat/completions", json.dumps(body).encode())
+                if status != 200:
+                    message = (answer.get("error") or {}).get("message", "") if isinstance(answer, dict) else ""
+                    raise BackendError(f"llama.cpp refused to read the instructions (HTTP {status}): {message}")
+            usage = answer.get("usage") or {}
+            cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
+            if state is not None and cached < (usage.get("prompt_tokens") or 0) // 2:
+                self._save_slot(state, filename)  # read here, not restored: keep it for the next process
+            self._primed.add(key)
+            return answer
+
+    def _usable_state_dir(self) -> Path | None:
+        """``state_dir``, created private to this user; None when there is none or it cannot be made."""
+        if self.state_dir is None:
+            return None
+        try:
+            self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError:
+            return None
+        return self.state_dir if os.access(self.state_dir, os.W_OK) else None
+
+    def _state_key(self, messages: list[dict[str, str]]) -> str:
+        """What a saved prompt state depends on: the model file, the engine, the threads, the CPU, the text."""
+        try:
+            stat = self.model_path.stat()
+            file = [self.model_path.name, stat.st_size, stat.st_mtime_ns]
+        except OSError:
+            file = [str(self.model_path)]
+        identity = [file, version("xllamacpp"), self.n_threads, _cpu_identity(), messages]
+        return hashlib.sha256(json.dumps(identity, ensure_ascii=False).encode()).hexdigest()
+
+    def _slot_action(self, slot: int, action: str, filename: str) -> dict[str, Any] | None:
+        """llama.cpp's ``POST /slots/{slot}?action=...`` on the loopback listener; None if it failed."""
+        root = self.base_url.removesuffix("/v1")
+        headers = {"Authorization": f"Bearer {self.api_key}"}
+        try:
+            with httpx.Client(base_url=root, headers=headers, timeout=120.0) as client:
+                answer = _post(client, f"/slots/{slot}?action={action}", {"filename": filename})
+        except (httpx.HTTPError, ValueError):
+            return None
+        return answer if isinstance(answer, dict) else None
+
+    def _save_slot(self, state: Path, filename: str) -> None:
+        """Save slot 0 under a temporary name, then rename: another process never restores half a file."""
+        partial = f".{filename}.{secrets.token_hex(4)}.partial"
+        try:
+            if self._slot_action(0, "save", partial) is not None:
+                (state / partial).replace(state / filename)
+            # Each prompt set or model leaves a file of tens of MB: keep the few most recently used.
+            saved = sorted(state.glob("*.slot"), key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in saved[_KEPT_STATES:]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass  # a full or read-only disk: the next process reads the text itself
+        finally:
+            (state / partial).unlink(missing_ok=True)
 
     def transport(self) -> httpx.BaseTransport:
         """An httpx transport for ``openai.OpenAI(http_client=httpx2.Client(transport=...))``: answers in process."""
@@ -263,9 +374,16 @@ class EmbeddedBackend(OpenAIBackend):
         n_threads: int | None = None,
         concurrency: int = 1,
         seed: int = 0,
+        state_dir: Path | None = None,
     ) -> None:
         self.server = LlamaServer(
-            model_path, alias=model_id, n_ctx=n_ctx, n_parallel=concurrency, n_threads=n_threads, seed=seed
+            model_path,
+            alias=model_id,
+            n_ctx=n_ctx,
+            n_parallel=concurrency,
+            n_threads=n_threads,
+            seed=seed,
+            state_dir=state_dir,
         )
         super().__init__(
             self.server.alias,
@@ -289,7 +407,12 @@ class EmbeddedBackend(OpenAIBackend):
             path = ensure_model_file(embedded, progress=progress)
             model_id = embedded.name
         return cls(
-            path, model_id=model_id, n_ctx=settings.n_ctx, seed=settings.seed, concurrency=settings.requests_at_once
+            path,
+            model_id=model_id,
+            n_ctx=settings.n_ctx,
+            seed=settings.seed,
+            concurrency=settings.requests_at_once,
+            state_dir=cache_dir() / "prompt-states",
         )
 
     @property
@@ -309,6 +432,10 @@ class EmbeddedBackend(OpenAIBackend):
     @property
     def context_window(self) -> int:
         return self.server.n_ctx
+
+    def prime(self, prefix: list[dict[str, str]]) -> ChatCompletion | None:
+        answer = self.server.prime(prefix)
+        return None if answer is None else ChatCompletion.model_validate(answer)
 
     def count_tokens(self, messages: list[dict[str, str]]) -> int:
         return self.server.count_prompt_tokens(list(messages))
@@ -333,6 +460,17 @@ class EmbeddedBackend(OpenAIBackend):
     def close(self) -> None:
         super().close()
         self.server.close()
+
+
+@cache
+def _cpu_identity() -> str:
+    """The CPU's model and instruction-set flags: the same weights give other numbers on other kernels."""
+    try:
+        with Path("/proc/cpuinfo").open(encoding="utf-8") as info:
+            lines = [line for line in info if line.startswith(("model name", "flags"))]
+        return hashlib.sha256("".join(sorted(set(lines))).encode()).hexdigest()
+    except OSError:
+        return f"{platform.machine()} {platform.processor()}"
 
 
 def _usable_cores() -> int:

@@ -9,9 +9,12 @@ Templates use ``$article``, ``$language`` (the article's language in English
 words, "Spanish"), ``$fields`` (a compact guide rendered from the
 pass's response model), ``$schema`` (the model's full JSON Schema) and the
 values their pass declares (``$candidates``, ``$items``, ``$failures``),
-checked against the strategy when the set is loaded (``PromptSet.check``). The
-article sits at the start of every user turn, so passes over one article
-share the system prompt and the article as a prefix that llama.cpp reuses.
+checked against the strategy when the set is loaded (``PromptSet.check``).
+What the server reads in what order decides the cost: a system prompt that
+uses no per-article variable is the same bytes for every article and step,
+and the article sits at the start of every user turn, so a process reads the
+fixed text once and each article once (llama.cpp reuses the longest prefix
+it has cached); only what follows the article is read per step.
 """
 
 from __future__ import annotations
@@ -76,6 +79,13 @@ class PromptSet:
                 f"prompt template {self.version}.system.txt uses ${sorted(system_unknown)[0]}; "
                 f"a system template may use only {', '.join(sorted(COMMON_VARIABLES))}"
             )
+
+    def prefix(self) -> list[dict[str, str]] | None:
+        """The messages every request of this set opens with, the same bytes for every article and step: the
+        system prompt, when it uses no per-article or per-step variable; else None."""
+        if set(self.system.get_identifiers()) & COMMON_VARIABLES:
+            return None
+        return [{"role": "system", "content": self.system.substitute()}]
 
     def messages(
         self,
@@ -146,6 +156,7 @@ def load_prompts(version: str) -> PromptSet:
     return PromptSet(version=version, system=Template(system_file.read_text(encoding="utf-8")), passes=passes)
 
 
+@cache
 def field_guide(model: type[BaseModel]) -> str:
     """Render a model's fields and their descriptions as a compact, indented list.
 

@@ -301,6 +301,7 @@ class Summarizer:
             return self._drive(self._rechunked(job, text, exc))
 
     def _drive(self, job: _Job) -> SummaryResult:
+        self._prime(job)
         create = instructor.patch(create=self._sender(job), mode=job.backend.instructor_mode)
         answer: BaseModel | None = None
         with closing(job.steps):  # a failed call leaves no plan suspended
@@ -318,6 +319,7 @@ class Summarizer:
             return await self._adrive(self._rechunked(job, text, exc))
 
     async def _adrive(self, job: _Job) -> SummaryResult:
+        await asyncio.to_thread(self._prime, job)
         create = instructor.patch(create=self._async_sender(job), mode=job.backend.instructor_mode)
         answer: BaseModel | None = None
         with closing(job.steps):
@@ -325,6 +327,18 @@ class Summarizer:
                 with self._asking(job, request) as kwargs:
                     answer = await create(**kwargs, **self._reasks(AsyncRetrying))
         return job.result(self.settings.keep_ungrounded)
+
+    def _prime(self, job: _Job) -> None:
+        """Have the backend hold the text every request opens with before the first article (once per model
+        and prompt set); the article that pays for it counts the call as its step ``prefix``."""
+        prefix = self.prompts.prefix()
+        if prefix is None:
+            return
+        started = time.perf_counter()
+        response = job.backend.prime(prefix)
+        if response is not None:
+            job.log.step = "prefix"
+            job.log.record(response, time.perf_counter() - started)
 
     def _rechunked(self, job: _Job, text: str, exc: ArticleTooLongError) -> _Job:
         """A server that sent the article whole and answered that it does not fit, saying by how much: the

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from openai.types.chat import ChatCompletion
 
-from summarizer import Backend, Summarizer
+from summarizer import Backend, EmbeddedBackend, Summarizer
 from summarizer._schema import ITEM_FIELDS
+from summarizer.reading import read
 from tests.conftest import SEED
 
 pytestmark = pytest.mark.model
@@ -124,3 +125,47 @@ def test_passes_after_the_first_read_only_their_own_instruction(real_summarizer)
         evaluated = usage.prompt_tokens - cached
         assert cached >= article_tokens, (cached, article_tokens)
         assert evaluated < usage.prompt_tokens - article_tokens, (evaluated, usage.prompt_tokens)
+
+
+def _read_and_cached(response: ChatCompletion | None) -> tuple[int, int]:
+    """The server's own counts: prompt tokens, and those of them it took from its cache."""
+    assert response is not None
+    assert response.usage is not None
+    assert response.usage.prompt_tokens_details is not None
+    return response.usage.prompt_tokens, response.usage.prompt_tokens_details.cached_tokens or 0
+
+
+def test_instructions_read_once_are_restored_by_the_next_server_with_the_same_answers(real_summarizer, tmp_path):
+    """The fixed text is primed before the first article; a server that read it saves the slot, the next one
+    restores it instead of reading (llama.cpp's slot save/restore), and answers the article the same."""
+    prompts = real_summarizer.prompts
+    prefix = prompts.prefix()
+    assert prefix is not None
+    request = real_summarizer.strategy.passes[0].request(read(PASTED))
+    assert request is not None
+    messages = prompts.messages(request.pass_name, PASTED, request.response_model)
+    schema = {"name": "Meeting", "schema": request.response_model.model_json_schema()}
+    answers, primed = [], []
+    for _ in range(2):
+        backend = EmbeddedBackend(real_summarizer.backend.model_path, model_id="m", state_dir=tmp_path / "states")
+        try:
+            primed.append(_read_and_cached(backend.prime(prefix)))
+            assert backend.prime(prefix) is None  # held: nothing more to read
+            response = backend.chat(
+                messages=messages,
+                response_format={"type": "json_schema", "json_schema": schema},
+                max_tokens=400,
+                temperature=0.0,
+                seed=0,
+            )
+        finally:
+            backend.close()
+        answers.append(response.choices[0].message.content)
+        # The article's request found the instructions: all the priming request read but its empty user turn.
+        assert _read_and_cached(response)[1] >= primed[0][0] - 10
+    (read_first, cached_first), (read_second, cached_second) = primed
+    assert read_first > 300  # the instructions, hundreds of tokens
+    assert cached_first == 0  # the first server read the instructions
+    assert cached_second >= read_second - 1  # the second restored them
+    assert len(list((tmp_path / "states").glob("*.slot"))) == 1
+    assert answers[0] == answers[1]

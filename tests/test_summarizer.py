@@ -12,7 +12,7 @@ from summarizer import (
     summarize,
 )
 from summarizer._drafts import ArticleSummaryDraft
-from summarizer.testing import FunctionBackend, ScriptedBackend, completion
+from summarizer.testing import FunctionBackend, ScriptedBackend, TaskBackend, answer_from_summary, completion
 from tests.conftest import ARTICLE, answer_dict, summary_dict
 
 
@@ -121,3 +121,42 @@ def test_module_level_summarize_accepts_a_backend():
 def test_answers_that_are_json_but_wrong_shape_are_reasked():
     backend = ScriptedBackend([json.dumps([1, 2, 3]), answer_dict()])
     assert make(backend).run(ARTICLE).meta.attempts == 2
+
+
+class PrimingBackend(TaskBackend):
+    """A fake that records what it is asked to hold in its prompt cache, and reads it the first time only."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.primed: list[list[dict[str, str]]] = []
+
+    def prime(self, prefix):
+        first = not self.primed
+        self.primed.append(prefix)
+        if not first:
+            return None
+        answered = completion("x")
+        assert answered.usage is not None
+        return answered.model_copy(update={"usage": answered.usage.model_copy(update={"prompt_tokens": 700})})
+
+
+def test_the_fixed_text_is_primed_before_the_first_request_and_counted_once():
+    backend = PrimingBackend(answer_from_summary(summary_dict()))
+    summarizer = Summarizer(backend, settings=Settings())
+    first = summarizer.run(ARTICLE)
+    second = summarizer.run(ARTICLE)
+    # The system prompt every step opens with, the same bytes each time; asked before any pass.
+    assert len(backend.primed) == 2
+    assert backend.primed[0] == backend.primed[1] == summarizer.prompts.prefix()
+    assert backend.primed[0] == [backend.requests[0]["messages"][0]]
+    # The article that paid for reading it counts the call; the next finds it held and counts nothing.
+    assert first.meta.requests[0].step == "prefix"
+    assert first.meta.requests[0].prompt_tokens == 700
+    assert "prefix" not in [r.step for r in second.meta.requests]
+    assert second.meta.requests[0].step == "meeting"
+
+
+def test_a_prompt_set_whose_system_prompt_varies_per_request_primes_nothing():
+    backend = PrimingBackend(answer_from_summary(summary_dict()))
+    Summarizer(backend, settings=Settings(strategy="single")).run(ARTICLE)
+    assert backend.primed == []
