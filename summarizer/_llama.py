@@ -63,7 +63,9 @@ _IN_PROCESS_URL = "http://embedded.invalid/v1"
 _LOOPBACK = "127.0.0.1"
 # Saved prompt states kept in the state directory, most recently used first (each is tens of MB).
 _KEPT_STATES = 4
-# llguidance's JSON options: no whitespace beyond one space after ':' and ','.
+# llguidance's JSON options: no whitespace beyond one space after ':' and ','. Not none at all: fewer output
+# tokens (-16%), but the coder model's tokenizer has '":[]' and '[]' as tokens and it then closed every list of
+# claims at once (64 eval cases: claims F1 0.64 -> 0.00, and slower, as the model wrote other lists longer).
 _COMPACT_JSON = {"whitespace_flexible": False, "key_separator": ": ", "item_separator": ", "}
 
 
