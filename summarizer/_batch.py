@@ -6,6 +6,11 @@ the same command reads the output back, skips the ids already there, and
 goes on; a record cut short by the crash is trimmed off first, so the file is
 valid JSON Lines throughout. A first interrupt lets the articles in flight
 finish; a second abandons them.
+
+The result cache is an optimisation and never decides whether a record
+exists: a cache that cannot be read (a damaged page or row) or written (a
+full disk) is reported once and then left alone, and the record is written
+all the same. Its SQLite calls run in worker threads, off the event loop.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import asyncio
 import contextlib
 import json
 import signal
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +32,7 @@ from ._exceptions import ArticleError, ConfigurationError, SummarizerError
 from ._inputs import InputRecord
 from ._summarizer import RunMeta, Summarizer, SummaryFailure, SummaryResult
 
-__all__ = ["BatchRunner", "BatchTally", "ResultsFile", "cache_labels", "cached_result", "outcome_of"]
+__all__ = ["BatchRunner", "BatchTally", "OptionalCache", "ResultsFile", "cache_labels", "cached_result", "outcome_of"]
 
 
 @dataclass
@@ -81,6 +87,45 @@ def cached_result(cache: ResultCache | None, key: str | None) -> SummaryResult |
         return None
 
 
+class OptionalCache:
+    """A result cache used as what it is, an optimisation: reads and writes in worker threads (SQLite blocks),
+    and a cache that cannot be read (a damaged page or row) or written (a full disk) is reported once through
+    ``warn`` and then left alone, so it never decides whether a record exists. ``cache`` None: no cache."""
+
+    def __init__(self, cache: ResultCache | None, *, warn: Callable[[str], None] | None = None) -> None:
+        self.cache = cache
+        self.warn = warn
+        #: What went wrong, once it has; the cache is not used after it.
+        self.trouble: str | None = None
+
+    async def get(self, key: str | None) -> SummaryResult | None:
+        """The cached result under ``key``, or None: no cache, a miss, or a cache that cannot be read."""
+        if self.cache is None or key is None or self.trouble is not None:
+            return None
+        try:
+            return await asyncio.to_thread(cached_result, self.cache, key)
+        except (sqlite3.Error, ValueError, OSError) as exc:
+            self._failed("read", exc)
+            return None
+
+    async def put(self, key: str | None, result: SummaryResult, labels: dict[str, str]) -> None:
+        if self.cache is None or key is None or self.trouble is not None:
+            return
+        try:
+            await asyncio.to_thread(self.cache.put, key, result.to_dict(), labels=labels)
+        except (sqlite3.Error, OSError) as exc:
+            self._failed("write", exc)
+
+    def _failed(self, verb: str, exc: Exception) -> None:
+        assert self.cache is not None
+        self.trouble = (
+            f"cannot {verb} the result cache {self.cache.path} ({' '.join(str(exc).split())}); "
+            "going on without it (summarize cache clear empties it; --no-cache skips it)"
+        )
+        if self.warn is not None:
+            self.warn(self.trouble)
+
+
 def cache_labels(identity: dict[str, Any]) -> dict[str, str]:
     """The readable labels stored beside a cached result (``summarize cache info``); the model is added by callers."""
     return {k: str(v) for k, v in identity.items() if k in ("strategy", "prompt_version", "schema_version")}
@@ -95,31 +140,36 @@ class ResultsFile:
         self._file: IO[bytes] = path.open("ab")
 
     def _recover(self) -> set[str]:
-        """The ids already written; a last line cut short by a crash is trimmed off."""
+        """The ids already written. A last line cut short by a crash (one that is not a whole record) is
+        trimmed off; a whole record that only lacks its newline is kept, and the newline added."""
         if self.path.is_dir():
             raise ConfigurationError(f"--out {self.path}: is a directory")
         if not self.path.parent.is_dir():
             raise ConfigurationError(f"--out {self.path}: directory {self.path.parent} does not exist")
+        if self.path.exists() and not self.path.is_file():
+            raise ConfigurationError(f"--out {self.path}: is not a regular file (a device, a pipe or a socket)")
         if not self.path.exists():
             return set()
         data = self.path.read_bytes()
-        complete = data.rfind(b"\n") + 1
         ids: set[str] = set()
-        lines = data[:complete].splitlines()
+        lines = data.splitlines()
         for line in lines:
-            try:
-                record = json.loads(line)
-                ids.add(str(record["id"]))
-            except (ValueError, KeyError, TypeError):
-                continue
+            record_id = _record_id(line)
+            if record_id is not None:
+                ids.add(record_id)
         if lines and not ids:
             raise ConfigurationError(
                 f"--out {self.path}: exists but holds no batch records (JSON lines with an id); "
                 "choose a new file, or remove it"
             )
+        complete = data.rfind(b"\n") + 1
         if complete < len(data):
             with self.path.open("r+b") as handle:
-                handle.truncate(complete)
+                if _record_id(data[complete:]) is None:
+                    handle.truncate(complete)
+                else:
+                    handle.seek(0, 2)
+                    handle.write(b"\n")
         return ids
 
     def write(self, record: dict[str, Any]) -> None:
@@ -137,6 +187,18 @@ class ResultsFile:
         # On a full disk the last flush fails again; what reached the file is trimmed by the next run.
         with contextlib.suppress(OSError):
             self._file.close()
+
+
+def _record_id(line: bytes) -> str | None:
+    """The id of a batch record written as ``line`` (an id, and a summary or an error); None for anything else: a
+    line cut short, an input record, another file's line."""
+    try:
+        record = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(record, dict) and isinstance(record.get("id"), str) and ("summary" in record or "error" in record):
+        return str(record["id"])
+    return None
 
 
 def _record(item: InputRecord, outcome: SummaryResult | SummaryFailure, meta: RunMeta | None) -> dict[str, Any]:
@@ -163,16 +225,19 @@ class BatchRunner:
         cache: ResultCache | None = None,
         concurrency: int | None = None,
         progress: Callable[[BatchTally], None] | None = None,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         self.summarizer = summarizer
         self.results = results
         self.cache = cache
         self.concurrency = concurrency or summarizer.settings.requests_at_once
         self.progress = progress
+        self.warn = warn
         self.tally = BatchTally()
         self._stopping = False
         self._write_error: ConfigurationError | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._cache = OptionalCache(cache, warn=warn)
 
     def interrupt(self) -> None:
         """First call: start no new article. Second: abandon those in flight."""
@@ -210,7 +275,7 @@ class BatchRunner:
                 self._write(item, SummaryFailure.from_error(error), None)
                 continue
             key = cache_key(item.text, identity) if self.cache is not None else None
-            result = cached_result(self.cache, key)
+            result = await self._cache.get(key)
             if result is not None:
                 self._write(item, result, result.meta.model_copy(update={"cached": True}), cached=True)
                 continue
@@ -224,19 +289,22 @@ class BatchRunner:
         gate = asyncio.Semaphore(limit)
 
         async def one(item: InputRecord, key: str | None) -> None:
+            # The slot is held until the record is written: once the output cannot take one, no article starts.
             try:
                 self.tally.in_flight += 1
-                outcome = await outcome_of(self.summarizer, item.text or "")
+                try:
+                    outcome = await outcome_of(self.summarizer, item.text or "")
+                finally:
+                    self.tally.in_flight -= 1
+                if isinstance(outcome, SummaryResult):
+                    await self._cache.put(key, outcome, labels)
+                try:
+                    self._write(item, outcome, outcome.meta if isinstance(outcome, SummaryResult) else None)
+                except ConfigurationError as exc:  # the output cannot take records (disk full): start no more
+                    self._write_error = self._write_error or exc
+                    self._stopping = True
             finally:
-                self.tally.in_flight -= 1
                 gate.release()
-            if isinstance(outcome, SummaryResult) and self.cache is not None and key is not None:
-                self.cache.put(key, outcome.to_dict(), labels=labels)
-            try:
-                self._write(item, outcome, outcome.meta if isinstance(outcome, SummaryResult) else None)
-            except ConfigurationError as exc:  # the output cannot take records (disk full): start no more
-                self._write_error = self._write_error or exc
-                self._stopping = True
 
         started: list[asyncio.Task[None]] = []
         for item, key in pending:
@@ -249,7 +317,15 @@ class BatchRunner:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         if started:
-            await asyncio.gather(*started, return_exceptions=True)
+            outcomes = await asyncio.gather(*started, return_exceptions=True)
+            lost = [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, asyncio.CancelledError)]
+            if lost and self._write_error is None:
+                # Not a fault of one article (those are records): a record could not be made at all.
+                first = lost[0]
+                raise SummarizerError(
+                    f"{len(lost)} record(s) could not be written: {type(first).__name__}: {first} "
+                    "(a bug in summarizer; please report it); rerun the same command to resume"
+                )
         if self._write_error is not None:
             # Summaries already made are in the result cache: a rerun after freeing space costs no model time.
             raise self._write_error

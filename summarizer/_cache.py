@@ -4,13 +4,19 @@ A result is keyed by the SHA-256 of the article text and everything that
 shapes the answer: the model's identity, the strategy, the prompt and schema
 versions, and the sampling options. Change any of them and the old entries
 simply stop matching. Only the key's hash and a few labels are stored beside
-the summary: never an API key, never a server address.
+the summary: never an API key, never a server address. Summaries are the
+user's data: the cache's folder is made private (0700) and its database file
+0600. A database SQLite cannot read (a damaged page) is refused with the
+command that clears it; ``clear`` then removes the files even when SQLite
+cannot open them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -59,15 +65,20 @@ class ResultCache:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # Private before SQLite opens it (one an older version made 0644 too); its -wal and -shm files take
+            # the database's mode.
+            os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+            path.chmod(0o600)
             self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             # WAL with synchronous=NORMAL survives a crashed process; only an OS crash can lose the last commits.
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(_SCHEMA)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise ConfigurationError(
-                f"cannot open the result cache {path} ({exc}); set SUMMARIZER_CACHE_DIR or use --no-cache"
+                f"cannot open the result cache {path} ({' '.join(str(exc).split())}); "
+                "clear it with: summarize cache clear (or set SUMMARIZER_CACHE_DIR, or use --no-cache)"
             ) from None
         self._lock = threading.Lock()
 
@@ -90,9 +101,15 @@ class ResultCache:
             self._db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)", row)
 
     def info(self) -> CacheInfo:
-        with self._lock:
-            (entries,) = self._db.execute("SELECT COUNT(*) FROM results").fetchone()
-            by_model = dict(self._db.execute("SELECT model, COUNT(*) FROM results GROUP BY model").fetchall())
+        """How many summaries, for which models, in how many bytes; ``ConfigurationError`` for a damaged file."""
+        try:
+            with self._lock:
+                (entries,) = self._db.execute("SELECT COUNT(*) FROM results").fetchone()
+                by_model = dict(self._db.execute("SELECT model, COUNT(*) FROM results GROUP BY model").fetchall())
+        except sqlite3.Error as exc:
+            raise ConfigurationError(
+                f"cannot read the result cache {self.path} ({exc}); clear it with: summarize cache clear"
+            ) from None
         size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
         return CacheInfo(self.path, int(entries), size, {str(k): int(v) for k, v in by_model.items()})
 
@@ -101,6 +118,17 @@ class ResultCache:
             removed = self._db.execute("DELETE FROM results").rowcount
             self._db.execute("VACUUM")
         return int(removed)
+
+    @staticmethod
+    def remove_files(path: Path) -> list[Path]:
+        """Delete the database at ``path`` with its WAL and shared-memory files: how a cache SQLite cannot
+        read is cleared. Returns the files removed."""
+        removed = []
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            with contextlib.suppress(FileNotFoundError):
+                file.unlink()
+                removed.append(file)
+        return removed
 
     def close(self) -> None:
         with self._lock:

@@ -60,9 +60,16 @@ def read_inputs(inputs: Iterable[Path]) -> Iterator[InputRecord]:
 
 def _read_one(path: Path) -> Iterator[InputRecord]:
     if path.is_dir():
-        files = sorted(
-            p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (*TEXT_SUFFIXES, *HTML_SUFFIXES)
-        )
+        try:
+            files = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (*TEXT_SUFFIXES, *HTML_SUFFIXES)
+            )
+        except OSError as exc:  # a folder inside it that cannot be listed
+            where = exc.filename or path
+            yield InputRecord(
+                id=str(path), source=str(path), error=ArticleError(f"{where}: cannot list ({exc.strerror})")
+            )
+            return
         for file in files:
             yield _read_file(file, record_id=file.relative_to(path).with_suffix("").as_posix())
     elif path.suffix.lower() in (".jsonl", ".ndjson"):
@@ -107,19 +114,28 @@ def _read_jsonl(path: Path) -> Iterator[InputRecord]:
             source = f"{path}:{number}"
             if not raw.strip():
                 continue
-            try:
-                # A JSON line is text of the whole file: bytes that are not UTF-8 (an emoji cut in half by a
-                # byte-level truncation) become U+FFFD in their record rather than costing it.
-                line = raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
-                document = json.loads(line.lstrip("\ufeff"))
-            except json.JSONDecodeError as exc:
-                error = ArticleError(f"{source}: not valid JSON ({exc.msg}, column {exc.colno})")
-                yield InputRecord(id=source, source=source, error=error)
-                continue
-            except ArticleError as exc:
-                yield InputRecord(id=source, source=source, error=exc)
-                continue
-            yield record_from_document(_without_lone_surrogates(document), source)
+            yield _line_record(raw, source)
+
+
+def _line_record(raw: bytes | str, source: str) -> InputRecord:
+    """The article on one JSON line, or that line's error record: whatever the line holds never stops the file."""
+    try:
+        # A JSON line is text of the whole file: bytes that are not UTF-8 (an emoji cut in half by a
+        # byte-level truncation) become U+FFFD in their record rather than costing it.
+        line = raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
+        document = json.loads(line.lstrip("\ufeff"))
+        return record_from_document(_without_lone_surrogates(document), source)
+    except json.JSONDecodeError as exc:
+        return InputRecord(
+            id=source, source=source, error=ArticleError(f"{source}: not valid JSON ({exc.msg}, column {exc.colno})")
+        )
+    except ArticleError as exc:
+        return InputRecord(id=source, source=source, error=exc)
+    except RecursionError:
+        return InputRecord(id=source, source=source, error=ArticleError(f"{source}: JSON nested too deeply to read"))
+    except Exception as exc:  # a number of 5,000 digits, or what else a line may hold: its record, not the run's end
+        message = " ".join(str(exc).split())[:200]
+        return InputRecord(id=source, source=source, error=ArticleError(f"{source}: cannot read this line ({message})"))
 
 
 def _without_lone_surrogates(value: Any) -> Any:

@@ -3,6 +3,7 @@
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -438,3 +439,115 @@ def test_cache_keys_change_with_the_package_code_words_and_prompts(tmp_path):
     moved = tree / "summarizer" / "_checks.py"
     step.rename(moved)
     assert tree_digest([moved, words], relative_to=tree) != before
+
+
+# -- faults: every input ends as exactly one record, or the run says so ----------------------------------
+
+
+def test_a_result_the_cache_cannot_store_is_still_a_record(tmp_path, fake, cache_home, monkeypatch):
+    def full_disk(self, key, result, *, labels):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(ResultCache, "put", full_disk)
+    feed = write_jsonl(tmp_path / "in.jsonl", [{"id": f"n{i}", "text": article(i)} for i in range(5)])
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["batch", str(feed), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(r["id"] for r in read_records(out)) == [f"n{i}" for i in range(5)]
+    assert all("summary" in r for r in read_records(out))
+    assert result.stderr.count("cannot write the result cache") == 1  # said once, then left alone
+    assert "database or disk is full" in result.stderr
+    assert "5 summarized" in result.stderr
+
+
+def test_a_damaged_cache_row_is_a_miss_said_once(tmp_path, fake, cache_home):
+    feed = write_jsonl(tmp_path / "in.jsonl", [{"id": f"n{i}", "text": article(i)} for i in range(3)])
+    assert CliRunner().invoke(app, ["batch", str(feed), "--out", str(tmp_path / "first.jsonl")]).exit_code == 0
+    with sqlite3.connect(cache_home / "results.sqlite3") as db:
+        db.execute("UPDATE results SET result = '{not json'")
+    out = tmp_path / "second.jsonl"
+    result = CliRunner().invoke(app, ["batch", str(feed), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(read_records(out)) == 3
+    assert result.stderr.count("cannot read the result cache") == 1
+    assert "Traceback" not in result.output
+
+
+def test_a_damaged_cache_file_is_skipped_by_batch_and_cleared_by_its_command(tmp_path, fake, cache_home):
+    cache_home.mkdir(parents=True)
+    (cache_home / "results.sqlite3").write_bytes(b"SQLite format 3\x00" + b"\xff" * 4096)
+    feed = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": article(1)}])
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["batch", str(feed), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [r["id"] for r in read_records(out)] == ["a"]
+    assert "going on without it" in result.stderr
+    info = CliRunner().invoke(app, ["cache", "info"])
+    assert info.exit_code == 2
+    assert "summarize cache clear" in info.stderr
+    assert "Traceback" not in info.output
+    cleared = CliRunner().invoke(app, ["cache", "clear"])
+    assert cleared.exit_code == 0, cleared.output
+    assert "damaged" in cleared.stdout
+    assert CliRunner().invoke(app, ["cache", "info"]).exit_code == 0
+
+
+def test_the_cache_is_private_to_its_user(tmp_path, fake, cache_home):
+    feed = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": article(1)}])
+    assert CliRunner().invoke(app, ["batch", str(feed), "--out", str(tmp_path / "out.jsonl")]).exit_code == 0
+    assert (cache_home / "results.sqlite3").stat().st_mode & 0o777 == 0o600
+    assert cache_home.stat().st_mode & 0o077 == 0
+
+
+def test_out_that_is_an_input_or_inside_one_is_refused(tmp_path, fake, cache_home):
+    feed = write_jsonl(tmp_path / "feed.jsonl", [{"id": f"n{i}", "text": article(i)} for i in range(3)])
+    before = feed.read_bytes()
+    for out, given in ((feed, feed), (tmp_path / "news" / "out.jsonl", tmp_path / "news")):
+        given.mkdir(exist_ok=True) if given.suffix == "" else None
+        result = CliRunner().invoke(app, ["batch", str(given), "--out", str(out)])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.count("\n") == 1
+        assert "write the results to another file" in result.stderr
+    assert feed.read_bytes() == before
+    # The same file under another name (a link) is the same file.
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(feed)
+    assert CliRunner().invoke(app, ["batch", str(feed), "--out", str(link)]).exit_code == 2
+    assert feed.read_bytes() == before
+
+
+def test_a_whole_last_record_without_its_newline_is_kept_and_a_torn_one_cut(tmp_path, fake, cache_home):
+    feed = write_jsonl(tmp_path / "in.jsonl", [{"id": f"n{i}", "text": article(i)} for i in range(3)])
+    out = tmp_path / "out.jsonl"
+    assert CliRunner().invoke(app, ["batch", str(feed), "--out", str(out)]).exit_code == 0
+    whole = out.read_bytes().rstrip(b"\n")  # three records, the last one without its newline
+    out.write_bytes(whole)
+    result = CliRunner().invoke(app, ["batch", str(feed), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [r["id"] for r in read_records(out)] == ["n0", "n1", "n2"]
+    assert "3 skipped" in result.stderr
+    out.write_bytes(whole[:-10])  # the last record torn mid-line: cut, and written again
+    result = CliRunner().invoke(app, ["batch", str(feed), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [r["id"] for r in read_records(out)] == ["n0", "n1", "n2"]
+
+
+def test_a_line_no_parser_can_read_is_that_lines_record(tmp_path, fake, cache_home):
+    feed = tmp_path / "in.jsonl"
+    lines = [
+        json.dumps({"id": "ok1", "text": article(1)}),
+        "[" * 100_000 + "]" * 100_000,  # nested past any recursion limit
+        '{"id": ' + "7" * 5000 + ', "text": "a number of 5,000 digits"}',
+        json.dumps({"id": "ok2", "text": article(2)}),
+    ]
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["batch", str(feed), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    records = read_records(out)
+    assert len(records) == 4
+    errors = {r["id"]: r["error"]["message"] for r in records if "error" in r}
+    assert set(errors) == {f"{feed}:2", f"{feed}:3"}
+    assert "nested too deeply" in errors[f"{feed}:2"]
+    assert "cannot read this line" in errors[f"{feed}:3"]

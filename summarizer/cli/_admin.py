@@ -38,14 +38,20 @@ def cache_info() -> None:
 @cache_app.command("clear")
 def cache_clear() -> None:
     """Remove every cached summary."""
+    import sqlite3
+
     from .._cache import RESULT_CACHE_FILE, ResultCache
 
+    path = cache_dir() / RESULT_CACHE_FILE
     try:
-        with ResultCache(cache_dir() / RESULT_CACHE_FILE) as cache:
+        with ResultCache(path) as cache:
             removed = cache.clear()
-    except SummarizerError as exc:
-        raise _fail(exc) from None
-    typer.echo(f"removed {removed} cached summaries from {cache.path}")
+    except (SummarizerError, sqlite3.Error):
+        # SQLite cannot read it (a damaged page): the files go, and the cache starts empty.
+        files = ResultCache.remove_files(path)
+        typer.echo(f"removed the damaged result cache {path} ({len(files)} file(s))")
+        return
+    typer.echo(f"removed {removed} cached summaries from {path}")
 
 
 @app.command("models")

@@ -178,11 +178,17 @@ def batch(
             given.append("--shard-format")
         if given:
             raise ConfigurationError(f"{', '.join(given)}: only with --engine ray")
+        _refuse_out_among_inputs(Path(out), [Path(given) for given in inputs])
         records = list(read_inputs([Path(given) for given in inputs]))
         if not records:
             raise ArticleError(f"no articles in {', '.join(inputs)} (looked for .txt, .md, .html, .jsonl)")
         results = ResultsFile(Path(out))
-        cache = None if no_cache else ResultCache(cache_dir() / RESULT_CACHE_FILE)
+        cache = None
+        if not no_cache:
+            try:
+                cache = ResultCache(cache_dir() / RESULT_CACHE_FILE)
+            except ConfigurationError as exc:  # the cache only saves work: a run goes on without it
+                _status(f"batch: {exc}; going on without it")
     except SummarizerError as exc:
         raise _fail(exc) from None
     if len(results.done_ids & {r.id for r in records}):
@@ -190,7 +196,14 @@ def batch(
     summarizer = Summarizer(settings=settings, progress=_status)
     loop = asyncio.new_event_loop()
     with _batch_progress(progress_flag) as progress:
-        runner = BatchRunner(summarizer, results, cache=cache, concurrency=concurrency, progress=progress)
+        runner = BatchRunner(
+            summarizer,
+            results,
+            cache=cache,
+            concurrency=concurrency,
+            progress=progress,
+            warn=lambda message: _status(f"batch: {message}"),
+        )
         try:
             tally = loop.run_until_complete(runner.run(records))
         except SummarizerError as exc:  # the model could not be loaded at all
@@ -201,6 +214,10 @@ def batch(
                 cache.close()
     results.close()
     _status(_batch_summary(tally, out))
+    if not tally.interrupted and tally.left:
+        # Every input ends as exactly one record, or the run says so: this is the saying.
+        _status(f"summarize: error: {tally.left} of {tally.total} input(s) have no record in {out}")
+        raise typer.Exit(1)
     if tally.abandoned:
         # The embedded model's call cannot be cancelled mid-article: leave without waiting for it.
         sys.stderr.flush()
@@ -212,6 +229,18 @@ def batch(
         raise typer.Exit(130)
     if tally.failed:
         raise typer.Exit(1)
+
+
+def _refuse_out_among_inputs(out: Path, inputs: list[Path]) -> None:
+    """``ConfigurationError`` when ``out`` is one of the inputs, or inside an input folder: the run would read its
+    own records as articles, or skip its inputs as done."""
+    target = out.resolve()
+    for given in inputs:
+        source = given.resolve()
+        same = target == source or (out.exists() and given.exists() and out.samefile(given))
+        if same or (source.is_dir() and source in target.parents):
+            where = "is" if same else "is inside"
+            raise ConfigurationError(f"--out {out}: {where} the input {given}; write the results to another file")
 
 
 def _ray_batch(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 import warnings
 from collections.abc import Callable, Collection, Mapping
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from .._backend import Backend
-from .._batch import cache_labels, cached_result, outcome_of
+from .._batch import OptionalCache, cache_labels, outcome_of
 from .._cache import RESULT_CACHE_FILE, ResultCache, cache_key
 from .._exceptions import ConfigurationError
 from .._inputs import InputRecord, record_from_document
@@ -78,6 +79,8 @@ class SummarizeBatch:
                 server.n_threads = cpus
         self.summarizer = Summarizer(backend, settings=self.settings)
         self.cache = _open_cache(cache_dir)
+        # A cache this node cannot read or write is only not reused; the actor's log says so once.
+        self._optional_cache = OptionalCache(self.cache, warn=_log_warning)
         self.skip_ids = frozenset(skip_ids)
         self._identity: dict[str, Any] | None = None
         self._labels: dict[str, str] = {}
@@ -99,13 +102,13 @@ class SummarizeBatch:
             if record.error is not None or record.text is None:
                 return SummaryFailure.from_error(record.error) if record.error else _no_text(record)
             key = cache_key(record.text, self._cache_identity()) if self.cache is not None else None
-            hit = cached_result(self.cache, key)
+            hit = await self._optional_cache.get(key)
             if hit is not None:
                 return SummaryResult(hit.summary, hit.meta.model_copy(update={"cached": True}))
             async with gate:
                 outcome = await outcome_of(self.summarizer, record.text)
-            if isinstance(outcome, SummaryResult) and self.cache is not None and key is not None:
-                self.cache.put(key, outcome.to_dict(), labels=self._labels)
+            if isinstance(outcome, SummaryResult):
+                await self._optional_cache.put(key, outcome, self._labels)
             return outcome
 
         # The event loop lives as long as the actor, so the backend's pooled connections are kept between batches.
@@ -136,6 +139,10 @@ def _open_cache(cache_dir: str | None) -> ResultCache | None:
         return ResultCache(Path(cache_dir) / RESULT_CACHE_FILE)
     except (OSError, ConfigurationError):
         return None
+
+
+def _log_warning(message: str) -> None:
+    logging.getLogger("summarizer.ray").warning("%s", message)
 
 
 def _no_text(record: InputRecord) -> SummaryFailure:
