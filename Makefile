@@ -2,7 +2,7 @@
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
-SEED := seeds/lachin-corridor-talks-2023-03-01.txt
+SEED := evals/cases/lachin-corridor-talks-2023-03-01.txt
 
 # The development set lives beside the project, not in it; it is used when present.
 DEV_CASES := ../shared/evals-dev

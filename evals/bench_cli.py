@@ -34,7 +34,7 @@ def articles(count: int) -> list[Path]:
     dev = sorted(DEV_DIR.glob("*.txt"))
     if dev:
         return dev[::9][:count]
-    return [ROOT / "seeds" / "lachin-corridor-talks-2023-03-01.txt", *sorted((ROOT / "evals" / "articles").glob("*"))][
+    return [ROOT / "evals" / "cases" / "lachin-corridor-talks-2023-03-01.txt", *sorted((ROOT / "evals" / "edge-cases").glob("*.txt"))][
         :count
     ]
 

@@ -51,8 +51,8 @@ def covered(intervals: list[tuple[float, float]]) -> float:
 
 
 def articles(limit: int) -> list[str]:
-    seed = ROOT / "seeds" / "lachin-corridor-talks-2023-03-01.txt"
-    paths = [*sorted((ROOT / "evals" / "articles").glob("*.txt")), seed]
+    seed = ROOT / "evals" / "cases" / "lachin-corridor-talks-2023-03-01.txt"
+    paths = [*sorted((ROOT / "evals" / "edge-cases").glob("*.txt")), seed]
     return [p.read_text(encoding="utf-8") for p in paths[:limit]]
 
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python evals/bench_determinism.py [--articles 3] [--model qwen2.5-coder-1.5b]
 
-Runs the first ``--articles`` project articles (the seed, then ``evals/articles``) in this process,
+Runs the first ``--articles`` project articles (the seed, then ``evals/edge-cases``) in this process,
 then the same again (now with the server's prompt cache warm from the first round), then in a
 fresh child process; prints, per article, whether each run's summary JSON equals the first's.
 A script, not a test: it reports what the engine does, which the eval gate's tolerance must allow for.
@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def articles(limit: int) -> list[Path]:
-    seed = ROOT / "seeds" / "lachin-corridor-talks-2023-03-01.txt"
-    return [seed, *sorted((ROOT / "evals" / "articles").glob("*.txt"))][:limit]
+    seed = ROOT / "evals" / "cases" / "lachin-corridor-talks-2023-03-01.txt"
+    return [seed, *sorted((ROOT / "evals" / "edge-cases").glob("*.txt"))][:limit]
 
 
 def summaries(paths: list[Path], model: str, rounds: int) -> list[list[str]]:

@@ -33,7 +33,7 @@ from summarizer._scoring import FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "evals-dev"
-SEED = ROOT / "seeds" / "lachin-corridor-talks-2023-03-01.txt"
+SEED = ROOT / "evals" / "cases" / "lachin-corridor-talks-2023-03-01.txt"
 _SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"summary": {"type": "string"}, "names": {"type": "array", "items": {"type": "string"}}},

@@ -1,7 +1,10 @@
 """Golden eval cases: one YAML file per article, validated against a pydantic model.
 
 The format is a contract shared with other case sets, so unknown keys are
-errors and every error names the file and the field.
+errors and every error names the file and the field. A case set may come
+from anyone: a case file is bounded in size and may not use YAML anchors and
+aliases (a few KB of nested aliases expand to gigabytes), and its ``source``
+must be a file inside the case's own folder, never elsewhere on the machine.
 """
 
 from __future__ import annotations
@@ -99,9 +102,25 @@ class LoadedCase:
     article: str
 
 
+#: A golden case is a few KB; anything far larger is not one.
+MAX_CASE_BYTES = 1_000_000
+
+
+class _CaseLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases: a golden case never needs one, and nested aliases are a bomb."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark: yaml.error.Mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(None, None, "aliases are not allowed in a golden case", mark)
+        return super().compose_node(parent, index)
+
+
 def load_case(path: Path) -> LoadedCase:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_CASE_BYTES:
+            raise CaseError(f"{path}: {path.stat().st_size:,} bytes, more than a golden case's {MAX_CASE_BYTES:,}")
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_CaseLoader)  # a SafeLoader
     except OSError as exc:
         raise CaseError(f"{path}: cannot read ({exc.strerror})") from None
     except yaml.YAMLError as exc:
@@ -117,8 +136,12 @@ def load_case(path: Path) -> LoadedCase:
         field = ".".join(str(part) for part in first["loc"]) or "(top level)"
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise CaseError(f"{path}: field {field}: {first['msg']}{more}") from None
+    folder = path.parent.resolve()
+    source = (path.parent / case.source).resolve()
+    if not source.is_relative_to(folder):
+        raise CaseError(f"{path}: field source: {case.source!r} is outside the case's folder {path.parent}")
     try:
-        article = read_article(path.parent / case.source)
+        article = read_article(source)
     except ArticleError as exc:
         raise CaseError(f"{path}: field source: {exc}") from None
     return LoadedCase(case=case, path=path, article=article)

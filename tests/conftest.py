@@ -13,7 +13,7 @@ from summarizer import Settings, Summarizer, allow_model_calls
 from summarizer.testing import instant_retries, model_answers
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "seeds" / "lachin-corridor-talks-2023-03-01.txt"
+SEED = ROOT / "evals" / "cases" / "lachin-corridor-talks-2023-03-01.txt"
 #: The invented article that ``summary_dict`` summarizes: every quote and name in it is in here.
 ARTICLE = (
     "Ada Brook of Northland met Southland's envoy Tomas Rehn on Wednesday, mediated by the Island Council. "

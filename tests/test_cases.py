@@ -100,3 +100,31 @@ def test_meeting_block_is_optional_and_typed(tmp_path):
     none = load_case(write_case(tmp_path, "q.yaml", quiet)).case.meeting
     assert none is not None
     assert none.status == "none"
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_expands(tmp_path):
+    # Nested aliases of nine: each level multiplies by nine what validation walks (a 5.6 KB file of this kind
+    # took 3.1 GB). Five levels keep the old loader's walk short enough to fail rather than hang.
+    levels = ["&a0 [x, x, x, x, x, x, x, x, x]"]
+    levels += [f"&a{n} [" + ", ".join([f"*a{n - 1}"] * 9) + "]" for n in range(1, 5)]
+    body = "id: bomb\nsource: a.txt\nnotes: [" + ", ".join(levels) + "]\ntopics: *a4\n"
+    path = write_case(tmp_path, "bomb.yaml", body)
+    with pytest.raises(CaseError, match=r"line 3 .*aliases are not allowed"):
+        load_case(path)
+
+
+def test_a_case_file_far_larger_than_any_golden_case_is_refused(tmp_path):
+    path = write_case(tmp_path, "big.yaml", "id: big\nsource: a.txt\nnotes: " + "x" * 1_100_000 + "\n")
+    with pytest.raises(CaseError, match="more than a golden case's"):
+        load_case(path)
+
+
+@pytest.mark.parametrize("source", ["../secret.txt", "/etc/hostname", "sub/../../secret.txt", "link.txt"])
+def test_a_case_source_outside_its_folder_is_refused(tmp_path, source):
+    (tmp_path / "secret.txt").write_text("Envoys met.", encoding="utf-8")
+    cases = tmp_path / "cases"
+    (cases / "sub").mkdir(parents=True)
+    (cases / "link.txt").symlink_to(tmp_path / "secret.txt")
+    path = write_case(cases, "x.yaml", f"id: x\nsource: {source}\n", article=None)
+    with pytest.raises(CaseError, match="outside the case's folder"):
+        load_case(path)

@@ -18,7 +18,7 @@ from tests.conftest import ROOT, SEED
 
 pytestmark = pytest.mark.model
 
-SHORT_ARTICLE = ROOT / "evals" / "articles" / "edge-direct-talks-fisheries.txt"
+SHORT_ARTICLE = ROOT / "evals" / "edge-cases" / "edge-direct-talks-fisheries.txt"
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_batch_against_the_server_at_concurrency_2(server, tmp_path):
     folder = tmp_path / "corpus"
     folder.mkdir()
     for name in ("edge-direct-talks-fisheries", "edge-no-meeting-harbour-strike"):
-        (folder / f"{name}.txt").write_bytes((ROOT / "evals" / "articles" / f"{name}.txt").read_bytes())
+        (folder / f"{name}.txt").write_bytes((ROOT / "evals" / "edge-cases" / f"{name}.txt").read_bytes())
     (folder / "blank.txt").write_text(" \n", encoding="utf-8")
     out = tmp_path / "results.jsonl"
     command = [sys.executable, "-m", "summarizer", "batch", str(folder), "--out", str(out)]

@@ -1,0 +1,87 @@
+"""Time and memory of cleaning and reading one huge article, which run before any model call.
+
+    .venv/bin/python evals/bench_reading.py [--sizes 0.1 1 10] [--timeout 300]
+
+For each size (MB of text) a fresh process builds an article of that size by
+repeating an invented news report with its names varied (so the reader sees
+ever new actors, as in a long live blog), then times ``text.clean`` and
+``reading.read`` and reports the process's peak memory (max RSS). A size whose
+process runs past ``--timeout`` seconds is reported as such. A script, not a
+test: timings depend on the machine. ``max_article_chars`` (1,000,000 by default)
+refuses longer articles before this work; the larger sizes show what raising it
+costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+PARAGRAPH = (
+    "Delegates of Norland{n} and Estmark{n} met on Tuesday in Hallvik{n} for talks mediated by the "
+    "Council of Baltic Waters, whose chair, Ingrid Hovland{n}, said the sides discussed fishing quotas. "
+    "Norland{n}'s foreign ministry later denied reports that it had agreed to cut its catch by a fifth. "
+    '"We agreed to nothing of the kind," said Tomas Reinholt{n}, the ministry\'s spokesman.\n\n'
+)
+
+
+def article(megabytes: float) -> str:
+    size = int(megabytes * 1_000_000)
+    parts, length, n = [], 0, 0
+    while length < size:
+        part = PARAGRAPH.format(n=n)
+        parts.append(part)
+        length += len(part)
+        n += 1
+    return "".join(parts)[:size]
+
+
+def measure(megabytes: float) -> dict[str, float]:
+    """In this process: seconds to clean and to read, and the peak memory, for one article of that size."""
+    from summarizer.reading import read
+    from summarizer.text import clean
+
+    text = article(megabytes)
+    started = time.perf_counter()
+    cleaned = clean(text)
+    cleaning = time.perf_counter() - started
+    started = time.perf_counter()
+    read(cleaned.text)
+    reading = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return {"clean_s": round(cleaning, 2), "read_s": round(reading, 2), "peak_mib": round(peak)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=float, nargs="+", default=[0.1, 1.0, 10.0])
+    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--one", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one is not None:
+        print(json.dumps(measure(args.one)))
+        return
+    print("| MB | clean s | read s | peak MiB |")
+    print("|---|---|---|---|")
+    for size in args.sizes:
+        try:
+            done = subprocess.run(
+                [sys.executable, __file__, "--one", str(size)],
+                capture_output=True,
+                text=True,
+                timeout=args.timeout,
+                check=True,
+            )
+        except subprocess.TimeoutExpired:
+            print(f"| {size} | | over {args.timeout:.0f} s | |", flush=True)
+            continue
+        figures = json.loads(done.stdout)
+        print(f"| {size} | {figures['clean_s']} | {figures['read_s']} | {figures['peak_mib']} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
