@@ -16,11 +16,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
+import httpx2 as httpx  # the HTTP library of openai>=3
 import instructor
 import openai
 from openai.types.chat import ChatCompletion
 
 from ._backend import Backend, register_backend
+from ._deadline import DeadlineTransport
 from ._exceptions import ArticleTooLongError, BackendError, ConfigurationError
 from ._retry import RetryPolicy, is_transient
 
@@ -98,6 +100,8 @@ class OpenAIBackend(Backend):
         self._async_client = async_client
         self._owns_clients = client is None and async_client is None
         self._options = {"base_url": base_url, "api_key": api_key, "timeout": timeout, "max_retries": 0}
+        #: Seconds a whole request may take, headers to the answer's last byte (``DeadlineTransport``).
+        self._deadline = timeout
         source = client or async_client
         self.base_url = str(source.base_url) if source is not None else str(base_url)
         #: How error messages name the server and model.
@@ -159,10 +163,14 @@ class OpenAIBackend(Backend):
         return self._async_client
 
     def _new_client(self) -> openai.OpenAI:
-        return openai.OpenAI(**self._client_options(self._async_client))
+        transport = DeadlineTransport(httpx.HTTPTransport(), self._deadline)
+        http_client = openai.DefaultHttpx2Client(transport=transport, timeout=self._deadline)
+        return openai.OpenAI(**self._client_options(self._async_client), http_client=http_client)
 
     def _new_async_client(self) -> openai.AsyncOpenAI:
-        return openai.AsyncOpenAI(**self._client_options(self._client))
+        transport = DeadlineTransport(httpx.AsyncHTTPTransport(), self._deadline)
+        http_client = openai.DefaultAsyncHttpx2Client(transport=transport, timeout=self._deadline)
+        return openai.AsyncOpenAI(**self._client_options(self._client), http_client=http_client)
 
     def _client_options(self, twin: openai.OpenAI | openai.AsyncOpenAI | None) -> dict[str, Any]:
         if twin is None:

@@ -22,6 +22,8 @@ class Reply:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    #: Seconds between the body's bytes: a server that trickles its answer.
+    trickle: float = 0.0
 
 
 def completion_body(content: str, *, finish_reason: str = "stop") -> dict[str, Any]:
@@ -91,7 +93,13 @@ def serve(handler: Callable[[dict[str, Any]], Reply]) -> Iterator[FakeServer]:
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(payload)
+                if reply.trickle:
+                    for byte in payload:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(reply.trickle)
+                else:
+                    self.wfile.write(payload)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout test)
 

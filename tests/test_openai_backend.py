@@ -85,6 +85,23 @@ def test_a_hanging_server_times_out(retry_waits):
     assert len(server.requests) == 2
 
 
+@pytest.mark.parametrize("path", ["sync", "async"])
+def test_a_server_that_trickles_its_answer_meets_a_deadline_for_the_whole_request(retry_waits, path):
+    """Each byte arrives well within the read timeout, so only a deadline for the whole request can end it."""
+    answer = ok(answer_dict())
+    with serve(lambda request: Reply(body=answer.body, trickle=0.05)) as server:  # ~2 KB: over a minute
+        backend = backend_for(server.base_url, timeout=0.6, retry=RetryPolicy(max_attempts=2))
+        summarizer = Summarizer(backend, settings=Settings(strategy="single"))
+
+        def run() -> object:
+            return summarizer.run(ARTICLE) if path == "sync" else asyncio.run(summarizer.arun(ARTICLE))
+
+        # Without the deadline, each attempt reads the whole answer (over a minute) and succeeds.
+        with pytest.raises(BackendError, match=r"after 2 attempt\(s\): timed out"):
+            run()
+    assert len(server.requests) == 2
+
+
 def test_invalid_json_is_reasked_not_retried(retry_waits):
     replies = [ok("this is not json"), ok(answer_dict())]
     with serve(scripted(replies)) as server:
