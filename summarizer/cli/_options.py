@@ -38,7 +38,8 @@ ModeOption = Annotated[
     ),
 ]
 TimeoutOption = Annotated[
-    float | None, typer.Option(help="Seconds to wait for one server response. [env: SUMMARIZER_TIMEOUT; default: 300]")
+    float | None,
+    typer.Option(help="Seconds one whole request to a server may take. [env: SUMMARIZER_TIMEOUT; default: 300]"),
 ]
 StrategyOption = Annotated[
     str | None,
