@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     n_ctx: int = 8192
     #: An article longer than the context is read in chunks; one needing more than this is refused up front.
     max_chunks: int = 32
+    #: Characters (code points) an article may have; a longer one is refused before it is cleaned or read, so
+    #: one huge input cannot hold a batch for minutes or take the machine's memory.
+    max_article_chars: int = Field(default=1_000_000, ge=1)
     max_tokens: int = 1024
     max_reasks: int = 2
     temperature: float = 0.0

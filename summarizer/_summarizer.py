@@ -311,12 +311,13 @@ class Summarizer:
         return job.result(self.settings.keep_ungrounded)
 
     async def arun(self, text: str) -> SummaryResult:
-        """``run`` for asyncio: the backend's async path, so many articles can share one loop."""
-        job = self._job(text)
+        """``run`` for asyncio: the backend's async path, so many articles can share one loop. Cleaning and
+        reading the article (CPU-bound) run in a worker thread, so the other articles' calls go on meanwhile."""
+        job = await asyncio.to_thread(self._job, text)
         try:
             return await self._adrive(job)
         except ArticleTooLongError as exc:
-            return await self._adrive(self._rechunked(job, text, exc))
+            return await self._adrive(await asyncio.to_thread(self._rechunked, job, text, exc))
 
     async def _adrive(self, job: _Job) -> SummaryResult:
         await asyncio.to_thread(self._prime, job)
@@ -389,6 +390,12 @@ class Summarizer:
         ``window``, the backend's context unless given, measured by ``count``, the backend's tokenizer)."""
         started = time.perf_counter()
         check_article_text(text)
+        limit = self.settings.max_article_chars
+        if len(text) > limit:
+            raise ArticleTooLongError(
+                f"the article has {len(text):,} characters, more than the limit of {limit:,}; "
+                "raise it with SUMMARIZER_MAX_ARTICLE_CHARS"
+            )
         article = clean(text)
         if not article.text.strip():
             raise ArticleError("article: the article has no visible text (only spaces or invisible characters)")

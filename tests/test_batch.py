@@ -551,3 +551,15 @@ def test_a_line_no_parser_can_read_is_that_lines_record(tmp_path, fake, cache_ho
     assert set(errors) == {f"{feed}:2", f"{feed}:3"}
     assert "nested too deeply" in errors[f"{feed}:2"]
     assert "cannot read this line" in errors[f"{feed}:3"]
+
+
+def test_an_article_over_the_size_limit_is_its_error_record(tmp_path, fake, cache_home, monkeypatch):
+    monkeypatch.setenv("SUMMARIZER_MAX_ARTICLE_CHARS", "500")
+    feed = write_jsonl(tmp_path / "in.jsonl", [{"id": "small", "text": article(1)}, {"id": "huge", "text": "x " * 400}])
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["batch", str(feed), "--out", str(out)])
+    assert result.exit_code == 1
+    records = {r["id"]: r for r in read_records(out)}
+    assert "summary" in records["small"]
+    assert records["huge"]["error"]["kind"] == "ArticleTooLongError"
+    assert "800 characters, more than the limit of 500" in records["huge"]["error"]["message"]

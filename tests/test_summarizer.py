@@ -1,3 +1,4 @@
+import asyncio
 import json
 
 import pytest
@@ -160,3 +161,46 @@ def test_a_prompt_set_whose_system_prompt_varies_per_request_primes_nothing():
     backend = PrimingBackend(answer_from_summary(summary_dict()))
     Summarizer(backend, settings=Settings(strategy="single")).run(ARTICLE)
     assert backend.primed == []
+
+
+def test_an_article_over_the_size_limit_is_refused_before_it_is_read(monkeypatch):
+    import summarizer._summarizer as driving
+
+    monkeypatch.setattr(driving, "clean", lambda text: pytest.fail("a refused article must not be cleaned"))
+    backend = TaskBackend(answer_from_summary(summary_dict()))
+    summarizer = Summarizer(backend, settings=Settings(max_article_chars=len(ARTICLE) - 1))
+    with pytest.raises(
+        ArticleTooLongError, match=r"has 2\d\d characters, more than the limit of 2\d\d.*SUMMARIZER_MAX_ARTICLE_CHARS"
+    ):
+        summarizer.run(ARTICLE)
+    assert backend.requests == []
+
+
+def test_reading_an_article_does_not_hold_the_event_loop(monkeypatch):
+    """Cleaning and reading are CPU work: in ``arun`` they run in a worker thread, so the other articles of a
+    batch go on meanwhile. Here reading waits for a signal that only another task on the loop can give."""
+    import threading
+
+    import summarizer._summarizer as driving
+
+    signal = threading.Event()
+    original = driving.read  # type: ignore[attr-defined]
+
+    def slow_read(article, language="auto"):
+        if not signal.wait(timeout=10):
+            raise AssertionError("reading held the event loop: the other task never ran")
+        return original(article, language)
+
+    monkeypatch.setattr(driving, "read", slow_read)
+    summarizer = Summarizer(TaskBackend(answer_from_summary(summary_dict())), settings=Settings())
+
+    async def both():
+        async def other():
+            signal.set()
+
+        reading = asyncio.create_task(summarizer.arun(ARTICLE))
+        await asyncio.sleep(0)  # the article starts, and its reading must leave the loop free
+        await other()
+        return await reading
+
+    assert asyncio.run(both()).summary.parties

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 
 import regex
 
@@ -147,13 +148,14 @@ def _names_in(sentence: str, article: str) -> list[str]:
     found: dict[str, None] = {}
     raw = _TOKEN.findall(sentence)
     tokens = [_bare(t) for t in raw]
+    first_word = next((i for i, t in enumerate(tokens) if t[:1].isalnum()), len(tokens))
     index = 0
     while index < len(tokens):
         token = tokens[index]
         if _capitalised(token):
             end = _name_end(tokens, index)
             start = index
-            opens_sentence = all(not t[:1].isalnum() for t in tokens[:index])
+            opens_sentence = index <= first_word
             if opens_sentence and end - index > 1 and _written_lower_case(token, article):
                 # Capitalised only because it opens the sentence: "Former X", "Shares of Y" name X, Y.
                 start += 1
@@ -194,18 +196,48 @@ _DENIED_REPORT = regex.compile(
 )
 
 
-@lru_cache(maxsize=1024)  # one article's capitalised words; the article is the same object each call
-def _written_lower_case(word: str, article: str) -> bool:
-    """Whether the article also writes ``word`` in lower case: a common word, not part of a name. An acronym
-    ("US", "WHO") is a name whatever the article writes in lower case ("us", "who")."""
-    return (
-        word[:1].isupper() and not word.isupper() and re.search(rf"\b{re.escape(word.lower())}\b", article) is not None
+@dataclass(frozen=True)
+class _ArticleWords:
+    """The article's words, gathered in one pass: what a reader asks of every name it meets ("is this word
+    also written in lower case?") answered without searching the whole article once per name."""
+
+    #: Every run of word characters, as written.
+    written: frozenset[str]
+    #: Those written somewhere other than at the start of a line or a sentence or right after a quote mark.
+    inside: frozenset[str]
+
+
+_WORD = re.compile(r"\w+")
+_WORD_INSIDE = re.compile(r"(?<![.!?\n“\"]\s)(?<![“\"‘])(?<!^)\b\w+", re.MULTILINE)
+
+
+@lru_cache(maxsize=4)  # the article is the same string for every sentence of one reading
+def _article_words(article: str) -> _ArticleWords:
+    return _ArticleWords(
+        frozenset(_WORD.findall(article)), frozenset(m.group() for m in _WORD_INSIDE.finditer(article))
     )
 
 
-@lru_cache(maxsize=1024)  # one article's capitalised words; the article is the same object each call
+def _written_as_word(word: str, article: str) -> bool:
+    """Whether ``article`` writes ``word`` (case as given) as a whole word."""
+    if _WORD.fullmatch(word):
+        return word in _article_words(article).written
+    return re.search(rf"\b{re.escape(word)}\b", article) is not None  # a hyphen or apostrophe in it: rare
+
+
+def _written_lower_case(word: str, article: str) -> bool:
+    """Whether the article also writes ``word`` in lower case: a common word, not part of a name. An acronym
+    ("US", "WHO") is a name whatever the article writes in lower case ("us", "who")."""
+    return word[:1].isupper() and not word.isupper() and _written_as_word(word.lower(), article)
+
+
 def _capitalised_elsewhere(word: str, article: str) -> bool:
-    return re.search(rf"(?<![.!?\n“\"]\s)(?<![“\"‘])(?<!^)\b{re.escape(word)}\b", article, re.MULTILINE) is not None
+    """Whether ``word`` is written somewhere other than where any word is capitalised: a line's or a sentence's
+    start, or right after a quote mark."""
+    if _WORD.fullmatch(word):
+        return word in _article_words(article).inside
+    pattern = rf"(?<![.!?\n“\"]\s)(?<![“\"‘])(?<!^)\b{re.escape(word)}\b"
+    return re.search(pattern, article, re.MULTILINE) is not None
 
 
 def _name_end(tokens: list[str], start: int, joiners: frozenset[str] = _JOINERS) -> int:
@@ -267,6 +299,67 @@ _SPEAKER_PATTERNS = (
 )
 
 
+# The patterns above and below are templates with one slot, {actor}, for a name. Filled in by str.format and
+# compiled for each name, they cost a compilation per name and pattern (milliseconds each: their word lists are
+# long), which made reading a long article slow beyond use. Each template is instead split at its slot and its
+# two sides compiled once: a template matches where the text before a place the name stands ends with its
+# first side and the text after it opens with its second.
+@cache
+def _template_sides(template: str) -> tuple[re.Pattern[str] | None, re.Pattern[str]]:
+    before, after = (part.replace("{{", "{").replace("}}", "}") for part in template.split("{actor}"))
+    return (re.compile(rf"(?:{before})\Z", re.IGNORECASE) if before else None), re.compile(after, re.IGNORECASE)
+
+
+def _fills(template: str, sentence: str, spans: Sequence[tuple[int, int]]) -> tuple[int, int] | None:
+    """The first of ``spans`` (where a name stands, in the order to try them) with which ``template`` matches
+    ``sentence``; None when none does."""
+    before, after = _template_sides(template)
+    for start, end in spans:
+        if after.match(sentence, end) and (before is None or before.search(sentence, 0, start)):
+            return start, end
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _name_pattern(actor: str, hyphen_after: bool) -> re.Pattern[str]:
+    after = r"(?![\w])" if hyphen_after else r"(?![\w-])"
+    return re.compile(rf"(?<![\w-]){re.escape(actor)}{after}", re.IGNORECASE)
+
+
+def _spans(actor: str, sentence: str, *, hyphen_after: bool = False) -> list[tuple[int, int]]:
+    """Where ``actor`` stands in ``sentence`` as a whole name."""
+    return [m.span() for m in _name_pattern(actor, hyphen_after).finditer(sentence)]
+
+
+@lru_cache(maxsize=4096)
+def _written_pattern(actor: str) -> re.Pattern[str]:
+    # The name as the article writes it: "Velmora's President Ada Brook" is read "Velmora President...".
+    written = r"(?:[’']s)? ".join(re.escape(word) for word in actor.split(" "))
+    return re.compile(rf"(?<![\w-]){written}", re.IGNORECASE)
+
+
+# What may follow a source's name and belongs to it ("a Velmoran diplomat", "Ostrandi state media"), longest
+# first: a word and a source noun, then the noun alone.
+_SOURCE_TAILS = (
+    re.compile(rf"(?: (?!{alternation(_NOT_A_MODIFIER)}\b)[a-z]+) {alternation(_LEXICON.source_nouns)}\b"),
+    re.compile(rf" {alternation(_LEXICON.source_nouns)}\b"),
+)
+_WORD_GOES_ON = re.compile(r"[\w-]")
+
+
+def _source_spans(actor: str, sentence: str) -> list[tuple[int, int]]:
+    """Where ``actor`` stands in ``sentence`` as a source, with the noun that makes it one if it has it, each
+    place longest first: the order a regex with the noun optional would try them."""
+    spans = []
+    for found in _written_pattern(actor).finditer(sentence):
+        start, end = found.span()
+        tails = [tail.match(sentence, end) for tail in _SOURCE_TAILS]
+        for stop in [*(t.end() for t in tails if t is not None), end]:
+            if not _WORD_GOES_ON.match(sentence, stop):
+                spans.append((start, stop))
+    return spans
+
+
 def role_cues(passage: tuple[str, ...], actors: Sequence[str]) -> RoleCues:
     """Which of ``actors`` the passage's wording casts as claimant or denier."""
     claimants: set[str] = set()
@@ -275,10 +368,10 @@ def role_cues(passage: tuple[str, ...], actors: Sequence[str]) -> RoleCues:
         denial = _has_denial_cue(sentence)
         reports = {found.group("report") for found in _DENIED_REPORT.finditer(sentence)}
         for actor in actors:
-            slot = rf"(?<![\w-]){re.escape(actor)}(?![\w-])"
+            spans = _spans(actor, sentence)
 
-            def says(patterns: tuple[str, ...], slot: str = slot, sentence: str = sentence) -> bool:
-                return any(re.search(p.format(actor=slot), sentence, re.IGNORECASE) for p in patterns)
+            def says(patterns: tuple[str, ...], spans: list[tuple[int, int]] = spans, sentence: str = sentence) -> bool:
+                return any(_fills(p, sentence, spans) is not None for p in patterns)
 
             # "denied reports that...": the report itself, an actor of the passage (``actor_mentions``).
             if actor in reports or says(_CLAIMANT_PATTERNS) or (not denial and says(_SPEAKER_PATTERNS)):
@@ -338,13 +431,11 @@ def claim_sources(article: str) -> list[Attribution]:
         patterns = _SOURCE_IN_DENIAL if denied or quoted_denial else _SOURCE_PATTERNS
         sources: dict[str, None] = {}
         for actor in _names_in(sentence, article):
-            # The name as the article writes it: "Velmora's President Ada Brook" is read "Velmora President...".
-            written = r"(?:[’']s)? ".join(re.escape(word) for word in actor.split(" "))
-            slot = rf"(?<![\w-])(?P<source>{written}{_SOURCE_NOUN})(?![\w-])"
+            spans = _source_spans(actor, sentence)
             for pattern in patterns:
-                cast = re.search(pattern.format(actor=slot), sentence, re.IGNORECASE)
+                cast = _fills(pattern, sentence, spans)
                 if cast is not None:
-                    sources[cast.group("source")] = None
+                    sources[sentence[cast[0] : cast[1]]] = None
                     break
         if not sources and _UNNAMED_REPORT.search(sentence):
             sources[_REPORTS] = None
@@ -389,11 +480,16 @@ def meeting_people(article: str) -> list[str]:
     """People the article's wording puts in a meeting, in order of first mention, by their fullest name."""
     readings = [_SentenceReading(sentence) for sentence in split_sentences(article)]
     # Every name the article gives, in order: "Keller" is spelled out as the first that ends with it.
-    names = [name for reading in readings for _, _, name in reading.runs]
+    fuller: dict[str, str] = {}
+    for reading in readings:
+        for _, _, name in reading.runs:
+            words = name.split(" ")
+            for cut in range(1, len(words)):
+                fuller.setdefault(" ".join(words[cut:]), name)
     people: dict[str, None] = {}
     for reading in readings:
         for name in reading.people_around_cues():
-            fullest = next((other for other in names if other.endswith(" " + name)), name)
+            fullest = fuller.get(name, name)
             # A lone word ("Keller") is a person only if the article gives it as the end of a fuller name.
             if " " in fullest and not _plural_of_a_word_in(fullest, article):
                 people[fullest] = None
@@ -403,7 +499,7 @@ def meeting_people(article: str) -> list[str]:
 def _plural_of_a_word_in(name: str, article: str) -> bool:
     """ "Ostrand Velmorans" names a people, not a person: the article also says "Velmoran"."""
     last = name.split()[-1]
-    return last.endswith("s") and re.search(rf"\b{re.escape(last[:-1])}\b", article) is not None
+    return last.endswith("s") and _written_as_word(last[:-1], article)
 
 
 class _SentenceReading:
@@ -579,12 +675,17 @@ _MEDIATION_BODY = regex.compile(
 )
 
 
+# Third parties gathered at most: the mediator check asks about six; comparing every pair of names found grows
+# with the square of their number, which a long live blog naming hundreds would make minutes.
+_MAX_THIRD_PARTIES = 64
+
+
 def mediator_candidates(article: str) -> list[str]:
     """Actors the wording casts as a third party to talks (mediator, host, moderator, broker), each once, in
     the order found (sentence by sentence), a person by their name less the titles ``titles`` lists:
     candidates for the model to confirm, never mediators by themselves."""
     found: dict[str, None] = {}
-    bodies: list[str] = []
+    bodies: dict[str, None] = {}  # each once: a long article names its mediator again and again
     sentences = split_sentences(article)
     # A headline is set in title case, its capitalised words not all names ("Port Workers In Mediation Bid");
     # the story names its mediator again.
@@ -593,21 +694,22 @@ def mediator_candidates(article: str) -> list[str]:
             continue
         for named in _MEDIATION_BODY.finditer(sentence):
             if " " in named.group():
-                bodies.append(named.group())
+                bodies[named.group()] = None
                 found[named.group()] = None
         # "Oman-mediated" is one token: its capitalised head is the actor.
         for fused in _FUSED_MEDIATION.finditer(sentence):
             found[fused.group("actor")] = None
         for actor in _names_in(sentence, article):
-            slot = rf"(?<![\w-]){re.escape(actor)}(?![\w])"
             if any(_holds(body, actor) for body in bodies):
                 continue  # a part of a body's name found whole
-            if _MEDIATION_NAME.search(actor) or any(
-                re.search(p.format(actor=slot), sentence, re.IGNORECASE) for p in _MEDIATOR_PATTERNS
-            ):
+            # Here the slot may be followed by a hyphen: "Oman-mediated" is the actor, then the verb.
+            spans = _spans(actor, sentence, hyphen_after=True)
+            if _MEDIATION_NAME.search(actor) or any(_fills(p, sentence, spans) is not None for p in _MEDIATOR_PATTERNS):
                 # A person by their name ("Velmoran Foreign Minister X" is X); a body keeps its whole name.
                 people = [] if set(actor.split()) & _NOT_PERSON_WORDS else _person_runs(_TOKEN.findall(actor))
                 found[people[0][2] if people else actor] = None
+        if len(found) >= _MAX_THIRD_PARTIES:
+            break  # far more than any report of talks names; the check asks about the first few
     # "hosted by the Norvik Water Board" also fits the slot with "Norvik" alone: keep the whole name.
     return [name for name in found if not any(other != name and _holds(other, name) for other in found)]
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import regex
@@ -70,6 +70,11 @@ def token_texts(text: str) -> list[str]:
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """``[start, end)`` of each sentence of ``text``, without surrounding whitespace, in order."""
+    return list(_sentence_spans(text))
+
+
+@lru_cache(maxsize=8)  # one article is split by several readers in turn: once is enough
+def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans = []
     position = 0
     for boundary in [*_sentence_end().finditer(text), None]:
@@ -83,7 +88,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             spans.append((start, start + len(stripped)))
         if boundary is not None:
             position = boundary.end()
-    return spans
+    return tuple(spans)
 
 
 def sentences(text: str) -> list[str]:
