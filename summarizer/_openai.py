@@ -23,8 +23,10 @@ from openai.types.chat import ChatCompletion
 
 from ._backend import Backend, register_backend
 from ._deadline import DeadlineTransport
+from ._display import redacted_url
 from ._exceptions import ArticleTooLongError, BackendError, ConfigurationError
 from ._retry import RetryPolicy, is_transient
+from ._settings import OPENAI_HOST
 
 if TYPE_CHECKING:
     from ._settings import Settings
@@ -35,7 +37,6 @@ T = TypeVar("T")
 
 # Local servers ignore the key, but the client refuses to start without one.
 _PLACEHOLDER_KEY = "not-needed"
-_OPENAI_HOST = "api.openai.com"
 
 
 class StructuredMode(StrEnum):
@@ -87,7 +88,8 @@ class OpenAIBackend(Backend):
             if not api_key:
                 if _is_openai(base_url):
                     raise ConfigurationError(
-                        f"{base_url} needs an API key; set it with: export OPENAI_API_KEY=sk-... (or --api-key)"
+                        f"{redacted_url(base_url)} needs an API key; set it with: export OPENAI_API_KEY=sk-... "
+                        "(or --api-key)"
                     )
                 api_key = _PLACEHOLDER_KEY
         self._model = model
@@ -104,8 +106,8 @@ class OpenAIBackend(Backend):
         self._deadline = timeout
         source = client or async_client
         self.base_url = str(source.base_url) if source is not None else str(base_url)
-        #: How error messages name the server and model.
-        self.label = f"{self.base_url} ({self._model})"
+        #: How error messages name the server and model: never with the credentials a URL may carry.
+        self.label = f"{redacted_url(self.base_url)} ({self._model})"
 
     # -- identity and capabilities -------------------------------------------------
 
@@ -115,9 +117,9 @@ class OpenAIBackend(Backend):
         if settings.base_url is None:
             raise ConfigurationError("the openai backend needs --base-url (or SUMMARIZER_BASE_URL)")
         return cls(
-            settings.model or only_served_model(settings.base_url, settings.api_key, settings.timeout),
+            settings.model or only_served_model(settings.base_url, settings.server_api_key, settings.timeout),
             base_url=settings.base_url,
-            api_key=settings.api_key,
+            api_key=settings.server_api_key,
             timeout=settings.timeout,
             mode=settings.mode,
             concurrency=settings.requests_at_once,
@@ -273,9 +275,11 @@ class OpenAIBackend(Backend):
             )
         if isinstance(exc, openai.NotFoundError):
             return ConfigurationError(f"{where}: not found (HTTP 404); check --base-url and --model")
+        # The server's or the client's own words may quote the address as given, credentials and all.
+        described = _describe(exc).replace(self.base_url, redacted_url(self.base_url))
         if is_transient(exc):
-            return BackendError(f"{where}: transport failed after {attempts} attempt(s): {_describe(exc)}")
-        return BackendError(f"{where}: the server refused the request: {_describe(exc)}")
+            return BackendError(f"{where}: transport failed after {attempts} attempt(s): {described}")
+        return BackendError(f"{where}: the server refused the request: {described}")
 
     # -- structured-output detection -----------------------------------------------
 
@@ -324,7 +328,7 @@ _OPENAI_MAX_ENUM_CHARS = 15_000
 
 
 def _is_openai(base_url: str) -> bool:
-    return urlparse(base_url).hostname == _OPENAI_HOST
+    return urlparse(base_url).hostname == OPENAI_HOST
 
 
 def _fits_probe(content: Any) -> bool:
@@ -385,7 +389,10 @@ def only_served_model(base_url: str, api_key: str | None, timeout: float) -> str
     try:
         served = sorted(m.id for m in client.models.list())
     except openai.OpenAIError as exc:
-        raise ConfigurationError(f"no --model given and {base_url} did not list its models ({exc})") from None
+        raise ConfigurationError(
+            f"no --model given and {redacted_url(base_url)} did not list its models "
+            f"({str(exc).replace(base_url, redacted_url(base_url))})"
+        ) from None
     if len(served) != 1:
         offered = ", ".join(served) or "none"
         raise ConfigurationError(f"no --model given; set it with --model or SUMMARIZER_MODEL (served: {offered})")

@@ -6,6 +6,7 @@ import json
 from enum import StrEnum
 from typing import Any
 
+from ._display import markdown_text as md
 from ._html import render_html
 from ._schema import ArticleSummary
 
@@ -35,32 +36,35 @@ def render(
 
 
 def _markdown(s: ArticleSummary, meta: dict[str, Any] | None) -> str:
-    lines = ["# Summary", "", s.summary, ""]
+    """The brief. Every text from the article, the model or a server is escaped (``_display.markdown_text``):
+    an article's ``<script>``, links or terminal escapes stay text in any Markdown renderer or terminal."""
+    lines = ["# Summary", "", md(s.summary), ""]
     # The status leads: a reader sees at once whether the talks took place.
-    lines += [
-        f"**Meeting:** {', '.join([s.meeting.status.value, *(x for x in (s.meeting.date, s.meeting.location) if x)])}",
-        "",
-    ]
-    lines += _section("Parties", [p.name for p in s.parties])
+    when_where = [md(x) for x in (s.meeting.date, s.meeting.location) if x]
+    lines += [f"**Meeting:** {', '.join([s.meeting.status.value, *when_where])}", ""]
+    lines += _section("Parties", [md(p.name) for p in s.parties])
     lines += _section(
         "Participants",
-        [_join(p.name, ", ".join(x for x in (p.role, p.side and f"for {p.side}") if x)) for p in s.participants],
+        [
+            _join(md(p.name), ", ".join(md(x) for x in (p.role, p.side and f"for {p.side}") if x))
+            for p in s.participants
+        ],
     )
-    lines += _section("Mediators", [f"{m.name} ({m.kind.value})" for m in s.mediators])
-    lines += _section("Topics", [_join(f"**{t.label}**", t.detail) for t in s.topics])
+    lines += _section("Mediators", [f"{md(m.name)} ({m.kind.value})" for m in s.mediators])
+    lines += _section("Topics", [_join(f"**{md(t.label)}**", md(t.detail)) for t in s.topics])
     lines += _section(
         "Disputed claims",
         [
-            f"{c.claim} — claimed by {_names(c.claimed_by)}; {c.stance.value} by {_names(c.disputed_by)}"
+            f"{md(c.claim)} — claimed by {_names(c.claimed_by)}; {c.stance.value} by {_names(c.disputed_by)}"
             for c in s.disputed_claims
         ],
     )
     if s.dropped:
-        lines += _section("Dropped", [f"{d.field}: {d.headline} — {d.detail}" for d in s.dropped])
+        lines += _section("Dropped", [f"{d.field}: {md(d.headline)} — {md(d.detail)}" for d in s.dropped])
     if meta:
         lines += [
             "---",
-            f"_{meta['model']} via {meta['backend']}, prompt {meta['prompt_version']}, "
+            f"_{md(str(meta['model']))} via {md(str(meta['backend']))}, prompt {md(str(meta['prompt_version']))}, "
             f"{meta['seconds']:.1f} s, {meta['attempts']} attempt(s)_",
             "",
         ]
@@ -77,4 +81,4 @@ def _join(head: str, tail: str | None) -> str:
 
 
 def _names(names: list[str]) -> str:
-    return ", ".join(names) if names else "unnamed"
+    return ", ".join(md(name) for name in names) if names else "unnamed"

@@ -20,6 +20,7 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator, mode
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ._backend import Backend, backend_class
+from ._display import redacted_url
 from ._embedded import DEFAULT_MODEL, check_gguf, get_embedded_model
 from ._exceptions import ConfigurationError
 from .pipeline import DEFAULT_STRATEGY, get_strategy
@@ -27,6 +28,8 @@ from .pipeline import DEFAULT_STRATEGY, get_strategy
 __all__ = ["Settings"]
 
 _ENV_PREFIX = "SUMMARIZER_"
+#: The only host OPENAI_API_KEY is sent to.
+OPENAI_HOST = "api.openai.com"
 _STRUCTURED_MODES = ("auto", "json_schema", "json", "md_json")
 # Requests at once when --concurrency is not given: a server takes several; the embedded model on a
 # small CPU is fastest with one slot (each slot reads its own whole prompt).
@@ -75,10 +78,11 @@ class Settings(BaseSettings):
     model: str | None = None
     model_path: Path | None = None
     base_url: str | None = None
-    # Read from OPENAI_API_KEY when SUMMARIZER_API_KEY is not set, as every OpenAI client does.
-    api_key: str | None = Field(
-        default=None, repr=False, validation_alias=AliasChoices("SUMMARIZER_API_KEY", "OPENAI_API_KEY")
-    )
+    #: The key for the server: --api-key or SUMMARIZER_API_KEY, sent to whatever --base-url names.
+    api_key: str | None = Field(default=None, repr=False, validation_alias=AliasChoices("SUMMARIZER_API_KEY"))
+    #: OPENAI_API_KEY, read as every OpenAI client reads it, but sent only to OpenAI's own host: a key set for
+    #: OpenAI must not travel to another server, least of all over plain http (``server_api_key``).
+    openai_api_key: str | None = Field(default=None, repr=False, validation_alias=AliasChoices("OPENAI_API_KEY"))
     mode: str = "auto"
     timeout: float = 300.0
     #: Requests at once; None means 4 against a server, 1 (one slot) on the embedded model.
@@ -167,7 +171,8 @@ class Settings(BaseSettings):
             if self.model_path is not None:
                 raise ConfigurationError("--model-path runs a local file; it cannot be combined with --base-url")
             if not self.base_url.startswith(("http://", "https://")):
-                raise ConfigurationError(f"--base-url must start with http:// or https://, got {self.base_url!r}")
+                given = redacted_url(self.base_url)
+                raise ConfigurationError(f"--base-url must start with http:// or https://, got {given!r}")
         if self.backend_name == "openai" and self.base_url is None:
             raise ConfigurationError("the openai backend needs --base-url (or SUMMARIZER_BASE_URL)")
         if self.backend_name == "embedded":
@@ -179,6 +184,15 @@ class Settings(BaseSettings):
                 get_embedded_model(self.model or DEFAULT_MODEL)
 
     @property
+    def server_api_key(self) -> str | None:
+        """The key to send to the server: ``api_key`` to any; ``openai_api_key`` only to api.openai.com."""
+        if self.api_key:
+            return self.api_key
+        if self.openai_api_key and self.base_url is not None and urlsplit(self.base_url).hostname == OPENAI_HOST:
+            return self.openai_api_key
+        return None
+
+    @property
     def requests_at_once(self) -> int:
         """``concurrency`` as given, else the default for this kind of backend."""
         if self.concurrency is not None:
@@ -188,7 +202,7 @@ class Settings(BaseSettings):
     @property
     def model_label(self) -> str:
         if self.base_url:
-            return f"{self.model or 'the server model'} at {self.base_url}"
+            return f"{self.model or 'the server model'} at {redacted_url(self.base_url)}"
         return str(self.model_path) if self.model_path else self.model or DEFAULT_MODEL
 
     def model_identity(self, served_model: Callable[[], str] | None = None) -> str:

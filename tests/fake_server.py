@@ -46,11 +46,14 @@ class FakeServer:
     base_url: str
     requests: list[dict[str, Any]]
     in_flight_peak: list[int]
+    #: Each chat request's HTTP headers, lower-cased names.
+    headers: list[dict[str, str]] = field(default_factory=list)
 
 
 @contextmanager
 def serve(handler: Callable[[dict[str, Any]], Reply]) -> Iterator[FakeServer]:
     requests: list[dict[str, Any]] = []
+    headers: list[dict[str, str]] = []
     lock = threading.Lock()
     state = {"in_flight": 0}
     peak = [0]
@@ -73,6 +76,7 @@ def serve(handler: Callable[[dict[str, Any]], Reply]) -> Iterator[FakeServer]:
             request = json.loads(self.rfile.read(length) or b"{}")
             with lock:
                 requests.append(request)
+                headers.append({name.lower(): value for name, value in self.headers.items()})
                 state["in_flight"] += 1
                 peak[0] = max(peak[0], state["in_flight"])
             try:
@@ -108,7 +112,7 @@ def serve(handler: Callable[[dict[str, Any]], Reply]) -> Iterator[FakeServer]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield FakeServer(f"http://127.0.0.1:{server.server_address[1]}/v1", requests, peak)
+        yield FakeServer(f"http://127.0.0.1:{server.server_address[1]}/v1", requests, peak, headers)
     finally:
         server.shutdown()
         server.server_close()

@@ -34,11 +34,19 @@ def test_unknown_model_path_is_a_configuration_error(tmp_path):
         Settings.resolve({}, model_path=tmp_path / "nope.gguf")
 
 
-def test_the_api_key_falls_back_to_openai_api_key_and_never_shows_in_repr():
-    settings = Settings.resolve({"OPENAI_API_KEY": "sk-secret"})
-    assert settings.api_key == "sk-secret"
+def test_openai_api_key_goes_only_to_openai_and_never_shows_in_repr():
+    openai_key = {"OPENAI_API_KEY": "sk-secret"}
+    assert Settings.resolve(openai_key, base_url="https://api.openai.com/v1").server_api_key == "sk-secret"
+    # A key set for OpenAI does not travel to another server, over plain http least of all.
+    assert Settings.resolve(openai_key, base_url="http://10.0.0.5:8000/v1").server_api_key is None
+    assert Settings.resolve(openai_key, base_url="https://api.openai.com.evil.example/v1").server_api_key is None
+    # One given for the server goes to it.
+    given = {**openai_key, "SUMMARIZER_API_KEY": "mine"}
+    assert Settings.resolve(given, base_url="http://10.0.0.5:8000/v1").server_api_key == "mine"
+    assert Settings.resolve(openai_key, base_url="http://10.0.0.5:8000/v1", api_key="flag").server_api_key == "flag"
+    settings = Settings.resolve(given, base_url="https://api.openai.com/v1")
     assert "sk-secret" not in repr(settings)
-    assert Settings.resolve({"OPENAI_API_KEY": "a", "SUMMARIZER_API_KEY": "b"}).api_key == "b"
+    assert "mine" not in repr(settings)
 
 
 def test_settings_are_hashable_and_equal_by_value():

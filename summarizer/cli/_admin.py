@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from .._display import printable
 from .._embedded import EMBEDDED_MODELS, cache_dir
 from .._exceptions import SummarizerError
 from .._settings import Settings
@@ -32,7 +33,7 @@ def cache_info() -> None:
         raise _fail(exc) from None
     typer.echo(f"{info.path}\t{info.entries} summaries\t{info.size_bytes / 1e6:.1f} MB")
     for name, count in sorted(info.by_model.items()):
-        typer.echo(f"  {name}\t{count}")
+        typer.echo(f"  {printable(name, multiline=False)}\t{count}")  # a server's model name, as it gave it
 
 
 @cache_app.command("clear")

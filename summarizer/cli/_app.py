@@ -14,6 +14,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from .._display import printable
 from .._exceptions import ArticleError, CaseError, ConfigurationError, SummarizerError
 
 __all__ = ["app", "main"]
@@ -50,11 +51,12 @@ app = typer.Typer(
 
 
 def _status(message: str) -> None:
-    typer.echo(message, err=True)
+    # Ids, file names, server errors and model names reach this line: none may drive the terminal.
+    typer.echo(printable(message), err=True)
 
 
 def _fail(exc: SummarizerError) -> typer.Exit:
-    typer.echo(f"summarize: error: {exc}", err=True)
+    typer.echo(f"summarize: error: {printable(str(exc), multiline=False)}", err=True)
     return typer.Exit(2 if isinstance(exc, (ArticleError, CaseError, ConfigurationError)) else 1)
 
 

@@ -91,7 +91,7 @@ def eval_command(
     except SummarizerError as exc:
         raise _fail(exc) from None
     for problem in problems:
-        typer.echo(f"summarize eval: {problem}", err=True)
+        _status(f"summarize eval: {problem}")
     if problems:
         raise typer.Exit(1)
 
@@ -106,7 +106,10 @@ def _case_progress(enabled: bool | None) -> Iterator[Callable[[int, int, str], N
         yield (lambda done, total, status: _status(f"[{done}/{total}] {status}")) if enabled else None
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .._display import printable
 
     columns = (
         TextColumn("eval"),
@@ -119,6 +122,7 @@ def _case_progress(enabled: bool | None) -> Iterator[Callable[[int, int, str], N
         task = bar.add_task("", total=None)
 
         def advance(done: int, total: int, status: str) -> None:
-            bar.update(task, completed=done, total=total, description=status)
+            # A case id or an error from a server: shown as text, never as rich markup or terminal control.
+            bar.update(task, completed=done, total=total, description=escape(printable(status, multiline=False)))
 
         yield advance

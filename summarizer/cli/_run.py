@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from .._article import read_article
+from .._display import html_comment_text, markdown_text
 from .._exceptions import ArticleError, ConfigurationError, SummarizerError
 from .._files import write_text_atomically
 from .._render import OutputFormat, render
@@ -163,8 +164,8 @@ def _run_many(
         if isinstance(outcome, SummaryResult):
             body = render(outcome.summary, fmt, meta=outcome.meta.model_dump() if meta else None)
         else:
-            body = f"> error ({outcome.kind}): {outcome.message}\n"
-        briefs.append(f"<!-- {article} -->\n\n{body}")
+            body = f"> error ({outcome.kind}): {markdown_text(outcome.message)}\n"
+        briefs.append(f"<!-- {html_comment_text(article)} -->\n\n{body}")
     return "\n".join(briefs), failed
 
 

@@ -271,8 +271,9 @@ def summarize_dataset(
         cpus_per_actor=cpus_per_actor,
         batch_size=batch_size,
     )
-    fields = settings.model_dump(exclude={"api_key"}, exclude_unset=False)
-    env = {"SUMMARIZER_API_KEY": settings.api_key} if settings.api_key else {}
+    fields = settings.model_dump(exclude={"api_key", "openai_api_key"}, exclude_unset=False)
+    # Only the key this server may receive travels, as the one an actor sends to any server.
+    env = {"SUMMARIZER_API_KEY": settings.server_api_key} if settings.server_api_key else {}
     with warnings.catch_warnings():
         # Ray 2.60 names no parameter for restarts and deprecates the keyword arguments it still reads them from.
         warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated")
