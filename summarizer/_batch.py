@@ -29,6 +29,7 @@ from pydantic import ValidationError
 
 from ._cache import ResultCache, cache_key
 from ._exceptions import ArticleError, ConfigurationError, SummarizerError
+from ._files import write_bytes_atomically
 from ._inputs import InputRecord
 from ._summarizer import RunMeta, Summarizer, SummaryFailure, SummaryResult
 
@@ -136,8 +137,27 @@ class ResultsFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        #: Ids whose record is an error, and whether it failed for a transient reason (``forget`` them to retry).
+        self.failed_ids: dict[str, bool] = {}
         self.done_ids = self._recover()
         self._file: IO[bytes] = path.open("ab")
+
+    def forget(self, ids: set[str]) -> None:
+        """Take the records of ``ids`` out of the file (rewritten whole, then renamed into place), so that they
+        are summarized again and each input still ends as exactly one record."""
+        if not ids:
+            return
+        kept = [line for line in self.path.read_bytes().splitlines(keepends=True) if _record_id(line) not in ids]
+        self._file.close()
+        try:
+            write_bytes_atomically(self.path, b"".join(kept))
+        except OSError as exc:
+            raise ConfigurationError(f"--out {self.path}: cannot rewrite it ({exc.strerror})") from None
+        finally:
+            self._file = self.path.open("ab")
+        self.done_ids -= ids
+        for record_id in ids:
+            self.failed_ids.pop(record_id, None)
 
     def _recover(self) -> set[str]:
         """The ids already written. A last line cut short by a crash (one that is not a whole record) is
@@ -157,6 +177,9 @@ class ResultsFile:
             record_id = _record_id(line)
             if record_id is not None:
                 ids.add(record_id)
+                failure = _failure(line)
+                if failure is not None:
+                    self.failed_ids[record_id] = failure
         if lines and not ids:
             raise ConfigurationError(
                 f"--out {self.path}: exists but holds no batch records (JSON lines with an id); "
@@ -182,6 +205,8 @@ class ResultsFile:
         except OSError as exc:
             raise ConfigurationError(f"--out {self.path}: cannot write ({exc.strerror})") from None
         self.done_ids.add(str(record["id"]))
+        if "error" in record:
+            self.failed_ids[str(record["id"])] = bool(record["error"].get("transient"))
 
     def close(self) -> None:
         # On a full disk the last flush fails again; what reached the file is trimmed by the next run.
@@ -201,10 +226,21 @@ def _record_id(line: bytes) -> str | None:
     return None
 
 
+def _failure(line: bytes) -> bool | None:
+    """For an error record, whether it failed for a transient reason; None for a summary. Records written before
+    the flag existed count as transient when the transport failed."""
+    error = json.loads(line).get("error")
+    if not isinstance(error, dict):
+        return None
+    if "transient" in error:
+        return error["transient"] is True
+    return error.get("kind") == "BackendError" and "transport failed" in str(error.get("message", ""))
+
+
 def _record(item: InputRecord, outcome: SummaryResult | SummaryFailure, meta: RunMeta | None) -> dict[str, Any]:
     record: dict[str, Any] = {"id": item.id}
     if isinstance(outcome, SummaryFailure):
-        record["error"] = {"kind": outcome.kind, "message": outcome.message}
+        record["error"] = {"kind": outcome.kind, "message": outcome.message, "transient": outcome.transient}
     else:
         record["summary"] = outcome.summary.model_dump(mode="json")
     if meta is not None:

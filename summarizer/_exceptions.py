@@ -72,7 +72,15 @@ class ModelIntegrityError(ConfigurationError):
 
 
 class BackendError(SummarizerError):
-    """The model runtime or server failed while producing an answer."""
+    """The model runtime or server failed while producing an answer.
+
+    ``transient`` says the same request may succeed later (the transport failed: a timeout, a dropped
+    connection, a rate limit, a server error), as opposed to a refusal that would be repeated.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class ModelCallsBlockedError(BackendError):

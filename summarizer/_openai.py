@@ -278,7 +278,7 @@ class OpenAIBackend(Backend):
         # The server's or the client's own words may quote the address as given, credentials and all.
         described = _describe(exc).replace(self.base_url, redacted_url(self.base_url))
         if is_transient(exc):
-            return BackendError(f"{where}: transport failed after {attempts} attempt(s): {described}")
+            return BackendError(f"{where}: transport failed after {attempts} attempt(s): {described}", transient=True)
         return BackendError(f"{where}: the server refused the request: {described}")
 
     # -- structured-output detection -----------------------------------------------

@@ -121,10 +121,17 @@ class SummaryFailure:
     kind: str
     message: str
     attempts: int | None = None
+    #: The same request may succeed later (a server, timeout or rate-limit failure): a rerun retries it.
+    transient: bool = False
 
     @classmethod
     def from_error(cls, exc: SummarizerError) -> SummaryFailure:
-        return cls(kind=type(exc).__name__, message=str(exc), attempts=getattr(exc, "attempts", None))
+        return cls(
+            kind=type(exc).__name__,
+            message=str(exc),
+            attempts=getattr(exc, "attempts", None),
+            transient=bool(getattr(exc, "transient", False)),
+        )
 
 
 @dataclass

@@ -563,3 +563,71 @@ def test_an_article_over_the_size_limit_is_its_error_record(tmp_path, fake, cach
     assert "summary" in records["small"]
     assert records["huge"]["error"]["kind"] == "ArticleTooLongError"
     assert "800 characters, more than the limit of 500" in records["huge"]["error"]["message"]
+
+
+def test_a_rerun_retries_transient_failures_and_leaves_one_record_each(tmp_path, cache_home, retry_waits):
+    feed = write_jsonl(tmp_path / "in.jsonl", [{"id": f"n{i}", "text": article(i)} for i in range(3)])
+    bad = write_jsonl(tmp_path / "bad.jsonl", [{"id": "empty", "text": ""}])
+    out = tmp_path / "out.jsonl"
+    answer = chat_answer_from_summary(summary_dict())
+    args = ["--base-url", "", "--model", "fake-model", "--mode", "json_schema", "--concurrency", "1"]
+    with serve(lambda request: Reply(status=503, body={"error": {"message": "overloaded"}})) as down:
+        args[1] = down.base_url
+        first = CliRunner().invoke(app, ["batch", str(feed), str(bad), "--out", str(out), *args])
+    assert first.exit_code == 1
+    assert all(r["error"]["transient"] for r in read_records(out) if r["id"] != "empty")
+    with serve(lambda request: ok(answer(request["messages"], request))) as up:
+        args[1] = up.base_url
+        kept = CliRunner().invoke(app, ["batch", str(feed), str(bad), "--out", str(out), "--no-retry-failed", *args])
+        assert kept.exit_code == 1  # error records remain, and the run says so
+        assert "4 error record(s) remain" in kept.stderr
+        assert up.requests == []
+        second = CliRunner().invoke(app, ["batch", str(feed), str(bad), "--out", str(out), *args])
+    assert "retrying 3 article(s)" in second.stderr
+    records = read_records(out)
+    assert sorted(r["id"] for r in records) == ["empty", "n0", "n1", "n2"]  # one record each
+    assert all("summary" in r for r in records if r["id"] != "empty")
+    assert records[0]["id"] == "empty"  # an input's own fault is not retried: it would fail the same way
+    assert second.exit_code == 1  # that one error record remains
+
+
+def test_results_keep_the_users_umask_and_links_are_followed(tmp_path, fake, cache_home, monkeypatch):
+    article_path = tmp_path / "a.txt"
+    article_path.write_text(article(1), encoding="utf-8")
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "out.json"
+        assert CliRunner().invoke(app, [str(article_path), "--out", str(out), "-q"]).exit_code == 0
+        assert out.stat().st_mode & 0o777 == 0o644
+        target = tmp_path / "target.json"
+        target.write_text("old", encoding="utf-8")
+        target.chmod(0o640)
+        link = tmp_path / "link.json"
+        link.symlink_to(target)
+        assert CliRunner().invoke(app, [str(article_path), "--out", str(link), "-q"]).exit_code == 0
+        assert link.is_symlink()
+        assert json.loads(target.read_text(encoding="utf-8"))["summary"]
+        assert target.stat().st_mode & 0o777 == 0o640  # the mode of the file it replaces
+    finally:
+        os.umask(old)
+
+
+def test_out_that_is_a_pipe_is_refused_and_a_failed_write_keeps_the_result(tmp_path, fake, cache_home, monkeypatch):
+    article_path = tmp_path / "a.txt"
+    article_path.write_text(article(1), encoding="utf-8")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    refused = CliRunner().invoke(app, [str(article_path), "--out", str(fifo), "-q"])
+    assert refused.exit_code == 2
+    assert "is not a regular file" in refused.stderr
+    import summarizer.cli._run as running
+
+    def full_disk(path, text):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(running, "write_text_atomically", full_disk)
+    result = CliRunner().invoke(app, [str(article_path), "--out", str(tmp_path / "out.json"), "-q"])
+    assert result.exit_code == 2
+    assert "cannot write (No space left on device); the result is on stdout instead" in result.stderr
+    assert json.loads(result.stdout)["summary"]
+    assert "Traceback" not in result.output

@@ -64,6 +64,10 @@ def _check_writable(path: Path) -> None:
     parent = path.parent if str(path.parent) else Path()
     if path.is_dir():
         raise ConfigurationError(f"--out {path}: is a directory")
+    if path.exists() and not path.is_file():
+        raise ConfigurationError(
+            f"--out {path}: is not a regular file (a device or a pipe); leave out --out to write to stdout"
+        )
     if not parent.is_dir():
         raise ConfigurationError(f"--out {path}: directory {parent} does not exist")
     if not os.access(parent, os.W_OK):

@@ -111,6 +111,14 @@ def batch(
         ShardFormatChoice, typer.Option(help="Format of the result shards.", rich_help_panel=_RAY_PANEL)
     ] = ShardFormatChoice.parquet,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the result cache.")] = False,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed/--no-retry-failed",
+            help="On a rerun, summarize again the articles whose record is an error of a transient kind "
+            "(server, timeout, rate limit).",
+        ),
+    ] = True,
     progress_flag: Annotated[
         bool | None, typer.Option("--progress/--no-progress", help="Progress on stderr. [default: when a terminal]")
     ] = None,
@@ -191,7 +199,18 @@ def batch(
                 _status(f"batch: {exc}; going on without it")
     except SummarizerError as exc:
         raise _fail(exc) from None
-    if len(results.done_ids & {r.id for r in records}):
+    inputs_ids = {r.id for r in records}
+    transient = {i for i, is_transient in results.failed_ids.items() if is_transient and i in inputs_ids}
+    if retry_failed and transient:
+        try:
+            results.forget(transient)
+        except SummarizerError as exc:
+            raise _fail(exc) from None
+        _status(
+            f"batch: retrying {len(transient)} article(s) whose record in {out} is a transient error "
+            "(server, timeout, rate limit); --no-retry-failed keeps them"
+        )
+    if len(results.done_ids & inputs_ids):
         _status(f"batch: resuming {out}: articles already there are skipped")
     summarizer = Summarizer(settings=settings, progress=_status)
     loop = asyncio.new_event_loop()
@@ -227,7 +246,11 @@ def batch(
     summarizer.close()
     if tally.interrupted:
         raise typer.Exit(130)
-    if tally.failed:
+    # Error records of earlier runs count too: the output is not done while any input's record is an error.
+    remaining = sum(1 for i in results.failed_ids if i in inputs_ids)
+    if remaining > tally.failed:
+        _status(f"batch: {remaining} error record(s) remain in {out}")
+    if remaining or tally.failed:
         raise typer.Exit(1)
 
 

@@ -112,7 +112,14 @@ def run(
         if out is None:
             sys.stdout.write(rendered)
         else:
-            write_text_atomically(out, rendered)
+            try:
+                write_text_atomically(out, rendered)
+            except OSError as exc:
+                # The model's work is done: a full disk must not lose it. stdout is free, since --out was given.
+                sys.stdout.write(rendered)
+                raise ConfigurationError(
+                    f"--out {out}: cannot write ({exc.strerror}); the result is on stdout instead"
+                ) from None
     except SummarizerError as exc:
         raise _fail(exc) from None
     if failed:
