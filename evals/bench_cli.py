@@ -34,9 +34,10 @@ def articles(count: int) -> list[Path]:
     dev = sorted(DEV_DIR.glob("*.txt"))
     if dev:
         return dev[::9][:count]
-    return [ROOT / "evals" / "cases" / "lachin-corridor-talks-2023-03-01.txt", *sorted((ROOT / "evals" / "edge-cases").glob("*.txt"))][
-        :count
-    ]
+    return [
+        ROOT / "evals" / "cases" / "lachin-corridor-talks-2023-03-01.txt",
+        *sorted((ROOT / "evals" / "edge-cases").glob("*.txt")),
+    ][:count]
 
 
 def timed(command: list[str]) -> tuple[float, str]:
