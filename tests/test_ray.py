@@ -28,6 +28,7 @@ import pyarrow.parquet as pq  # noqa: E402
 
 from summarizer import ArticleSummary, Settings  # noqa: E402
 from summarizer.ray import connect, run_corpus, summarize_dataset  # noqa: E402
+from summarizer.ray._cluster import LOOPBACK_ENVIRONMENT  # noqa: E402
 from summarizer.testing import SummaryBackendFactory  # noqa: E402
 
 from .conftest import ARTICLE, summary_dict  # noqa: E402
@@ -120,6 +121,36 @@ def test_the_private_cluster_listens_and_connects_on_loopback_only(cluster: None
     assert len({s[0] for s in listening}) >= 2, f"expected Ray's servers among the sockets seen: {set(seen)}"
     outside = {s for s in seen if not _loopback(s[1]) or (s[2] and not _loopback(s[2]))}
     assert not outside, f"Ray used a non-loopback address: {outside}"
+
+
+def test_another_process_without_the_private_token_cannot_submit_work(cluster: None) -> None:
+    """The API key travels in the private instance's runtime environments: a second process on this machine
+    (the same user even, without the instance's own token) must not be able to run a task on it."""
+    address = ray.get_runtime_context().gcs_address
+    intruder = textwrap.dedent(
+        f"""
+        import ray
+        from ray._private import ray_constants
+        ray_constants.ENABLE_RAY_CLUSTER = False
+        ray.init(address="{address}", logging_level="ERROR", log_to_driver=False)
+        print("ran", ray.get(ray.remote(lambda: 1 + 1).remote(), timeout=60))
+        """
+    )
+    # Everything this process has but the token: the loopback settings keep the intruder on 127.0.0.1 as
+    # well, and token mode makes it present Ray's default token file (~/.ray/auth_token, 0644), which is
+    # what a token-authenticated local instance uses unless it is given a token of its own.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")} | LOOPBACK_ENVIRONMENT
+    env["RAY_AUTH_MODE"] = "token"
+    done = subprocess.run(
+        [sys.executable, "-c", intruder], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode != 0, done.stdout
+    assert "ran 2" not in done.stdout
+    assert "AuthenticationError" in done.stderr or "InvalidAuthToken" in done.stderr, done.stderr[-2000:]
+    default_file = Path.home() / ".ray" / "auth_token"
+    assert not default_file.exists() or os.environ["RAY_AUTH_TOKEN"] not in default_file.read_text()
+    # The product's own driver still runs work on it.
+    assert ray.get(ray.remote(lambda: 1 + 1).remote(), timeout=60) == 2
 
 
 def test_200_rows_every_id_once_errors_as_rows_and_a_rerun_skips_all(cluster: None, tmp_path: Path) -> None:

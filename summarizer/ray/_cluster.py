@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import secrets
 import socket
 from collections.abc import Iterator
 
@@ -28,8 +29,11 @@ def connect(address: str | None, *, num_cpus: int | None = None, quiet: bool = T
 
     ``address`` is a cluster's (``auto``, ``HOST:PORT``, ``ray://HOST:PORT``);
     None starts a private instance bound to 127.0.0.1 with ``num_cpus``
-    logical CPUs and no dashboard. A process already connected is left as it
-    is. Raises ``ConfigurationError`` when the cluster cannot be reached.
+    logical CPUs and no dashboard, with Ray's token authentication on and a
+    token made for it alone: the API key travels in its runtime environments,
+    so no other process of this machine, whoever runs it, may submit work to
+    it. A process already connected is left as it is. Raises
+    ``ConfigurationError`` when the cluster cannot be reached.
     """
     import ray
 
@@ -79,6 +83,13 @@ def _loopback_only() -> Iterator[None]:
     # Ray reads the variable once, when it is imported, which may be before this call.
     saved_flag = ray_constants.ENABLE_RAY_CLUSTER
     os.environ.update(LOOPBACK_ENVIRONMENT)
+    # Token authentication, with a token of this instance's own. Ray turns token mode on for a new local
+    # instance when RAY_AUTH_MODE is unset (and then reloads its own configuration, which setting the variable
+    # here would skip), and takes the token from RAY_AUTH_TOKEN before its default file ~/.ray/auth_token, which
+    # it writes 0644 when missing, so that every user of the machine could read it. The token stays set in this
+    # process: Ray's processes inherit it, and its client reads it again on later calls.
+    os.environ.pop("RAY_AUTH_MODE", None)
+    os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
     ray_constants.ENABLE_RAY_CLUSTER = False
     try:
         yield
