@@ -2,10 +2,12 @@
 
     .venv/bin/python evals/bench_reading.py [--sizes 0.1 1 10] [--timeout 300]
 
-For each size (MB of text) a fresh process builds an article of that size by
-repeating an invented news report with its names varied (so the reader sees
-ever new actors, as in a long live blog), then times ``text.clean`` and
-``reading.read`` and reports the process's peak memory (max RSS). A size whose
+For each size (MB of text) and kind a fresh process builds an article of that
+size, then times ``text.clean`` and ``reading.read`` and reports the process's
+peak memory (max RSS). Two kinds: ``varied`` repeats an invented report with its
+names varied (the reader sees ever new actors, as in a long live blog);
+``repeated`` repeats the seed article as it is (the same actors over and over,
+the input the issue's quadratic timings came from). A size whose
 process runs past ``--timeout`` seconds is reported as such. A script, not a
 test: timings depend on the machine. ``max_article_chars`` (1,000,000 by default)
 refuses longer articles before this work; the larger sizes show what raising it
@@ -20,6 +22,9 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+SEED = Path(__file__).resolve().parent / "cases" / "lachin-corridor-talks-2023-03-01.txt"
 
 PARAGRAPH = (
     "Delegates of Norland{n} and Estmark{n} met on Tuesday in Hallvik{n} for talks mediated by the "
@@ -29,23 +34,24 @@ PARAGRAPH = (
 )
 
 
-def article(megabytes: float) -> str:
+def article(megabytes: float, kind: str = "varied") -> str:
     size = int(megabytes * 1_000_000)
+    seed = SEED.read_text(encoding="utf-8") + "\n\n"
     parts, length, n = [], 0, 0
     while length < size:
-        part = PARAGRAPH.format(n=n)
+        part = PARAGRAPH.format(n=n) if kind == "varied" else seed
         parts.append(part)
         length += len(part)
         n += 1
     return "".join(parts)[:size]
 
 
-def measure(megabytes: float) -> dict[str, float]:
+def measure(megabytes: float, kind: str) -> dict[str, float]:
     """In this process: seconds to clean and to read, and the peak memory, for one article of that size."""
     from summarizer.reading import read
     from summarizer.text import clean
 
-    text = article(megabytes)
+    text = article(megabytes, kind)
     started = time.perf_counter()
     cleaned = clean(text)
     cleaning = time.perf_counter() - started
@@ -60,27 +66,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=float, nargs="+", default=[0.1, 1.0, 10.0])
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--kinds", nargs="+", choices=["varied", "repeated"], default=["varied", "repeated"])
     parser.add_argument("--one", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--kind", default="varied", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one is not None:
-        print(json.dumps(measure(args.one)))
+        print(json.dumps(measure(args.one, args.kind)))
         return
-    print("| MB | clean s | read s | peak MiB |")
-    print("|---|---|---|---|")
-    for size in args.sizes:
+    print("| kind | MB | clean s | read s | peak MiB |")
+    print("|---|---|---|---|---|")
+    for kind, size in [(kind, size) for kind in args.kinds for size in args.sizes]:
         try:
             done = subprocess.run(
-                [sys.executable, __file__, "--one", str(size)],
+                [sys.executable, __file__, "--one", str(size), "--kind", kind],
                 capture_output=True,
                 text=True,
                 timeout=args.timeout,
                 check=True,
             )
         except subprocess.TimeoutExpired:
-            print(f"| {size} | | over {args.timeout:.0f} s | |", flush=True)
+            print(f"| {kind} | {size} | | over {args.timeout:.0f} s | |", flush=True)
             continue
         figures = json.loads(done.stdout)
-        print(f"| {size} | {figures['clean_s']} | {figures['read_s']} | {figures['peak_mib']} |", flush=True)
+        row = [kind, size, figures["clean_s"], figures["read_s"], figures["peak_mib"]]
+        print("| " + " | ".join(str(cell) for cell in row) + " |", flush=True)
 
 
 if __name__ == "__main__":
