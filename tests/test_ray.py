@@ -189,6 +189,7 @@ def test_200_rows_every_id_once_errors_as_rows_and_a_rerun_skips_all(cluster: No
     again = run_corpus([feed], out, progress=False, **run)
 
     assert (again.summarized, again.cached, again.failed, again.skipped, again.run) == (0, 0, 0, 198, 0)
+    assert again.kept_failed == 1, "the rerun says that the empty article's error row is still there"
     assert {p.name: p.stat().st_mtime_ns for p in out.glob("summaries-0*")} == before, "no shard added or rewritten"
     assert sorted(row["id"] for row in _rows(out)) == sorted(ids)
 
@@ -394,3 +395,27 @@ def test_ids_of_another_type_or_a_pool_too_big_for_the_cluster_are_refused_befor
     with pytest.raises(ConfigurationError, match="the Ray cluster has 4 CPUs"):
         run_corpus([feed], tmp_path / "out", settings=_settings(), backend_factory=factory, actors=3, cpus_per_actor=1)
     assert not list((tmp_path / "out").glob("summaries-*"))
+
+
+def test_a_ray_rerun_that_keeps_earlier_error_rows_says_so_and_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checkpoint skips an id whose row is an error: the rerun must not read as a complete corpus."""
+    from typer.testing import CliRunner
+
+    import summarizer.ray
+    from summarizer.cli import app
+    from summarizer.ray import CorpusTally
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "a", "text": ARTICLE}) + "\n", encoding="utf-8")
+    tallies = [CorpusTally(rows=3, skipped=3), CorpusTally(rows=3, skipped=3, kept_failed=2)]
+    monkeypatch.setattr(summarizer.ray, "run_corpus", lambda *args, **kwargs: tallies.pop(0))
+    args = ["batch", str(feed), "--engine", "ray", "--out", str(tmp_path / "out"), "--no-cache"]
+
+    complete = CliRunner().invoke(app, args)
+    kept = CliRunner().invoke(app, args)
+
+    assert complete.exit_code == 0, complete.output
+    assert kept.exit_code == 1, kept.output
+    assert "2 error row(s) of earlier runs kept in" in kept.output

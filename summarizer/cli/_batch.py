@@ -305,11 +305,16 @@ def _ray_batch(
         parts.append(f"{tally.skipped} skipped (already in {out})")
     if tally.duplicate_ids:
         parts.append(f"{tally.duplicate_ids} duplicate id(s) (error rows in {out}/summaries-duplicates.*)")
+    if tally.kept_failed:
+        parts.append(
+            f"{tally.kept_failed} error row(s) of earlier runs kept in {out} (the ray engine does not retry "
+            "them: run their ids into a new --out)"
+        )
     line = "batch: " + ", ".join(parts)
     if tally.failures:
         line += f"; first failure: {tally.failures[0]}"
     _status(line)
-    if tally.failed or tally.duplicate_ids:
+    if tally.failed or tally.duplicate_ids or tally.kept_failed:
         raise typer.Exit(1)
 
 

@@ -61,6 +61,9 @@ class CorpusTally:
     skipped: int = 0
     #: Ids that several input rows share: one error row each, none summarized.
     duplicate_ids: int = 0
+    #: Error rows that earlier runs committed to this output: the checkpoint skips their ids, so a rerun
+    #: does not retry them (the local runner does, for transient failures).
+    kept_failed: int = 0
     #: This run's number in the output directory (0 when it had nothing to write).
     run: int = 0
     shards: list[str] = field(default_factory=list)
@@ -187,7 +190,8 @@ def _run(
         filesystem.create_dir(out_path, recursive=True)
     except OSError as exc:
         raise ConfigurationError(f"--out {out}: {first_line(exc)}") from None
-    run = next_run(result_shards(filesystem, out_path))
+    earlier = result_shards(filesystem, out_path)
+    run = next_run(earlier)
     context.checkpoint_config = CheckpointConfig(
         id_column="id",
         checkpoint_path=_join(out, CHECKPOINT_DIR),
@@ -210,6 +214,9 @@ def _run(
     tally.run = run if new else 0
     tally.shards = new
     _count(tally, new, shard_format)
+    kept = CorpusTally()
+    _count(kept, [path for paths in earlier.values() for path in paths], shard_format)
+    tally.kept_failed = kept.failed
     report(f"batch: {len(new)} new shard(s) in {out}")
     return tally
 
