@@ -430,7 +430,12 @@ def _count(tally: CorpusTally, shards: list[str], shard_format: ShardFormat) -> 
 
     if not shards:
         return
-    written = ray.data.read_parquet(shards) if shard_format == "parquet" else ray.data.read_json(shards)
+    # Only the columns the count needs: a rerun counts every earlier shard too, summaries and all.
+    written = (
+        ray.data.read_parquet(shards).select_columns(["id", "error", "meta"])
+        if shard_format == "parquet"
+        else ray.data.read_json(shards)
+    )
     for part in written.map_batches(_outcomes, batch_format="pyarrow").take_all():
         tally.summarized += part["summarized"]
         tally.cached += part["cached"]
