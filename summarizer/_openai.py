@@ -14,7 +14,6 @@ import threading
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlparse
 
 import httpx2 as httpx  # the HTTP library of openai>=3
 import instructor
@@ -26,7 +25,7 @@ from ._deadline import DeadlineTransport
 from ._display import redacted_url
 from ._exceptions import ArticleTooLongError, BackendError, ConfigurationError
 from ._retry import RetryPolicy, is_transient
-from ._settings import OPENAI_HOST
+from ._settings import is_openai_url
 
 if TYPE_CHECKING:
     from ._settings import Settings
@@ -86,7 +85,7 @@ class OpenAIBackend(Backend):
         if client is None and async_client is None:
             base_url = base_url or "https://api.openai.com/v1"
             if not api_key:
-                if _is_openai(base_url):
+                if is_openai_url(base_url):
                     raise ConfigurationError(
                         f"{redacted_url(base_url)} needs an API key; set it with: export OPENAI_API_KEY=sk-... "
                         "(or --api-key)"
@@ -234,7 +233,7 @@ class OpenAIBackend(Backend):
     def _request(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
         request = {**params, "messages": messages, "model": self._model}
         response_format = request.get("response_format")
-        if response_format and response_format.get("type") == "json_schema" and _is_openai(self.base_url):
+        if response_format and response_format.get("type") == "json_schema" and is_openai_url(self.base_url):
             request["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {**response_format["json_schema"], "strict": True},
@@ -244,7 +243,7 @@ class OpenAIBackend(Backend):
     def accepts_enum(self, values: Sequence[str]) -> bool:
         # OpenAI's structured outputs refuse an enum with more values or more characters; other servers
         # turn the schema into a grammar of any size.
-        if not _is_openai(self.base_url):
+        if not is_openai_url(self.base_url):
             return True
         return len(values) <= _OPENAI_MAX_ENUM and sum(map(len, values)) <= _OPENAI_MAX_ENUM_CHARS
 
@@ -284,7 +283,7 @@ class OpenAIBackend(Backend):
     # -- structured-output detection -----------------------------------------------
 
     def _detect_mode(self) -> StructuredMode:
-        if _is_openai(self.base_url):
+        if is_openai_url(self.base_url):
             return StructuredMode.json_schema
         schema_request = {"name": "Probe", "schema": _PROBE_SCHEMA}
         candidates: list[tuple[StructuredMode, dict[str, Any], Callable[[Any], bool]]] = [
@@ -325,10 +324,6 @@ class _Refused(Exception):
 
 _OPENAI_MAX_ENUM = 250
 _OPENAI_MAX_ENUM_CHARS = 15_000
-
-
-def _is_openai(base_url: str) -> bool:
-    return urlparse(base_url).hostname == OPENAI_HOST
 
 
 def _fits_probe(content: Any) -> bool:

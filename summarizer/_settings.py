@@ -55,6 +55,11 @@ class _Environment(EnvSettingsSource):
         }
 
 
+def is_openai_url(url: str) -> bool:
+    """Whether ``url`` is OpenAI's own API (its host), which alone receives OPENAI_API_KEY and OpenAI's quirks."""
+    return urlsplit(url).hostname == OPENAI_HOST
+
+
 class Settings(BaseSettings):
     """How to run the summarizer. Environment variables are ``SUMMARIZER_<FIELD>`` in capitals.
 
@@ -188,7 +193,7 @@ class Settings(BaseSettings):
         """The key to send to the server: ``api_key`` to any; ``openai_api_key`` only to api.openai.com."""
         if self.api_key:
             return self.api_key
-        if self.openai_api_key and self.base_url is not None and urlsplit(self.base_url).hostname == OPENAI_HOST:
+        if self.openai_api_key and self.base_url is not None and is_openai_url(self.base_url):
             return self.openai_api_key
         return None
 
