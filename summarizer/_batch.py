@@ -174,12 +174,12 @@ class ResultsFile:
         ids: set[str] = set()
         lines = data.splitlines()
         for line in lines:
-            record_id = _record_id(line)
-            if record_id is not None:
-                ids.add(record_id)
-                failure = _failure(line)
+            record = _parse_record(line)
+            if record is not None:
+                ids.add(record["id"])
+                failure = _failure(record)
                 if failure is not None:
-                    self.failed_ids[record_id] = failure
+                    self.failed_ids[record["id"]] = failure
         if lines and not ids:
             raise ConfigurationError(
                 f"--out {self.path}: exists but holds no batch records (JSON lines with an id); "
@@ -214,22 +214,28 @@ class ResultsFile:
             self._file.close()
 
 
-def _record_id(line: bytes) -> str | None:
-    """The id of a batch record written as ``line`` (an id, and a summary or an error); None for anything else: a
+def _parse_record(line: bytes) -> dict[str, Any] | None:
+    """A batch record written as ``line`` (a string id, and a summary or an error); None for anything else: a
     line cut short, an input record, another file's line."""
     try:
         record = json.loads(line)
     except (ValueError, RecursionError):
         return None
     if isinstance(record, dict) and isinstance(record.get("id"), str) and ("summary" in record or "error" in record):
-        return str(record["id"])
+        return record
     return None
 
 
-def _failure(line: bytes) -> bool | None:
+def _record_id(line: bytes) -> str | None:
+    """The id of the batch record ``line``, or None when it is none (``_parse_record``)."""
+    record = _parse_record(line)
+    return None if record is None else str(record["id"])
+
+
+def _failure(record: dict[str, Any]) -> bool | None:
     """For an error record, whether it failed for a transient reason; None for a summary. Records written before
     the flag existed count as transient when the transport failed."""
-    error = json.loads(line).get("error")
+    error = record.get("error")
     if not isinstance(error, dict):
         return None
     if "transient" in error:
