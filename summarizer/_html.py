@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ._schema import ITEM_FIELDS, ArticleSummary, DroppedItem, Evidence
+from ._wording import meeting_line
 
 __all__ = ["render_html"]
 
@@ -41,6 +42,7 @@ _COLOURS = {
     "mediators": "#a8e0c4",
     "topics": "#e8b4d6",
     "disputed_claims": "#f4a98a",
+    "meeting": "#f0e442",
 }
 
 _STYLE = """
@@ -54,6 +56,7 @@ main{display:flex;gap:20px;padding:20px;align-items:flex-start}
 #summary h2{font-size:15px;margin:16px 0 4px}
 #summary ul{margin:0;padding-left:18px}
 #summary li{margin:2px 0;cursor:pointer}
+#summary span[data-item]{cursor:pointer;border-radius:2px;padding:0 2px}
 .quote{color:#555;font-size:13px}
 .match{font-size:11px;color:#666;border:1px solid #ccc;border-radius:3px;padding:0 3px}
 mark{color:inherit;border-radius:2px;cursor:pointer}
@@ -68,7 +71,7 @@ for _field, _colour in _COLOURS.items():
 # Clicking a highlight selects its items in the summary, and the reverse.
 _SCRIPT = """
 document.addEventListener('click', function (event) {
-  var target = event.target.closest('mark[data-items], li[data-item]');
+  var target = event.target.closest('mark[data-items], [data-item]');
   document.querySelectorAll('.active').forEach(function (e) { e.classList.remove('active'); });
   if (!target) { return; }
   var ids = (target.dataset.items || target.dataset.item).split(' ');
@@ -78,7 +81,7 @@ document.addEventListener('click', function (event) {
     });
   });
   var other = target.tagName === 'MARK'
-    ? document.querySelector('li[data-item="' + ids[0] + '"]')
+    ? document.querySelector('[data-item="' + ids[0] + '"]')
     : document.querySelector('mark[data-items~="' + ids[0] + '"]');
   if (other) { other.scrollIntoView({block: 'nearest'}); }
 });
@@ -97,6 +100,7 @@ class _Highlight:
 def render_html(summary: ArticleSummary, article: str, *, meta: dict[str, Any] | None = None) -> str:
     highlights = list(_highlights(summary, len(article)))
     legend = "".join(f'<span class="f-{f}">{_LABELS[f]}</span>' for f in ITEM_FIELDS)
+    legend += '<span class="f-meeting">Meeting place and date</span>'
     parts = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -131,9 +135,16 @@ def _headline(field: str, item: BaseModel) -> str:
 
 
 def _highlights(summary: ArticleSummary, length: int) -> Iterable[_Highlight]:
+    meeting = summary.meeting
+    for field in ("location", "date"):
+        evidence: Evidence | None = getattr(meeting, f"{field}_evidence")
+        if evidence is not None and evidence.span is not None and 0 <= evidence.span[0] < evidence.span[1] <= length:
+            yield _Highlight(
+                f"meeting-{field}", "meeting", *evidence.span, f"meeting {field}: {getattr(meeting, field)}"
+            )
     for field in ITEM_FIELDS:
         for index, item in enumerate(summary.items(field)):
-            evidence: Evidence | None = getattr(item, "evidence", None)
+            evidence = getattr(item, "evidence", None)
             if evidence is None or evidence.span is None:
                 continue
             start, end = evidence.span
@@ -160,9 +171,12 @@ def _marked_article(article: str, highlights: list[_Highlight]) -> str:
 
 def _summary_panel(summary: ArticleSummary) -> str:
     parts = [f"<p>{_e(summary.summary)}</p>"]
-    meeting = summary.meeting
-    status_when_where = ", ".join([meeting.status.value, *(x for x in (meeting.date, meeting.location) if x)])
-    parts.append(f"<p><strong>Meeting:</strong> {_e(status_when_where)}</p>")
+    # The place and the date are the article's words: each is tied to its highlight like an item.
+    line = "".join(
+        f'<span class="f-meeting" data-item="meeting-{field}">{_e(text)}</span>' if field else _e(text)
+        for text, field in meeting_line(summary.meeting)
+    )
+    parts.append(f"<p><strong>Meeting:</strong> {line}</p>")
     for field in ITEM_FIELDS:
         items = summary.items(field)
         parts.append(f'<h2 class="f-{field}">{_LABELS[field]}</h2>')

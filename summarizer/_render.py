@@ -9,6 +9,7 @@ from typing import Any
 from ._display import markdown_text as md
 from ._html import render_html
 from ._schema import ArticleSummary
+from ._wording import meeting_line
 
 __all__ = ["OutputFormat", "render"]
 
@@ -40,8 +41,7 @@ def _markdown(s: ArticleSummary, meta: dict[str, Any] | None) -> str:
     an article's ``<script>``, links or terminal escapes stay text in any Markdown renderer or terminal."""
     lines = ["# Summary", "", md(s.summary), ""]
     # The status leads: a reader sees at once whether the talks took place.
-    when_where = [md(x) for x in (s.meeting.date, s.meeting.location) if x]
-    lines += [f"**Meeting:** {', '.join([s.meeting.status.value, *when_where])}", ""]
+    lines += [f"**Meeting:** {''.join(md(text) for text, _ in meeting_line(s.meeting))}", ""]
     lines += _section("Parties", [md(p.name) for p in s.parties])
     lines += _section(
         "Participants",

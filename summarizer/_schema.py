@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 # Bump when a change to the models changes what a consumer reads.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 MAX_PEOPLE = 12
 MAX_ITEMS = 8
@@ -127,6 +127,15 @@ class Meeting(_Strict):
     location: str | None = Field(
         description="Where the meeting took place, as the article names it; null if the article does not say."
     )
+    # Filled by code, never asked of the model; defaulted so that summaries of schema version 4 still read.
+    location_evidence: Evidence | None = Field(
+        default=None,
+        description="Where the article names the location: the words and their span, located by code. A location "
+        "the article does not name is removed (null) and listed in `dropped` under the field `meeting`.",
+    )
+    date_evidence: Evidence | None = Field(
+        default=None, description="Where the article states the date, located by code like the location's."
+    )
 
 
 class Party(_Strict):
@@ -198,7 +207,15 @@ class DroppedItem(_Strict):
     def headline(self) -> str:
         """The item's name, label or claim (or the dropped summary sentence), whichever it has."""
         item = self.item
-        return str(item.get("name") or item.get("label") or item.get("claim") or item.get("summary") or "")
+        return str(
+            item.get("name")
+            or item.get("label")
+            or item.get("claim")
+            or item.get("summary")
+            or item.get("location")
+            or item.get("date")
+            or ""
+        )
 
 
 class ArticleSummary(_Strict):

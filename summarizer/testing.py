@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from . import _retry
 from ._backend import Backend, allow_model_calls, register_backend
-from ._drafts import MAX_SUBJECTS
+from ._drafts import MAX_SUBJECTS, MeetingDraft
 from ._llama import LlamaServer
 from ._names import same_name
 from ._schema import Meeting
@@ -168,7 +168,8 @@ def model_answers(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     if "meeting" in meeting:  # the model gives the status after the lists; a document may leave it out
         when_where = Meeting.model_validate(meeting["meeting"]).model_dump(mode="json")
         meeting["status"] = when_where.pop("status")
-        meeting["meeting"] = when_where
+        # The model gives the place and the date; code locates their evidence.
+        meeting["meeting"] = {k: v for k, v in when_where.items() if k in MeetingDraft.model_fields}
     findings = [
         {"denier": c["disputed_by"], "stance": c["stance"], "claim": c["claim"], "claimant": c["claimed_by"]}
         for c in document.get("disputed_claims", [])

@@ -24,7 +24,7 @@ FLAGS = [
 
 # Every item in the summary panel, with the text of the highlights that carry its id.
 _READ_ITEMS = """
-() => Array.from(document.querySelectorAll('li[data-item]')).map(li => ({
+() => Array.from(document.querySelectorAll('[data-item]')).map(li => ({
   id: li.dataset.item,
   highlighted: Array.from(document.querySelectorAll('mark[data-items~="' + li.dataset.item + '"]'))
     .map(m => m.textContent).join(''),

@@ -58,7 +58,13 @@ def summary_dict(**overrides: Any) -> dict[str, Any]:
     """A valid summary of ``ARTICLE`` in the contract's shape, with fields replaced by ``overrides``."""
     document: dict[str, Any] = {
         "summary": "Two delegations met and discussed a road.",
-        "meeting": {"status": "held", "date": "Wednesday", "location": None},
+        "meeting": {
+            "status": "held",
+            "date": "Wednesday",
+            "location": None,
+            "location_evidence": None,
+            "date_evidence": quote("Wednesday"),
+        },
         "parties": [
             {"name": "Northland", "evidence": quote("Ada Brook of Northland")},
             {"name": "Southland", "evidence": quote("Southland's envoy Tomas Rehn")},
@@ -107,6 +113,13 @@ def without_quotes(document: dict[str, Any], article: str = ARTICLE) -> dict[str
             start, end = evidence.get("span") or (0, 0)
             assert article[start:end] == evidence.get("quote"), item
         stripped[field] = [{k: v for k, v in item.items() if k != "evidence"} for item in document.get(field, [])]
+    if "meeting" in document:
+        meeting = dict(document["meeting"])
+        for name in ("location", "date"):
+            evidence = meeting.pop(f"{name}_evidence", None) or {}
+            start, end = evidence.get("span") or (0, 0)
+            assert article[start:end] == (evidence.get("quote") or ""), meeting
+        stripped["meeting"] = meeting
     return stripped
 
 

@@ -51,7 +51,7 @@ def test_markdown_brief(scripted, tmp_path):
     assert "## Mediators" in result.stdout
     assert "Island Council (organization)" in result.stdout
     assert "denied by Northland ministry" in result.stdout
-    assert "**Meeting:** held, Wednesday" in result.stdout  # whether the talks took place comes first
+    assert "**Meeting:** Talks held on Wednesday." in result.stdout  # whether the talks took place comes first
 
 
 def test_html_report_for_one_article(scripted, tmp_path):

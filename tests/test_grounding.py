@@ -390,3 +390,71 @@ def test_a_summary_sentence_naming_someone_not_in_the_article_is_dropped_and_rec
         settings=Settings(strategy="single", keep_ungrounded=True),
     ).run(ARTICLE)
     assert kept.summary.summary == text
+
+
+# -- the meeting's place and date ------------------------------------------------------
+
+
+def _meeting_grounded(location, date, article, **settle):
+    summary = ArticleSummary.model_validate(
+        summary_dict(meeting={"status": "held", "date": date, "location": location})
+    )
+    return Grounding(summary, article).settle(**settle)
+
+
+def test_a_placeholder_place_and_date_become_null_and_are_listed_as_dropped():
+    settled = _meeting_grounded("not specified", "not specified", PLANTED)
+    assert (settled.meeting.location, settled.meeting.date) == (None, None)
+    assert (settled.meeting.location_evidence, settled.meeting.date_evidence) == (None, None)
+    dropped = [(d.field, d.item, d.reason) for d in settled.dropped if d.field == "meeting"]
+    assert dropped == [
+        ("meeting", {"location": "not specified"}, DropReason.quote_not_found),
+        ("meeting", {"date": "not specified"}, DropReason.quote_not_found),
+    ]
+    # Not items: the grounding rate counts only the items.
+    assert grounding_counts(settled).items == grounding_counts(_meeting_grounded(None, None, PLANTED)).items
+
+
+def test_a_place_and_date_the_article_states_carry_their_span():
+    settled = _meeting_grounded("Genève", "Monday", PLANTED)
+    meeting = settled.meeting
+    assert (meeting.location, meeting.date) == ("Genève", "Monday")
+    for value, evidence in ((meeting.location, meeting.location_evidence), (meeting.date, meeting.date_evidence)):
+        assert evidence is not None
+        assert evidence.span is not None
+        assert PLANTED[evidence.span[0] : evidence.span[1]] == value
+
+
+def test_a_place_with_a_country_the_article_does_not_name_keeps_the_part_it_names():
+    settled = _meeting_grounded("Geneve, Switzerland", None, PLANTED)
+    assert settled.meeting.location == "Geneve"
+    evidence = settled.meeting.location_evidence
+    assert evidence is not None
+    assert evidence.match is MatchKind.normalized
+    assert evidence.quote == "Genève"  # the article's own spelling, where the span points
+
+
+def test_a_place_is_named_in_whole_words_only():
+    # "Azerbaij" is in "Azerbaijan", and a fuzzy alignment would find "Genva": neither names a place.
+    assert _meeting_grounded("Azerbaij", None, PLANTED).meeting.location is None
+    assert _meeting_grounded("Genva", None, PLANTED).meeting.location is None
+
+
+def test_a_place_in_a_script_without_spaces_keeps_its_longest_leading_run_the_article_holds():
+    article = "両政府はミレト市の港湾庁本部で２０日に協議した。"
+    settled = _meeting_grounded("ミレト市港湾庁本部", "20日", article)
+    assert settled.meeting.location == "ミレト市"
+    assert settled.meeting.date == "20日"  # full-width digits in the article, found after normalisation
+    evidence = settled.meeting.date_evidence
+    assert evidence is not None
+    assert evidence.span is not None
+    assert article[evidence.span[0] : evidence.span[1]] == "２０日"
+
+
+def test_keep_ungrounded_keeps_a_place_the_article_does_not_state_and_flags_it():
+    settled = _meeting_grounded("not specified", None, PLANTED, keep_ungrounded=True)
+    assert settled.meeting.location == "not specified"
+    evidence = settled.meeting.location_evidence
+    assert evidence is not None
+    assert evidence.problem is DropReason.quote_not_found
+    assert evidence.span is None

@@ -64,6 +64,8 @@ def test_report_in_headless_chromium(tmp_path):
         for index, item in enumerate(summary.items(field)):
             start, end = item.evidence.span
             expected[f"{field}-{index}"] = HOSTILE[start:end]
+    # The meeting's date is the article's word, highlighted where the article states it.
+    expected["meeting-date"] = "Wednesday"
     assert page.items == expected
     assert page.items["topics-0"] == "reopening the coast road to trucks"  # exact: the quote itself
     assert page.items["topics-1"] == "trucks — and “Zoë’s” bridge"  # normalised: the article's own characters

@@ -103,6 +103,10 @@ def test_a_long_article_is_read_in_chunks_and_a_fact_only_at_its_end_reaches_the
     assert [c.claim for c in summary.disputed_claims] == ["Northland agreed to reopen the road by December."]
     assert [p.name for p in summary.participants] == ["Ada Brook", "Tomas Rehn"]
     assert (summary.meeting.status.value, summary.meeting.location) == ("held", "Oslo")
+    place = summary.meeting.location_evidence
+    assert place is not None
+    assert place.span is not None
+    assert LONG[place.span[0] : place.span[1]] == "Oslo"  # the chunk that names it, moved into the article
     for field in ("parties", "participants", "mediators", "topics", "disputed_claims"):
         for item in summary.items(field):
             start, end = item.evidence.span
@@ -162,7 +166,12 @@ def test_merging_keeps_one_entity_once_by_its_fullest_name_with_its_best_quote_a
                 _person("Brook", "Brook", [4, 9], "exact", role="envoy"),
                 _person("Tomas Rehn", "Rehn", [10, 14], "exact"),
             ],
-            meeting={"status": "unclear", "date": None, "location": "Oslo"},
+            meeting={
+                "status": "unclear",
+                "date": None,
+                "location": "Oslo",
+                "location_evidence": {"quote": "Oslo", "span": [20, 24], "match": "exact"},
+            },
         )
     )
     merged = merge_summaries([(0, first), (100, second)])
@@ -173,6 +182,10 @@ def test_merging_keeps_one_entity_once_by_its_fullest_name_with_its_best_quote_a
     assert [p.name for p in merged.parties] == ["Northland", "Southland"]
     assert len(merged.disputed_claims) == 1
     assert (merged.meeting.status.value, merged.meeting.date, merged.meeting.location) == ("held", "Wednesday", "Oslo")
+    # Each value keeps the evidence of the chunk it came from, moved by that chunk's offset.
+    assert merged.meeting.location_evidence is not None
+    assert merged.meeting.location_evidence.span == (120, 124)
+    assert merged.meeting.date_evidence == first.meeting.date_evidence
     assert merged.summary == "Second chunk's summary."  # the first chunk had none
 
 

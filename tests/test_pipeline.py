@@ -56,6 +56,7 @@ def test_every_repair_step_can_be_switched_off_by_name():
     assert STRATEGIES["focused"].switches == (
         "disputes",
         "code-quotes",
+        "meeting-grounding",
         "reground",
         "roles",
         "claim-sources",
@@ -82,6 +83,15 @@ def test_without_a_step_its_repair_is_not_made_and_nothing_else_changes():
     kept = _run(twice, without=("dedupe",)).summary
     assert [p.name for p in kept.parties] == ["Northland", "Northland", "Southland"]
     assert kept.participants == _run(twice).summary.participants
+
+
+def test_a_meeting_place_the_article_does_not_name_is_null_unless_meeting_grounding_is_switched_off():
+    placeholder = summary_dict(meeting={"status": "held", "date": "Wednesday", "location": "not specified"})
+    grounded = _run(placeholder).summary
+    assert grounded.meeting.location is None
+    assert [(d.field, d.item) for d in grounded.dropped] == [("meeting", {"location": "not specified"})]
+    kept = _run(placeholder, without=("meeting-grounding",)).summary
+    assert (kept.meeting.location, kept.meeting.location_evidence, kept.dropped) == ("not specified", None, [])
 
 
 def test_without_the_disputes_pass_it_is_not_asked():

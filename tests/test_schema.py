@@ -38,12 +38,12 @@ def test_contract_field_names():
         "dropped",
     ]
     defs = schema["$defs"]
+    assert set(defs["Meeting"]["properties"]) == {"status", "date", "location", "location_evidence", "date_evidence"}
     assert set(defs["Party"]["properties"]) == {"name", "evidence"}
     assert set(defs["Participant"]["properties"]) == {"name", "role", "side", "evidence"}
     assert set(defs["Mediator"]["properties"]) == {"name", "kind", "evidence"}
     assert set(defs["Topic"]["properties"]) == {"label", "detail", "evidence"}
     assert set(defs["DisputedClaim"]["properties"]) == {"claim", "claimed_by", "disputed_by", "stance", "evidence"}
-    assert set(defs["Meeting"]["properties"]) == {"status", "date", "location"}
     assert set(defs["Evidence"]["properties"]) == {"quote", "span", "match", "problem"}
     assert set(defs["DroppedItem"]["properties"]) == {"field", "item", "reason", "detail"}
 

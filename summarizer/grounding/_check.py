@@ -11,10 +11,20 @@ import regex
 from pydantic import BaseModel
 
 from .._names import name_matches
-from .._schema import ITEM_FIELDS, NAME_FIELDS, ArticleSummary, DisputedClaim, DroppedItem, DropReason, Evidence
+from .._schema import (
+    ITEM_FIELDS,
+    NAME_FIELDS,
+    ArticleSummary,
+    DisputedClaim,
+    DroppedItem,
+    DropReason,
+    Evidence,
+    MatchKind,
+    Meeting,
+)
 from ..reading import english
-from ..text import CleanText, contains_words, normalize, sentences
-from ._index import ArticleIndex
+from ..text import CleanText, contains_words, normalize, sentences, written_without_spaces
+from ._index import ArticleIndex, Location
 
 __all__ = ["Grounding", "UngroundedItem", "in_original"]
 
@@ -37,6 +47,10 @@ _NAME_RUN = regex.compile(rf"{_WORD}(?:\s+{_WORD})*")
 # Languages whose capitals mark every noun, not names: a summary sentence there is not checked.
 _NOUNS_CAPITALISED = frozenset({"de", "lb"})
 _OPENING = regex.compile(r"^[\s\"'“‘«„(\[]*$")
+# The meeting's fields that code grounds, each against the words the article uses for it.
+MEETING_FIELDS = ("location", "date")
+# The shortest leading run of a place written without spaces ("ミレト市") that may stand for the whole.
+_MIN_UNSPACED_PLACE = 2
 
 
 class Grounding:
@@ -49,10 +63,82 @@ class Grounding:
     the article does not (recorded in ``dropped`` under the field ``summary``).
     """
 
-    def __init__(self, summary: ArticleSummary, article: str | ArticleIndex, *, language: str = "en") -> None:
+    def __init__(
+        self,
+        summary: ArticleSummary,
+        article: str | ArticleIndex,
+        *,
+        language: str = "en",
+        ground_meeting: bool = True,
+    ) -> None:
         self.article = article if isinstance(article, ArticleIndex) else ArticleIndex(article)
         self.language = language
+        #: The meeting's location and date the article does not state, as ``(field, value, reason, detail)``.
+        self.meeting_failures: list[tuple[str, str, DropReason, str]] = []
+        if ground_meeting:
+            meeting, self.meeting_failures = self._check_meeting(summary.meeting)
+            summary = summary.model_copy(update={"meeting": meeting})
         self.summary, self.ungrounded = self._check(summary)
+
+    def _check_meeting(self, meeting: Meeting) -> tuple[Meeting, list[tuple[str, str, DropReason, str]]]:
+        """The meeting with its location and date located in the article, as the article words them.
+
+        A location the article does not hold whole ("Geneva, Switzerland" where it says only Geneva) keeps
+        the comma-separated parts it does hold; in a script without spaces, the longest leading run of
+        characters it holds ("ミレト市" of "ミレト市港湾庁本部"). Neither is matched loosely (no fuzzy
+        alignment): a place is named or it is not. What is not found at all is a failure: a placeholder
+        ("not specified") or a place the model supplied from elsewhere.
+        """
+        updates: dict[str, Any] = {}
+        failures = []
+        for field in MEETING_FIELDS:
+            value = getattr(meeting, field)
+            if value is None or not value.strip():
+                updates |= {field: None, f"{field}_evidence": None}
+                continue
+            found = self._located_words(value, parts=field == "location")
+            if found is None:
+                kind = "place" if field == "location" else "date"
+                failures.append(
+                    (field, value, DropReason.quote_not_found, f"the {kind} {_clip(value)!r} is not in the article")
+                )
+                updates[f"{field}_evidence"] = Evidence(quote=value)
+                continue
+            words, location = found
+            updates |= {
+                field: words,
+                f"{field}_evidence": Evidence(
+                    quote=self.article.text[location.start : location.end],
+                    span=(location.start, location.end),
+                    match=location.match,
+                ),
+            }
+        return meeting.model_copy(update=updates), failures
+
+    def _located_words(self, value: str, *, parts: bool) -> tuple[str, Location] | None:
+        """``value`` (or, with ``parts``, the part of it the article names) and where the article names it."""
+        whole = self._exactly(value)
+        if whole is not None:
+            return value.strip(), whole
+        if not parts:
+            return None
+        kept = [(part, found) for part in value.split(",") if (found := self._exactly(part.strip())) is not None]
+        if kept:
+            return ", ".join(part.strip() for part, _ in kept), kept[0][1]
+        if written_without_spaces(value):
+            text = value.strip()
+            for end in range(len(text) - 1, _MIN_UNSPACED_PLACE - 1, -1):
+                found = self._exactly(text[:end])
+                if found is not None:
+                    return text[:end], found
+        return None
+
+    def _exactly(self, words: str) -> Location | None:
+        """Where the article holds ``words``, as written or normalised, never by fuzzy alignment."""
+        if not words or not self.article.has_words(words):  # whole words: "Iran" is not in "Iranian"
+            return None
+        location = self.article.locate(words)
+        return location if location is not None and location.match is not MatchKind.fuzzy else None
 
     def _check(self, summary: ArticleSummary) -> tuple[ArticleSummary, list[UngroundedItem]]:
         updates: dict[str, list[BaseModel]] = {}
@@ -172,6 +258,7 @@ class Grounding:
                     )
                 )
             updates["summary"] = " ".join(text.split()) if text != self.summary.summary else text
+        updates["meeting"] = self._settled_meeting(dropped, keep_ungrounded=keep_ungrounded)
         for field in ITEM_FIELDS:
             kept = []
             for index, item in enumerate(self.summary.items(field)):
@@ -192,6 +279,19 @@ class Grounding:
             updates[field] = kept
         updates["dropped"] = dropped
         return self.summary.model_copy(update=updates)
+
+    def _settled_meeting(self, dropped: list[DroppedItem], *, keep_ungrounded: bool) -> Meeting:
+        """The meeting without the location and date the article does not state (each listed in ``dropped``
+        under the field ``meeting``), or with them kept and their evidence flagged."""
+        meeting = self.summary.meeting
+        updates: dict[str, Any] = {}
+        for field, value, reason, detail in self.meeting_failures:
+            if keep_ungrounded:
+                updates[f"{field}_evidence"] = Evidence(quote=value, problem=reason)
+            else:
+                updates |= {field: None, f"{field}_evidence": None}
+                dropped.append(DroppedItem(field="meeting", item={field: value}, reason=reason, detail=detail))
+        return meeting.model_copy(update=updates)
 
 
 @cache
@@ -250,6 +350,10 @@ def in_original(summary: ArticleSummary, article: CleanText) -> ArticleSummary:
         for field in ITEM_FIELDS
         if (items := summary.items(field))
     }
+    meeting = summary.meeting
+    updates["meeting"] = meeting.model_copy(
+        update={f"{field}_evidence": moved(getattr(meeting, f"{field}_evidence")) for field in MEETING_FIELDS}
+    )
     dropped = []
     for entry in summary.dropped:  # a dropped item's quote may have been found, and its span is shown too
         raw = entry.item.get("evidence")

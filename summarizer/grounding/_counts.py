@@ -39,7 +39,8 @@ def grounding_counts(summary: ArticleSummary) -> GroundingCounts:
     """Count from a finished summary: its kept items, and the items dropped for want of grounding.
 
     Items dropped as duplicates or for their role were never a grounding
-    question and are not counted.
+    question and are not counted; nor is the meeting's place or date, which is
+    not an item (a model that writes "not specified" there is not quoting).
     """
     items = grounded = names = missing_names = 0
     for field in ITEM_FIELDS:
@@ -52,7 +53,7 @@ def grounding_counts(summary: ArticleSummary) -> GroundingCounts:
                 names += 1
                 missing_names += evidence is not None and evidence.problem is DropReason.name_not_in_article
     for entry in summary.dropped:
-        if entry.reason in GROUNDING_REASONS:
+        if entry.reason in GROUNDING_REASONS and entry.field in ITEM_FIELDS:
             items += 1
             if entry.field in NAME_FIELDS:
                 names += 1

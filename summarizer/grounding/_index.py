@@ -134,10 +134,12 @@ class ArticleIndex:
         needle, _ = letters_with_origin(quote)
         if not needle:
             return None
+        # A script without spaces has no word boundaries to ask for: "２０日" is found in "２０日に".
+        unspaced = written_without_spaces(quote)
         normalized = [
             Location(start, end, MatchKind.normalized)
             for start, end in self._skeleton_occurrences(needle)
-            if self._on_word_boundaries(start, end)
+            if unspaced or self._on_word_boundaries(start, end)
         ]
         if normalized:
             return _best(normalized, prefer)
@@ -193,6 +195,10 @@ class ArticleIndex:
         return max(candidates, key=closeness, default=(start, end))
 
     # -- names -----------------------------------------------------------------------
+
+    def has_words(self, words: str) -> bool:
+        """Whether the article holds ``words`` as whole words, after normalisation (``contains_words``)."""
+        return contains_words(self._normalized, normalize(words))
 
     def has_person(self, name: str) -> bool:
         """The person's full name or surname occurs as whole words."""

@@ -15,7 +15,7 @@ chunk's that has one, where an article sets out what it is about.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from rapidfuzz import fuzz
@@ -93,7 +93,7 @@ def _same_label(a: str, b: str) -> bool:
 def _moved(summary: ArticleSummary, offset: int) -> ArticleSummary:
     if offset == 0:
         return summary
-    updates = {}
+    updates: dict[str, Any] = {}
     for field in ITEM_FIELDS:
         items = []
         for item in summary.items(field):
@@ -105,6 +105,14 @@ def _moved(summary: ArticleSummary, offset: int) -> ArticleSummary:
                 )
             items.append(item)
         updates[field] = items
+    meeting = summary.meeting
+    updates["meeting"] = meeting.model_copy(
+        update={
+            name: evidence.model_copy(update={"span": (evidence.span[0] + offset, evidence.span[1] + offset)})
+            for name in ("location_evidence", "date_evidence")
+            if (evidence := getattr(meeting, name)) is not None and evidence.span is not None
+        }
+    )
     return summary.model_copy(update=updates)
 
 
@@ -157,6 +165,13 @@ def _rank(item: BaseModel) -> int:
 
 def _meeting(meetings: list[Meeting]) -> Meeting:
     status = next((m.status for m in meetings if m.status is not MeetingStatus.unclear), MeetingStatus.unclear)
-    date = next((m.date for m in meetings if m.date), None)
-    location = next((m.location for m in meetings if m.location), None)
-    return Meeting(status=status, date=date, location=location)
+    # Each value with its own evidence: the chunk that names the place is the one whose span points at it.
+    dated = next((m for m in meetings if m.date), None)
+    placed = next((m for m in meetings if m.location), None)
+    return Meeting(
+        status=status,
+        date=dated.date if dated else None,
+        date_evidence=dated.date_evidence if dated else None,
+        location=placed.location if placed else None,
+        location_evidence=placed.location_evidence if placed else None,
+    )

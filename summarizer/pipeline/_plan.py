@@ -9,7 +9,8 @@ The chain, in order, for every strategy:
 4. ``code-quotes``: code picks a quote, from the article's own phrases, for each item whose words it finds
    (unless switched off);
 5. ``evidence``: one pass asking for a quote of every item that still has none;
-6. grounding: code locates every quote and name in the article;
+6. grounding: code locates every quote and name in the article, and the meeting's location and date
+   (``meeting-grounding``: a place or date the article does not state becomes null);
 7. ``reground``: one re-ask for the items that failed, unless switched off.
 
 An article too long for the model's context is read in chunks (``plan_chunks``):
@@ -110,7 +111,9 @@ def plan(
     request = _evidence_request(summary, phrases, accepts_enum)
     if request is not None:
         summary = _with_quotes(summary, (yield request))
-    grounding = Grounding(summary, reading.article, language=reading.language)
+    grounding = Grounding(
+        summary, reading.article, language=reading.language, ground_meeting="meeting-grounding" not in without
+    )
     if grounding.ungrounded and "reground" not in without:
         grounding.replace(_corrected_items((yield _reground_request(strategy, grounding))))
     return grounding
@@ -131,6 +134,14 @@ def describe_steps(strategy_name: str) -> list[tuple[str, str, str, bool]]:
     rows.append(("step", "code-quotes", "picks from the article's phrases a quote for each item it can place", True))
     rows.append(("pass", "evidence", "asks for a quote of each item that still has none", False))
     rows.append(("check", "grounding", "code locates every quote and name in the article", False))
+    rows.append(
+        (
+            "check",
+            "meeting-grounding",
+            "code keeps the meeting's place and date only where the article states them",
+            True,
+        )
+    )
     rows.append(("pass", "reground", "re-asks once for the items that failed grounding", True))
     return rows
 

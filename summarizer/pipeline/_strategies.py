@@ -88,6 +88,7 @@ class Strategy:
         return (
             *(p.name for p in self.passes if p.optional),
             "code-quotes",
+            "meeting-grounding",
             "reground",
             *(r.name for r in self.repairs),
             *(c.name for c in self.checks),
