@@ -9,9 +9,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
+from ._brief import brief_problems
 from ._cases import LoadedCase
 from ._exceptions import CaseError, SummarizerError
 from ._files import write_text_atomically
+from ._render import OutputFormat, render
 from ._schema import ArticleSummary
 from ._scoring import (
     ACCURACIES,
@@ -59,6 +61,8 @@ class CaseReport(BaseModel):
     #: Names of sides, people and mediators not in the article / all such names.
     hallucinated_entity_rate: float | None = None
     grounding: GroundingCounts = Field(default_factory=GroundingCounts)
+    #: What would read as broken in the case's brief (``_brief.brief_problems``): cut text, echoes, ...
+    brief_problems: list[str] = Field(default_factory=list)
 
 
 class EvalReport(BaseModel):
@@ -75,6 +79,8 @@ class EvalReport(BaseModel):
     prompt_version: str | None = None
     total_seconds: float | None = None
     mean_seconds_per_article: float | None = None
+    #: Brief problems over every case; the gate allows no more than its baseline's.
+    brief_problems: int = 0
 
 
 Predict = Callable[[LoadedCase], tuple[ArticleSummary, RunMeta | None]]
@@ -124,6 +130,7 @@ def evaluate_predictions(cases: list[LoadedCase], predict: Predict, progress: Pr
                 grounding_rate=grounded.grounding_rate,
                 hallucinated_entity_rate=grounded.hallucinated_entity_rate,
                 grounding=grounded,
+                brief_problems=[] if error else brief_problems(summary, render(summary, OutputFormat.markdown)),
             )
         )
         if progress:
@@ -145,6 +152,7 @@ def evaluate_predictions(cases: list[LoadedCase], predict: Predict, progress: Pr
         grounding_rate=grounded_total.grounding_rate,
         hallucinated_entity_rate=grounded_total.hallucinated_entity_rate,
         grounding=grounded_total,
+        brief_problems=sum(len(r.brief_problems) for r in reports),
     )
 
 
@@ -228,6 +236,8 @@ def markdown_table(report: EvalReport) -> str:
             f"hallucinated-entity rate {report.hallucinated_entity_rate:.3f} "
             f"({g.names_not_in_article}/{g.names} names not in the article)"
         )
+    broken = [c for c in report.cases if c.brief_problems]
+    tail.append(f"brief problems {report.brief_problems}" + (f" in {len(broken)} cases" if broken else ""))
     return "\n".join(lines) + "\n\n" + "; ".join(tail) + "\n"
 
 
@@ -267,6 +277,10 @@ def baseline_problems(report: EvalReport, baseline_path: Path, tolerance: float)
                 f"{name} accuracy {got.accuracy:.3f} is below the baseline "
                 f"{float(listed_accuracies[name]):.3f} minus {tolerance}"
             )
+    allowed = baseline.get("brief_problems")
+    if isinstance(allowed, int) and report.brief_problems > allowed:
+        shown = "; ".join(p for c in report.cases for p in c.brief_problems[:1])[:300]
+        problems.append(f"{report.brief_problems} brief problems, more than the baseline's {allowed}: {shown}")
     listed = baseline.get("cases")
     if isinstance(listed, list):
         # A baseline describes the cases it was measured on; compared with other cases it means nothing.

@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ._brief import meeting_line
 from ._schema import ITEM_FIELDS, ArticleSummary, DroppedItem, Evidence
-from ._wording import meeting_line
 
 __all__ = ["render_html"]
 

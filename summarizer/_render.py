@@ -6,10 +6,10 @@ import json
 from enum import StrEnum
 from typing import Any
 
+from ._brief import meeting_line
 from ._display import markdown_text as md
 from ._html import render_html
 from ._schema import ArticleSummary
-from ._wording import meeting_line
 
 __all__ = ["OutputFormat", "render"]
 

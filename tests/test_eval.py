@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 from summarizer import Settings
 from summarizer.cli import app
 from summarizer.testing import FunctionBackend, TaskBackend, answer_from_summary, chat_answer_from_summary
-from tests.conftest import ARTICLE, summary_dict, without_quotes
+from tests.conftest import ARTICLE, quote, summary_dict, without_quotes
 
 
 @pytest.fixture
@@ -140,6 +140,21 @@ def test_baseline_gate(case_dir, monkeypatch, tmp_path):
     assert failing.exit_code == 1
     assert "meeting_status accuracy 0.000 is below the baseline 1.000" in failing.stderr
     assert "meeting_location" not in failing.stderr  # still right: no place named, none given
+    # The briefs are read too: a topic detail that repeats its label, where the article names neither, stays
+    # an echo, and a baseline that allows no problem fails it.
+    echo = {"label": "trucks road", "detail": "road trucks", "evidence": quote("reopening the coast road to trucks")}
+    backend = TaskBackend(answer_from_summary(summary_dict(topics=[echo])))
+    monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: backend)
+    clean = tmp_path / "clean.json"
+    clean.write_text(json.dumps({"macro_f1": 0.10, "brief_problems": 0}))
+    failing = CliRunner().invoke(app, ["eval", "--cases", str(case_dir), "--out", str(out), "--baseline", str(clean)])
+    assert failing.exit_code == 1
+    assert "1 brief problems, more than the baseline's 0: echo: topic 'trucks road'" in failing.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["brief_problems"] == 1
+    assert [c["brief_problems"] for c in report["cases"] if c["brief_problems"]] == [
+        ["echo: topic 'trucks road' has the detail 'road trucks'"]
+    ]
     # A baseline measured on other cases does not describe these.
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"macro_f1": 0.10, "cases": ["talks", "gone"]}))

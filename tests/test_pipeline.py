@@ -67,6 +67,7 @@ def test_every_repair_step_can_be_switched_off_by_name():
         "two-sided-claims",
         "subjects",
         "mediators",
+        "finish-text",
     )
 
 

@@ -19,7 +19,6 @@ from .._schema import (
     DroppedItem,
     DropReason,
     Evidence,
-    MatchKind,
     Meeting,
 )
 from ..reading import english
@@ -117,28 +116,23 @@ class Grounding:
 
     def _located_words(self, value: str, *, parts: bool) -> tuple[str, Location] | None:
         """``value`` (or, with ``parts``, the part of it the article names) and where the article names it."""
-        whole = self._exactly(value)
+        whole = self.article.locate_words(value)
         if whole is not None:
             return value.strip(), whole
         if not parts:
             return None
-        kept = [(part, found) for part in value.split(",") if (found := self._exactly(part.strip())) is not None]
+        kept = [
+            (part, found) for part in value.split(",") if (found := self.article.locate_words(part.strip())) is not None
+        ]
         if kept:
             return ", ".join(part.strip() for part, _ in kept), kept[0][1]
         if written_without_spaces(value):
             text = value.strip()
             for end in range(len(text) - 1, _MIN_UNSPACED_PLACE - 1, -1):
-                found = self._exactly(text[:end])
+                found = self.article.locate_words(text[:end])
                 if found is not None:
                     return text[:end], found
         return None
-
-    def _exactly(self, words: str) -> Location | None:
-        """Where the article holds ``words``, as written or normalised, never by fuzzy alignment."""
-        if not words or not self.article.has_words(words):  # whole words: "Iran" is not in "Iranian"
-            return None
-        location = self.article.locate(words)
-        return location if location is not None and location.match is not MatchKind.fuzzy else None
 
     def _check(self, summary: ArticleSummary) -> tuple[ArticleSummary, list[UngroundedItem]]:
         updates: dict[str, list[BaseModel]] = {}

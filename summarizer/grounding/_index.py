@@ -151,11 +151,24 @@ class ArticleIndex:
                 return Location(start, end, MatchKind.fuzzy)
         return None
 
+    def locate_words(self, words: str) -> Location | None:
+        """Where the article holds ``words`` as whole words, as written or normalised, never by fuzzy
+        alignment: for a value that must be the article's own (a place, a date, a sentence's last words)."""
+        if not words.strip() or not self.has_words(words):  # whole words: "Iran" is not in "Iranian"
+            return None
+        location = self.locate(words)
+        return location if location is not None and location.match is not MatchKind.fuzzy else None
+
     def sentence_around(self, start: int, end: int) -> str:
         """The sentence (or sentences) of the article that hold ``[start, end)``."""
+        first, last = self.sentence_bounds(start, end)
+        return self.text[first:last]
+
+    def sentence_bounds(self, start: int, end: int) -> tuple[int, int]:
+        """``[start, end)`` of the sentence (or sentences) of the article that hold ``[start, end)``."""
         first = next((a for a, b in reversed(self._sentences) if a <= start), 0)
         last = next((b for a, b in self._sentences if b >= end), len(self.text))
-        return self.text[first:last]
+        return first, last
 
     def _skeleton_occurrences(self, needle: str) -> Iterator[tuple[int, int]]:
         at = self._skeleton.find(needle)

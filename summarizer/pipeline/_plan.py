@@ -6,6 +6,7 @@ The chain, in order, for every strategy:
 2. ``combine``: the passes' answers as one summary;
 3. the strategy's repair steps, each unless switched off;
    then its checks: a question to the model about the summary so far (is this candidate the mediator?);
+   then its finishing steps: free text completed where the generation bound cut it, echoed details replaced;
 4. ``code-quotes``: code picks a quote, from the article's own phrases, for each item whose words it finds
    (unless switched off);
 5. ``evidence``: one pass asking for a quote of every item that still has none;
@@ -105,6 +106,9 @@ def plan(
         question = None if check.name in without else check.ask(summary, reading)
         if question is not None:
             summary = check.apply(summary, reading, question, (yield question))
+    for finish in strategy.finishing:
+        if finish.name not in without:
+            summary = finish(summary, reading)
     phrases = quotable_phrases(reading.article)
     if "code-quotes" not in without:
         summary = PhraseChooser(phrases).quote_items(summary)
@@ -131,6 +135,7 @@ def describe_steps(strategy_name: str) -> list[tuple[str, str, str, bool]]:
     rows.append(("combine", "combine", first_line(strategy.combine) or "the passes' answers as one summary", False))
     rows.extend(("repair", r.name, first_line(r.apply), True) for r in strategy.repairs)
     rows.extend(("check", c.name, first_line(c.ask), True) for c in strategy.checks)
+    rows.extend(("finish", f.name, first_line(f.apply), True) for f in strategy.finishing)
     rows.append(("step", "code-quotes", "picks from the article's phrases a quote for each item it can place", True))
     rows.append(("pass", "evidence", "asks for a quote of each item that still has none", False))
     rows.append(("check", "grounding", "code locates every quote and name in the article", False))

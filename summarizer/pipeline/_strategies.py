@@ -35,6 +35,7 @@ from .._exceptions import ConfigurationError
 from .._schema import ArticleSummary
 from ..reading import Reading
 from ._checks import add_subjects, ask_mediators, ask_subjects, confirm_mediators
+from ._finish import finish_text
 from ._repairs import (
     add_participants,
     add_topics,
@@ -70,6 +71,8 @@ class Strategy:
     drafts: dict[str, type[ItemDraft]]
     #: Questions about the summary so far, asked after the repairs (``_checks``).
     checks: tuple[Check, ...] = ()
+    #: Steps after the checks, on what a reader sees (``_finish``): the checks add topics too.
+    finishing: tuple[Repair, ...] = ()
 
     @property
     def variables(self) -> dict[str, tuple[str, ...]]:
@@ -92,6 +95,7 @@ class Strategy:
             "reground",
             *(r.name for r in self.repairs),
             *(c.name for c in self.checks),
+            *(f.name for f in self.finishing),
         )
 
     def check_without(self, without: frozenset[str]) -> None:
@@ -156,6 +160,7 @@ FOCUSED = Strategy(
         Check("subjects", ask_subjects, add_subjects, variables=("sides",)),
         Check("mediators", ask_mediators, confirm_mediators, variables=("candidates",)),
     ),
+    finishing=(Repair("finish-text", finish_text),),
 )
 
 SINGLE = Strategy(
