@@ -6,7 +6,8 @@ from summarizer import Settings, Summarizer
 from summarizer._drafts import roles_model
 from summarizer._schema import ArticleSummary, DropReason, MediatorKind
 from summarizer.pipeline import ModelRequest
-from summarizer.pipeline._checks import _kind, add_subjects, ask_mediators, ask_subjects, confirm_mediators
+from summarizer.pipeline._checks import add_subjects, ask_mediators, ask_subjects, confirm_mediators
+from summarizer.pipeline._repairs import mediator_kind, mediator_kinds
 from summarizer.reading import read
 from summarizer.testing import Answer, TaskBackend, answer_from_summary
 from tests.conftest import ARTICLE, summary_dict
@@ -78,10 +79,11 @@ def test_a_side_listed_as_mediator_becomes_a_side_and_one_that_is_neither_is_dro
 
 
 def test_a_new_mediators_kind_comes_from_its_name():
-    assert _kind("Norway") is MediatorKind.state  # CLDR's English country names
-    assert _kind("Aldo Finch") is MediatorKind.person
-    assert _kind("Coastal Mediation Board") is MediatorKind.organization
-    assert _kind("Velmora") is MediatorKind.organization  # one word, no country: a body, not a guess at a person
+    assert mediator_kind("Norway") is MediatorKind.state  # CLDR's English country names
+    assert mediator_kind("Aldo Finch") is MediatorKind.person
+    assert mediator_kind("Coastal Mediation Board") is MediatorKind.organization
+    assert mediator_kind("Russian peacekeeping command") is MediatorKind.organization
+    assert mediator_kind("Velmora") is None  # one word, no country: code cannot tell
 
 
 def test_the_check_is_a_step_that_can_be_switched_off():
@@ -236,3 +238,60 @@ def test_without_subjects_the_question_is_never_asked():
     names = [r["response_format"]["json_schema"]["name"] for r in backend.requests]
     assert "Subjects" not in names
     assert "ThirdPartyRoles" in names
+
+
+# -- the place check ----------------------------------------------------------------------------
+
+
+PLACED = "Northland and Southland held talks in Harbourtown on Monday. The Northland minister later visited Lakeside."
+
+
+def _placed(place_answer, *without):
+    document = summary_dict(meeting={"status": "held", "date": "Monday", "location": "Lakeside"})
+    given = answer_from_summary(document)
+
+    def answer(request: ModelRequest) -> Answer:
+        return {"place": place_answer} if request.pass_name == "place" else given(request)
+
+    backend = TaskBackend(answer)
+    result = Summarizer(backend, settings=Settings.resolve(without=without)).run(PLACED)
+    return result.summary.meeting, [task.pass_name for task in backend.tasks]
+
+
+def test_the_place_check_asked_alone_replaces_the_meeting_passs_place():
+    meeting, asked = _placed("Harbourtown")
+    assert "place" in asked
+    assert meeting.location == "Harbourtown"
+    assert meeting.location_evidence is not None
+    assert meeting.location_evidence.span == (PLACED.index("Harbourtown"), PLACED.index("Harbourtown") + 11)
+
+
+def test_the_place_check_saying_null_leaves_no_place():
+    meeting, _ = _placed(None)
+    assert meeting.location is None
+
+
+def test_without_the_place_check_the_meeting_passs_place_stands():
+    meeting, asked = _placed(None, "place")
+    assert "place" not in asked
+    assert meeting.location == "Lakeside"
+
+
+def test_an_article_that_reports_no_talks_is_not_asked_where_they_were_held():
+    document = summary_dict(parties=[], participants=[], mediators=[], topics=[], disputed_claims=[])
+    backend = TaskBackend(answer_from_summary(document))
+    Summarizer(backend, settings=Settings()).run(PLACED)
+    assert "place" not in [task.pass_name for task in backend.tasks]
+
+
+def test_every_mediators_kind_is_decided_from_its_name_where_code_can_tell():
+    summary = _summary(
+        mediators=[
+            {"name": "Russian peacekeeping command", "kind": "person", "evidence": None},
+            {"name": "Norway", "kind": "person", "evidence": None},
+            {"name": "Aldo Finch", "kind": "state", "evidence": None},
+            {"name": "Velmora", "kind": "state", "evidence": None},
+        ]
+    )
+    kinds = [m.kind.value for m in mediator_kinds(summary, read(WORDING, "en")).mediators]
+    assert kinds == ["organization", "state", "person", "state"]  # a lone word no country: the model's kind

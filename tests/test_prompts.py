@@ -99,7 +99,7 @@ def test_each_prompt_set_uses_exactly_the_variables_its_strategy_fills(strategy)
 def test_a_template_variable_nobody_fills_is_refused_when_loaded():
     prompts = load_prompts(STRATEGIES["focused"].prompt_version)
     broken = dataclasses.replace(prompts, passes={**prompts.passes, "meeting": Template("$article $candidates")})
-    with pytest.raises(ConfigurationError, match=r"focused-v8.meeting.txt uses \$candidates"):
+    with pytest.raises(ConfigurationError, match=r"focused-v9.meeting.txt uses \$candidates"):
         broken.check(STRATEGIES["focused"].variables)
 
 

@@ -14,8 +14,10 @@ rule is generic: no names or phrases from any article.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any, TypeVar
 
+import babel
 from pydantic import BaseModel
 
 from .._names import name_matches, same_name, same_side
@@ -29,6 +31,7 @@ from .._schema import (
     DropReason,
     Evidence,
     Mediator,
+    MediatorKind,
     Participant,
     Party,
     Topic,
@@ -42,6 +45,8 @@ __all__ = [
     "align_roles",
     "credit_sources",
     "dedupe",
+    "mediator_kind",
+    "mediator_kinds",
     "names_talks",
     "people_only",
     "topic_words",
@@ -367,3 +372,41 @@ _NOT_CLAIM_WORDS = (
 
 def _content_words(text: str) -> set[str]:
     return {w for w in normalize(text).split() if len(w) > 3}
+
+
+def mediator_kinds(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
+    """Each mediator's kind from its name where code can tell (a country, a body, a person's name).
+
+    A small model types ministers and envoys "state", commands "person" and the EU "state"; the name says
+    which it is. A one-word name that is no country ("al-Busaidi", "Velmora") keeps the model's kind.
+    """
+    mediators = [
+        m if (kind := mediator_kind(m.name)) in (None, m.kind) else m.model_copy(update={"kind": kind})
+        for m in summary.mediators
+    ]
+    return summary.model_copy(update={"mediators": mediators})
+
+
+def mediator_kind(name: str) -> MediatorKind | None:
+    """A state if the name is a country's (CLDR's English names of ISO territories); a body if its words name
+    a group ("command", "ministry"); a person if it is two or more words otherwise; None for one word that
+    is no country, which code cannot tell."""
+    if name in _country_names():
+        return MediatorKind.state
+    words = name.split()
+    if _LEXICON.names_a_group(name) or set(words) & _LEXICON.not_person_words:
+        return MediatorKind.organization
+    return MediatorKind.person if len(words) > 1 else None
+
+
+@cache
+def _country_names() -> frozenset[str]:
+    """CLDR's English names of the territories with a two-letter code, less those that are not states."""
+    territories = babel.Locale("en").territories
+    return frozenset(
+        name for code, name in territories.items() if len(code) == 2 and code.isalpha() and code not in _NOT_STATES
+    )
+
+
+# CLDR codes of territories that are not states: the EU, the euro area, the UN, "outlying Oceania", unknown.
+_NOT_STATES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})

@@ -34,7 +34,7 @@ from .._drafts import (
 from .._exceptions import ConfigurationError
 from .._schema import ArticleSummary
 from ..reading import Reading
-from ._checks import add_subjects, ask_mediators, ask_subjects, confirm_mediators
+from ._checks import add_subjects, ask_mediators, ask_place, ask_subjects, confirm_mediators, settle_place
 from ._finish import finish_text
 from ._repairs import (
     add_participants,
@@ -42,6 +42,7 @@ from ._repairs import (
     align_roles,
     credit_sources,
     dedupe,
+    mediator_kinds,
     people_only,
     two_sided_claims,
 )
@@ -140,7 +141,7 @@ FOCUSED = Strategy(
     name="focused",
     # The version names what shapes the answer, prompts and the code that completes them alike: a result
     # cache keyed on it must not serve answers from before the wording cues.
-    prompt_version="focused-v8",
+    prompt_version="focused-v9",
     passes=(
         Pass("meeting", MeetingFacts),
         Pass("disputes", DisputeFindings, variables=("candidates",), ask=_ask_disputes, optional=True),
@@ -159,8 +160,9 @@ FOCUSED = Strategy(
     checks=(
         Check("subjects", ask_subjects, add_subjects, variables=("sides",)),
         Check("mediators", ask_mediators, confirm_mediators, variables=("candidates",)),
+        Check("place", ask_place, settle_place),
     ),
-    finishing=(Repair("finish-text", finish_text),),
+    finishing=(Repair("finish-text", finish_text), Repair("mediator-kinds", mediator_kinds)),
 )
 
 SINGLE = Strategy(
