@@ -76,8 +76,8 @@ def _completed(text: str, index: ArticleIndex) -> str:
             continue
         head = words[: len(words) - dropped]
         tail = " ".join(head[-count:])
-        if len(normalize(tail).split()) < count:
-            continue  # stray punctuation is no word: too few words to be one place in the article
+        if len(normalize(tail).split()) < min(_TAIL_WORDS):
+            continue  # a dash or a stray full stop is no word: too few words to be one place in the article
         found = index.locate_words(tail)
         if found is not None:
             rest = index.text[found.end : index.sentence_bounds(found.start, found.end)[1]]
