@@ -259,16 +259,6 @@ class Subjects(_Strict):
     )
 
 
-class Place(_Strict):
-    """The place check's answer: where the talks themselves were held, asked on its own."""
-
-    # Nullable, not a "NONE" string: null is what the contract means by "the article does not say".
-    place: Annotated[str, Field(json_schema_extra=_bounded(80))] | None = Field(
-        description="The place where the talks or meeting took place or will take place, written exactly as the "
-        "article writes it; null if the article does not say where the talks themselves are held."
-    )
-
-
 class ThirdPartyRole(StrEnum):
     """What part a candidate played in the talks, as the mediator check asks it."""
 

@@ -184,8 +184,6 @@ def model_answers(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
         # Asked for the subjects of the talks, it names its own topics again, which cover themselves: the
         # subjects check adds nothing.
         "Subjects": {"subjects": [str(t.get("label", "")) for t in document.get("topics", [])][:MAX_SUBJECTS]},
-        # Asked where the talks were held, it names the document's place again.
-        "Place": {"place": (document.get("meeting") or {}).get("location")},
         "_findings_quoted": {
             "disputed_claims": [
                 {**finding, "evidence": _quote_of(claim)}

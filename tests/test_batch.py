@@ -249,7 +249,7 @@ def test_a_full_disk_stops_the_run_after_the_first_record_it_cannot_write(tmp_pa
     assert result.stderr.strip().splitlines()[-1].startswith("summarize: error: --out ")
     assert "cannot write (No space left on device)" in result.stderr
     assert "Traceback" not in result.output
-    assert len(fake.tasks) <= 2 * 5  # two articles at most (meeting, disputes, the three checks), not all six
+    assert len(fake.tasks) <= 2 * 4  # two articles at most (meeting, disputes, topics and mediator checks), not all six
 
 
 def test_rerun_skips_what_is_done_and_the_cache_answers_repeats(tmp_path, fake, cache_home):
@@ -257,7 +257,7 @@ def test_rerun_skips_what_is_done_and_the_cache_answers_repeats(tmp_path, fake, 
     out = tmp_path / "out.jsonl"
     assert CliRunner().invoke(app, ["batch", str(feed), "--out", str(out)]).exit_code == 0
     calls = len(fake.requests)
-    assert calls == 5 * 5  # meeting, disputes, the topics, mediator and place checks; code quotes every item
+    assert calls == 5 * 4  # meeting, disputes, the topics and mediator checks; code quotes every item
 
     again = CliRunner().invoke(app, ["batch", str(feed), "--out", str(out)])
     assert again.exit_code == 0

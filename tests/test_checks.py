@@ -240,50 +240,6 @@ def test_without_subjects_the_question_is_never_asked():
     assert "ThirdPartyRoles" in names
 
 
-# -- the place check ----------------------------------------------------------------------------
-
-
-PLACED = "Northland and Southland held talks in Harbourtown on Monday. The Northland minister later visited Lakeside."
-
-
-def _placed(place_answer, *without):
-    document = summary_dict(meeting={"status": "held", "date": "Monday", "location": "Lakeside"})
-    given = answer_from_summary(document)
-
-    def answer(request: ModelRequest) -> Answer:
-        return {"place": place_answer} if request.pass_name == "place" else given(request)
-
-    backend = TaskBackend(answer)
-    result = Summarizer(backend, settings=Settings.resolve(without=without)).run(PLACED)
-    return result.summary.meeting, [task.pass_name for task in backend.tasks]
-
-
-def test_the_place_check_asked_alone_replaces_the_meeting_passs_place():
-    meeting, asked = _placed("Harbourtown")
-    assert "place" in asked
-    assert meeting.location == "Harbourtown"
-    assert meeting.location_evidence is not None
-    assert meeting.location_evidence.span == (PLACED.index("Harbourtown"), PLACED.index("Harbourtown") + 11)
-
-
-def test_the_place_check_saying_null_leaves_no_place():
-    meeting, _ = _placed(None)
-    assert meeting.location is None
-
-
-def test_without_the_place_check_the_meeting_passs_place_stands():
-    meeting, asked = _placed(None, "place")
-    assert "place" not in asked
-    assert meeting.location == "Lakeside"
-
-
-def test_an_article_that_reports_no_talks_is_not_asked_where_they_were_held():
-    document = summary_dict(parties=[], participants=[], mediators=[], topics=[], disputed_claims=[])
-    backend = TaskBackend(answer_from_summary(document))
-    Summarizer(backend, settings=Settings()).run(PLACED)
-    assert "place" not in [task.pass_name for task in backend.tasks]
-
-
 def test_every_mediators_kind_is_decided_from_its_name_where_code_can_tell():
     summary = _summary(
         mediators=[

@@ -40,7 +40,7 @@ def test_explicit_run_command_and_meta(scripted, tmp_path):
     assert result.exit_code == 0, result.output
     meta = json.loads(result.stdout)["meta"]
     assert meta["strategy"] == "focused"
-    assert meta["attempts"] == 5  # meeting, disputes, the topics, mediator and place checks; code quotes every item
+    assert meta["attempts"] == 4  # meeting, disputes, the topics and mediator checks; code quotes every item
 
 
 def test_markdown_brief(scripted, tmp_path):

@@ -101,7 +101,6 @@ def test_disputes_pass_is_skipped_without_a_denial():
         "MeetingFacts",
         "Subjects",
         "ThirdPartyRoles",
-        "Place",
     ]
     assert result.summary.disputed_claims == []
 

@@ -80,9 +80,9 @@ def test_live_eval_writes_predictions_and_report(case_dir, fake_model, tmp_path)
     assert by_id["quiet"]["meeting"] == {"meeting_status": None, "meeting_location": True}
     assert "| meeting status | 1.00 | 1 | 1 |" in result.stdout
     assert "| location | 1.00 | 2 | 2 |" in result.stdout
-    # Meeting, disputes and the topics, mediator and place checks for the talks (code quotes every item); the
-    # storm has no denial to look at, no talks to ask the subjects or the place of, and no mediator.
-    assert len(fake_model.requests) == 6
+    # Meeting, disputes and the topics and mediator checks for the talks (code quotes every item); the storm
+    # has no denial to look at, no talks to ask the subjects of and no mediator.
+    assert len(fake_model.requests) == 5
 
 
 def test_replay_rescores_without_a_model(case_dir, fake_model, tmp_path):

@@ -142,8 +142,8 @@ def test_ungrounded_items_are_reasked_once_then_dropped_and_reported():
     result = Summarizer(backend, settings=Settings(strategy="focused")).run(ARTICLE)
     names = [r["response_format"]["json_schema"]["name"] for r in backend.requests]
     # Two topics: no question about subjects.
-    assert names == ["MeetingFacts", "DisputeFindings", "ThirdPartyRoles", "Place", "EvidenceQuotes", "Corrections"]
-    reask = backend.requests[5]["messages"][-1]["content"]
+    assert names == ["MeetingFacts", "DisputeFindings", "ThirdPartyRoles", "EvidenceQuotes", "Corrections"]
+    reask = backend.requests[4]["messages"][-1]["content"]
     assert "'Imaginary Person' (evidence 'Imaginary Person spoke') - the name" in reask
     assert "'fishing' (evidence 'they discussed fishing') - the quote" in reask
     schema = backend.requests[4]["response_format"]["json_schema"]["schema"]
@@ -222,7 +222,7 @@ def test_a_grounded_summary_costs_no_extra_call():
 def test_focused_strategy_asks_for_quotes_in_a_last_pass_over_the_same_prefix():
     backend = TaskBackend(answer_from_summary(summary_dict()))
     result = Summarizer(backend, settings=Settings(strategy="focused", without=frozenset({"code-quotes"}))).run(ARTICLE)
-    meeting, _, _subjects, _roles, _place, evidence = backend.requests
+    meeting, _, _subjects, _roles, evidence = backend.requests
     assert evidence["response_format"]["json_schema"]["name"] == "EvidenceQuotes"
     prefix = meeting["messages"][1]["content"].split(ARTICLE)[0] + ARTICLE
     assert evidence["messages"][0] == meeting["messages"][0]

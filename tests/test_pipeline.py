@@ -30,7 +30,6 @@ def test_the_plan_yields_typed_requests_and_returns_the_grounding_without_any_ba
         "disputes",
         "subjects",
         "mediators",
-        "place",
         "evidence",
     ]  # all grounded: no re-ask
     assert isinstance(grounding, Grounding)
@@ -68,7 +67,6 @@ def test_every_repair_step_can_be_switched_off_by_name():
         "two-sided-claims",
         "subjects",
         "mediators",
-        "place",
         "finish-text",
         "mediator-kinds",
     )

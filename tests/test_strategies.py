@@ -29,7 +29,7 @@ def test_focused_strategy_asks_two_passes_sharing_the_article_prefix():
     )
     backend = TaskBackend(answer_from_summary(document))
     result = Summarizer(backend, settings=Settings(strategy="focused", without=frozenset({"code-quotes"}))).run(ARTICLE)
-    meeting, disputes, subjects, roles, place, _quotes = backend.requests
+    meeting, disputes, subjects, roles, _quotes = backend.requests
     assert meeting["response_format"]["json_schema"]["name"] == "MeetingFacts"
     assert disputes["response_format"]["json_schema"]["name"] == "DisputeFindings"
     assert meeting["messages"][0] == disputes["messages"][0]
@@ -38,10 +38,8 @@ def test_focused_strategy_asks_two_passes_sharing_the_article_prefix():
     assert subjects["response_format"]["json_schema"]["name"] == "Subjects"
     assert subjects["messages"][1]["content"].startswith(shared)  # so do both checks
     assert roles["messages"][1]["content"].startswith(shared)
-    assert place["response_format"]["json_schema"]["name"] == "Place"
-    assert place["messages"][1]["content"].startswith(shared)  # so do all three checks
     assert result.summary == ArticleSummary.model_validate(document)
-    assert result.meta.attempts == 6
+    assert result.meta.attempts == 5
     assert result.meta.prompt_version == STRATEGIES["focused"].prompt_version
     assert result.meta.grounding_rate == 1.0
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from .._drafts import Place, Subjects, ThirdPartyRole, roles_model
+from .._drafts import Subjects, ThirdPartyRole, roles_model
 from .._names import same_name
 from .._schema import ArticleSummary, DropReason, Evidence, Mediator, MediatorKind, Party, Topic
 from ..reading import Reading, english
@@ -97,24 +97,6 @@ def _covers(label: str, phrase: str) -> bool:
     if contains_words(one, other) or contains_words(other, one):
         return True
     return bool(topic_words(phrase) & topic_words(label))
-
-
-def ask_place(summary: ArticleSummary, reading: Reading) -> ModelRequest | None:
-    """Asks on its own where the talks were held, when the summary names talks."""
-    # Asked among a dozen fields, the 1.5B fills the place with any place the article names (a dateline, a
-    # city someone visited, the country a story is about); asked only this, it answers "not said" far more
-    # often where the article does not say.
-    return ModelRequest("place", Place) if names_talks(summary) else None
-
-
-def settle_place(summary: ArticleSummary, reading: Reading, request: ModelRequest, answer: BaseModel) -> ArticleSummary:
-    """The place as the answer gives it (null when it says the article does not say); grounding then checks
-    it against the article like the meeting pass's."""
-    place = Place.model_validate(answer.model_dump()).place
-    place = " ".join(place.split()) if place else None
-    if place == summary.meeting.location:
-        return summary
-    return summary.model_copy(update={"meeting": summary.meeting.model_copy(update={"location": place or None})})
 
 
 def ask_mediators(summary: ArticleSummary, reading: Reading) -> ModelRequest | None:

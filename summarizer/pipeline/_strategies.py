@@ -34,7 +34,7 @@ from .._drafts import (
 from .._exceptions import ConfigurationError
 from .._schema import ArticleSummary
 from ..reading import Reading
-from ._checks import add_subjects, ask_mediators, ask_place, ask_subjects, confirm_mediators, settle_place
+from ._checks import add_subjects, ask_mediators, ask_subjects, confirm_mediators
 from ._finish import finish_text
 from ._repairs import (
     add_participants,
@@ -160,7 +160,6 @@ FOCUSED = Strategy(
     checks=(
         Check("subjects", ask_subjects, add_subjects, variables=("sides",)),
         Check("mediators", ask_mediators, confirm_mediators, variables=("candidates",)),
-        Check("place", ask_place, settle_place),
     ),
     finishing=(Repair("finish-text", finish_text), Repair("mediator-kinds", mediator_kinds)),
 )
