@@ -82,3 +82,21 @@ def test_finishing_never_cuts_a_word_and_never_leaves_an_echo_the_article_can_re
             )
         if echoes(topic.label, topic.detail):  # kept only where no sentence of the article names it better
             assert topic.detail == detail, (label, detail)
+
+
+def test_a_completion_keeps_the_articles_spacing_before_punctuation():
+    copied = finished(topics=[_topic("rail line", "They discussed a schedule for repairing the rail line")])
+    assert copied.topics[0].detail == (
+        "They discussed a schedule for repairing the rail line and hoped trains could run again by the autumn."
+    )
+    cut_at_comma = "Northland and Southland met in Harbourtown on Monday…"  # the article goes on ", and ..."
+    article = ARTICLE.replace("Harbourtown on Monday.", "Harbourtown on Monday, and agreed to meet again.")
+    done = finish_text(ArticleSummary.model_validate(summary_dict(summary=cut_at_comma)), read(article))
+    assert done.summary == "Northland and Southland met in Harbourtown on Monday, and agreed to meet again."
+
+
+def test_an_echoed_detail_that_the_article_lists_mid_sentence_becomes_the_whole_sentence():
+    summary = finished(topics=[_topic("repairing the rail line", "repairing the rail line")])
+    assert summary.topics[0].detail == (
+        "They discussed a schedule for repairing the rail line and hoped trains could run again by the autumn."
+    )

@@ -42,7 +42,9 @@ def finish_text(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
     index = ArticleIndex(reading.article)
     topics = []
     for topic in summary.topics:
-        detail = _completed(topic.detail, index)
+        # An echo first: completed, the label's phrase would read as the tail of a sentence ("supply line,
+        # uninterrupted gas supply, as well as ..."); the whole sentence says what was said about it.
+        detail = topic.detail if echoes(topic.label, topic.detail) else _completed(topic.detail, index)
         if echoes(topic.label, detail):
             detail = _sentence_naming(topic.label, index) or _sentence_naming(detail, index) or detail
         topics.append(topic if detail == topic.detail else topic.model_copy(update={"detail": detail}))
@@ -82,7 +84,8 @@ def _completed(text: str, index: ArticleIndex) -> str:
         if found is not None:
             rest = index.text[found.end : index.sentence_bounds(found.start, found.end)[1]]
             if len(rest) <= _MAX_COMPLETION:
-                return " ".join([*head, *rest.split()])
+                # The article's own spacing: "line" + ", uninterrupted" reads "line, uninterrupted".
+                return " ".join((" ".join(head) + rest).split())
     if not cut:
         return text
     # Not the article's words: its whole sentences, if it has more than the cut one.
