@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-from ._schema import ArticleSummary, Meeting, MeetingStatus
-from .pipeline._finish import CUT_MARK, echoes
+from ._drafts import CUT_MARK
+from ._schema import ArticleSummary, Evidence, Meeting, MeetingStatus
+from .pipeline._finish import echoes
 
 __all__ = ["brief_problems", "meeting_line"]
 
@@ -19,13 +20,16 @@ _STATUS_PHRASES = {
     MeetingStatus.cancelled: "Talks cancelled",
     MeetingStatus.refused: "Talks refused by a side",
     MeetingStatus.denied: "Talks denied",
-    MeetingStatus.unclear: "Talks reported; whether held is unclear",
+    MeetingStatus.unclear: "Talks (status unclear)",
 }
-# A date that reads after "on": a day number, a weekday, or a month with its day ("March 1").
+# A date that reads after "on": a weekday, a month with its day ("March 1", "1 March"), or an ISO date. Not a
+# year ("2024") or a time ("3 p.m."), which follow a comma like any other wording.
+_MONTH = (
+    r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?"
+    r"|nov(ember)?|dec(ember)?)"
+)
 _DAY = re.compile(
-    r"^(\d|(mon|tues|wednes|thurs|fri|satur|sun)day\b|"
-    r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|"
-    r"nov(ember)?|dec(ember)?)\.?\s+\d)",
+    rf"^((mon|tues|wednes|thurs|fri|satur|sun)day\b|{_MONTH}\.?\s+\d|\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}\b|\d{{4}}-\d\d-\d\d\b)",
     re.IGNORECASE,
 )
 
@@ -37,11 +41,17 @@ def meeting_line(meeting: Meeting) -> list[tuple[str, str | None]]:
     follows a comma."""
     pieces: list[tuple[str, str | None]] = [(_STATUS_PHRASES[meeting.status], None)]
     if meeting.location:
-        pieces += [(" in ", None), (meeting.location, "location")]
+        pieces += [(" in ", None), (meeting.location, "location"), *_unfound(meeting.location_evidence)]
     if meeting.date:
         pieces += [(" on " if _DAY.match(meeting.date.strip()) else ", ", None), (meeting.date, "date")]
+        pieces += _unfound(meeting.date_evidence)
     pieces.append((".", None))
     return pieces
+
+
+def _unfound(evidence: Evidence | None) -> list[tuple[str, str | None]]:
+    """A value kept by ``--keep-ungrounded`` that the article does not state says so, as an item's flag does."""
+    return [(" (not found in the article)", None)] if evidence is not None and evidence.problem else []
 
 
 def brief_problems(summary: ArticleSummary, markdown: str) -> list[str]:
@@ -49,9 +59,10 @@ def brief_problems(summary: ArticleSummary, markdown: str) -> list[str]:
 
     A free text (``summary``, a topic's ``detail``, a ``claim``) still cut by the generation bound; a topic
     detail that repeats its label; a meeting place or date the article does not state (a placeholder such
-    as "not specified"); a section heading with nothing under it; "None" on the meeting line.
+    as "not specified"); an empty summary. In the Markdown, which the renderer should never write: a section
+    heading with nothing under it, "None" on the meeting line.
     """
-    problems = []
+    problems = [] if summary.summary.strip() else ["empty: the summary has no sentence"]
     texts = [("summary", summary.summary)]
     texts += [(f"topic {t.label!r}", t.detail) for t in summary.topics]
     texts += [("claim", c.claim) for c in summary.disputed_claims]

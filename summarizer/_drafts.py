@@ -54,6 +54,10 @@ def _bounded(max_length: int) -> dict[str, Any]:
     return {"maxLength": max_length}
 
 
+#: How a free text the generation bound cut is marked (``_cut_back``); ``pipeline._finish`` completes it.
+CUT_MARK = "…"
+
+
 def _cut_back(limit: int) -> AfterValidator:
     """Free text the grammar stopped near ``limit`` characters without ending a sentence, marked with "…" so
     a reader sees it was cut. Near: within a token's length, since the grammar refuses a token that would
@@ -70,7 +74,7 @@ def _cut_back(limit: int) -> AfterValidator:
         if len(kept) == limit:  # at the bound itself the last word may be cut ("abandoned by D")
             words = kept.rsplit(None, 1)  # any space: no-break, ideographic
             kept = words[0] if len(words) == 2 and len(words[0]) >= limit // 2 else kept
-        return kept.rstrip(" ,;:-–—(") + "…"
+        return kept.rstrip(" ,;:-–—(") + CUT_MARK
 
     return AfterValidator(cut)
 

@@ -61,7 +61,7 @@ main{display:flex;gap:20px;padding:20px;align-items:flex-start}
 .match{font-size:11px;color:#666;border:1px solid #ccc;border-radius:3px;padding:0 3px}
 mark{color:inherit;border-radius:2px;cursor:pointer}
 mark.multi{box-shadow:inset 0 -2px #333}
-mark.active,li.active{outline:2px solid #1b1b1b}
+mark.active,li.active,span.active{outline:2px solid #1b1b1b}
 #dropped li{cursor:default}
 footer{padding:0 20px 20px;color:#666;font-size:12px}
 """

@@ -16,9 +16,18 @@ from tests.conftest import summary_dict
         ({"status": "denied", "location": None, "date": None}, "Talks denied."),
         ({"status": "planned", "location": None, "date": "March 1"}, "Talks planned on March 1."),
         ({"status": "held", "location": "Valdeluz", "date": "el martes"}, "Talks held in Valdeluz, el martes."),
+        ({"status": "unclear", "location": "Doha", "date": "yesterday"}, "Talks (status unclear) in Doha, yesterday."),
+        ({"status": "held", "location": None, "date": "2024"}, "Talks held, 2024."),  # a year is no day
+        ({"status": "held", "location": None, "date": "3 p.m. local time"}, "Talks held, 3 p.m. local time."),
+        ({"status": "held", "location": None, "date": "1 March"}, "Talks held on 1 March."),
         (
-            {"status": "unclear", "location": None, "date": "yesterday"},
-            "Talks reported; whether held is unclear, yesterday.",
+            {
+                "status": "held",
+                "location": "not specified",
+                "date": None,
+                "location_evidence": {"quote": "not specified", "problem": "quote_not_found"},
+            },
+            "Talks held in not specified (not found in the article).",  # kept by --keep-ungrounded, flagged
         ),
     ],
 )
@@ -51,6 +60,10 @@ def test_cut_text_echoes_and_ungrounded_meeting_values_are_problems():
         "echo: topic 'road' has the detail 'Road.'",
         "ungrounded: meeting location 'not specified' is not the article's",
     ]
+
+
+def test_an_empty_summary_is_a_problem():
+    assert _problems(summary="") == ["empty: the summary has no sentence"]
 
 
 def test_an_empty_section_and_none_on_the_meeting_line_are_problems():

@@ -250,4 +250,15 @@ def test_every_mediators_kind_is_decided_from_its_name_where_code_can_tell():
         ]
     )
     kinds = [m.kind.value for m in mediator_kinds(summary, read(WORDING, "en")).mediators]
-    assert kinds == ["organization", "state", "person", "state"]  # a lone word no country: the model's kind
+    # A country's name settles "state" and a group word settles "not a person"; a name of two words does not
+    # overrule the model ("Aldo Finch" stays as the model typed it), nor does a lone word.
+    assert kinds == ["organization", "state", "state", "state"]
+    others = _summary(
+        mediators=[
+            {"name": "the Netherlands", "kind": "organization", "evidence": None},
+            {"name": "Arab League", "kind": "organization", "evidence": None},
+            {"name": "Coastal Mediation Board", "kind": "state", "evidence": None},
+        ]
+    )
+    kinds = [m.kind.value for m in mediator_kinds(others, read(WORDING, "en")).mediators]
+    assert kinds == ["state", "organization", "state"]

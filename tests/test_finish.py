@@ -4,7 +4,8 @@ import itertools
 import random
 
 from summarizer import ArticleSummary
-from summarizer.pipeline._finish import CUT_MARK, echoes, finish_text
+from summarizer._drafts import CUT_MARK
+from summarizer.pipeline._finish import echoes, finish_text
 from summarizer.reading import read
 from tests.conftest import summary_dict
 

@@ -434,6 +434,22 @@ def test_a_place_with_a_country_the_article_does_not_name_keeps_the_part_it_name
     assert evidence.quote == "Genève"  # the article's own spelling, where the span points
 
 
+def test_a_placeholder_is_no_place_even_where_the_article_holds_the_word():
+    article = "None of the sides would say where the talks were held; the date is unknown. They met in Oslo."
+    settled = _meeting_grounded("None", "unknown", article)
+    assert (settled.meeting.location, settled.meeting.date) == (None, None)
+    assert _meeting_grounded("Oslo", None, article).meeting.location == "Oslo"
+
+
+def test_a_place_is_located_where_the_article_names_it_as_a_word_not_inside_another():
+    article = "Iranian officials flew on. The talks were held in Iran's capital, in Iran."
+    evidence = _meeting_grounded("Iran", None, article).meeting.location_evidence
+    assert evidence is not None
+    assert evidence.span is not None
+    assert evidence.span[0] > 0  # not "Iran" inside "Iranian"
+    assert article[evidence.span[0] : evidence.span[1]] == "Iran"
+
+
 def test_a_place_is_named_in_whole_words_only():
     # "Azerbaij" is in "Azerbaijan", and a fuzzy alignment would find "Genva": neither names a place.
     assert _meeting_grounded("Azerbaij", None, PLANTED).meeting.location is None

@@ -236,3 +236,32 @@ def test_a_language_read_by_the_model_alone_is_chunked_by_its_largest_pass_not_f
     assert result.meta.chunks > 1
     sizes = [sum(len(str(m["content"]).split()) for m in r["messages"]) for r in backend.requests]
     assert max(sizes) <= 3000 - 200
+
+
+def test_a_place_one_chunk_could_not_ground_is_no_news_where_another_chunk_grounded_one():
+    unplaced = ArticleSummary.model_validate(
+        summary_dict(
+            meeting={"status": "held", "date": None, "location": None},
+            dropped=[
+                {"field": "meeting", "item": {"location": "not specified"}, "reason": "quote_not_found", "detail": "-"},
+                {"field": "meeting", "item": {"date": "not specified"}, "reason": "quote_not_found", "detail": "-"},
+            ],
+        )
+    )
+    flagged = {"quote": "Lakeside", "problem": "quote_not_found"}  # kept by --keep-ungrounded
+    earlier = ArticleSummary.model_validate(
+        summary_dict(meeting={"status": "held", "date": None, "location": "Lakeside", "location_evidence": flagged})
+    )
+    placed = ArticleSummary.model_validate(
+        summary_dict(
+            meeting={
+                "status": "held",
+                "date": None,
+                "location": "Oslo",
+                "location_evidence": {"quote": "Oslo", "span": [20, 24], "match": "exact"},
+            }
+        )
+    )
+    merged = merge_summaries([(0, unplaced), (100, earlier), (200, placed)])
+    assert merged.meeting.location == "Oslo"  # the grounded place, before an earlier chunk's flagged one
+    assert [d.item for d in merged.dropped if d.field == "meeting"] == [{"date": "not specified"}]

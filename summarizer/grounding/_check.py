@@ -22,7 +22,7 @@ from .._schema import (
     Meeting,
 )
 from ..reading import english
-from ..text import CleanText, contains_words, normalize, sentences, written_without_spaces
+from ..text import CleanText, contains_words, normalize, sentences
 from ._index import ArticleIndex, Location
 
 __all__ = ["Grounding", "UngroundedItem", "in_original"]
@@ -48,8 +48,34 @@ _NOUNS_CAPITALISED = frozenset({"de", "lb"})
 _OPENING = regex.compile(r"^[\s\"'“‘«„(\[]*$")
 # The meeting's fields that code grounds, each against the words the article uses for it.
 MEETING_FIELDS = ("location", "date")
-# The shortest leading run of a place written without spaces ("ミレト市") that may stand for the whole.
+# The shortest leading run of a place written without spaces ("ミレト市") that may stand for the whole; only
+# in Chinese and Japanese, whose characters stand alone (a Thai prefix may end before a combining vowel).
 _MIN_UNSPACED_PLACE = 2
+_HAN_OR_KANA = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
+# What a small model writes in a place or date slot for "not said", normalised: never a place or a date, even
+# where the article holds the word. The model's words (it answers in English whatever the article's
+# language), not the article's.
+_PLACEHOLDERS = frozenset(
+    {
+        "none",
+        "null",
+        "nil",
+        "n a",
+        "na",
+        "unknown",
+        "unspecified",
+        "undisclosed",
+        "unclear",
+        "not specified",
+        "not stated",
+        "not mentioned",
+        "not given",
+        "not known",
+        "not available",
+        "not applicable",
+        "not reported",
+    }
+)
 
 
 class Grounding:
@@ -80,13 +106,16 @@ class Grounding:
         self.summary, self.ungrounded = self._check(summary)
 
     def _check_meeting(self, meeting: Meeting) -> tuple[Meeting, list[tuple[str, str, DropReason, str]]]:
-        """The meeting with its location and date located in the article, as the article words them.
+        """The meeting with its location and date located in the article: each value as the model wrote it
+        (its spelling may differ from the article's in case, accents or width), each evidence the article's
+        own words at the span.
 
         A location the article does not hold whole ("Geneva, Switzerland" where it says only Geneva) keeps
-        the comma-separated parts it does hold; in a script without spaces, the longest leading run of
-        characters it holds ("ミレト市" of "ミレト市港湾庁本部"). Neither is matched loosely (no fuzzy
-        alignment): a place is named or it is not. What is not found at all is a failure: a placeholder
-        ("not specified") or a place the model supplied from elsewhere.
+        the comma-separated parts it does hold, its evidence the first of them; in Chinese or Japanese, the
+        longest leading run of characters it holds ("ミレト市" of "ミレト市港湾庁本部"). Neither is matched
+        loosely (no fuzzy alignment): a place is named or it is not. What is not found at all is a failure,
+        and so is a placeholder a small model writes for "not said" ("None", "unknown"), which an article
+        may hold as a word of its own ("None of the sides ...").
         """
         updates: dict[str, Any] = {}
         failures = []
@@ -95,7 +124,7 @@ class Grounding:
             if value is None or not value.strip():
                 updates |= {field: None, f"{field}_evidence": None}
                 continue
-            found = self._located_words(value, parts=field == "location")
+            found = None if normalize(value) in _PLACEHOLDERS else self._located_words(value, parts=field == "location")
             if found is None:
                 kind = "place" if field == "location" else "date"
                 failures.append(
@@ -126,7 +155,7 @@ class Grounding:
         ]
         if kept:
             return ", ".join(part.strip() for part, _ in kept), kept[0][1]
-        if written_without_spaces(value):
+        if _HAN_OR_KANA.search(value):
             text = value.strip()
             for end in range(len(text) - 1, _MIN_UNSPACED_PLACE - 1, -1):
                 found = self.article.locate_words(text[:end])

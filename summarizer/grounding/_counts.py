@@ -53,7 +53,7 @@ def grounding_counts(summary: ArticleSummary) -> GroundingCounts:
                 names += 1
                 missing_names += evidence is not None and evidence.problem is DropReason.name_not_in_article
     for entry in summary.dropped:
-        if entry.reason in GROUNDING_REASONS and entry.field in ITEM_FIELDS:
+        if entry.reason in GROUNDING_REASONS and entry.field != "meeting":
             items += 1
             if entry.field in NAME_FIELDS:
                 names += 1

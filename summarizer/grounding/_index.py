@@ -113,11 +113,15 @@ class ArticleIndex:
 
     # -- quotes ----------------------------------------------------------------------
 
-    def locate(self, quote: str, prefer: Callable[[int, int], int] | None = None) -> Location | None:
+    def locate(
+        self, quote: str, prefer: Callable[[int, int], int] | None = None, *, whole_words: bool = False
+    ) -> Location | None:
         """Where ``quote`` is in the article, or None.
 
         A quote the article holds more than once is placed at the occurrence
         ``prefer`` scores highest (the first among equals); without it, the first.
+        With ``whole_words``, an exact match inside a longer word ("Iran" in
+        "Iranian") does not count, in a script written with spaces.
         """
         quote = quote.strip()
         if not quote:
@@ -129,13 +133,13 @@ class ArticleIndex:
             start = self.text.find(quote, start + 1)
         # Whole words first ("Iran" in "Iran said", not in "Iranian"), then where ``prefer`` points.
         whole = [loc for loc in exact if self._on_word_boundaries(loc.start, loc.end)]
-        if whole or exact:
+        # A script without spaces has no word boundaries to ask for: "２０日" is found in "２０日に".
+        unspaced = written_without_spaces(quote)
+        if whole or (exact and (unspaced or not whole_words)):
             return _best(whole or exact, prefer)
         needle, _ = letters_with_origin(quote)
         if not needle:
             return None
-        # A script without spaces has no word boundaries to ask for: "２０日" is found in "２０日に".
-        unspaced = written_without_spaces(quote)
         normalized = [
             Location(start, end, MatchKind.normalized)
             for start, end in self._skeleton_occurrences(needle)
@@ -156,7 +160,7 @@ class ArticleIndex:
         alignment: for a value that must be the article's own (a place, a date, a sentence's last words)."""
         if not words.strip() or not self.has_words(words):  # whole words: "Iran" is not in "Iranian"
             return None
-        location = self.locate(words)
+        location = self.locate(words, whole_words=True)
         return location if location is not None and location.match is not MatchKind.fuzzy else None
 
     def sentence_around(self, start: int, end: int) -> str:

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from .._drafts import Subjects, ThirdPartyRole, roles_model
 from .._names import same_name
 from .._schema import ArticleSummary, DropReason, Evidence, Mediator, MediatorKind, Party, Topic
-from ..reading import Reading, english
+from ..reading import Reading
 from ..text import contains_words, normalize
 from ._repairs import Removals, mediator_kind, names_talks, topic_words
 from ._steps import ModelRequest
@@ -40,7 +40,6 @@ _TOPPED_UP_TO = 2
 _MAX_SUBJECT_WORDS = 8
 # Enough for any article's third parties; each costs a few output tokens.
 _MAX_CANDIDATES = 6
-_LEXICON = english()
 
 
 def ask_subjects(summary: ArticleSummary, reading: Reading) -> ModelRequest | None:

@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import itertools
 
+from .._drafts import CUT_MARK
 from .._schema import ArticleSummary
 from ..grounding import ArticleIndex
 from ..reading import Reading
 from ..text import ends_sentence, normalize, sentence_spans
 
-__all__ = ["CUT_MARK", "echoes", "finish_text"]
+__all__ = ["echoes", "finish_text"]
 
-#: How ``_drafts`` marks a text the generation bound cut.
-CUT_MARK = "…"
 # The last words of a cut text looked for in the article, longest first: enough to be one place.
 _TAIL_WORDS = (6, 5, 4)
 # A completion longer than this many characters is another sentence's worth, not the end of this one.

@@ -71,7 +71,11 @@ def merge_summaries(parts: Sequence[tuple[int, ArticleSummary]]) -> ArticleSumma
                 DroppedItem(field=field, item=item.model_dump(mode="json"), reason=DropReason.over_limit, detail=detail)
             )
         lists[field] = items[:limit]
-    return head.model_copy(update={"meeting": _meeting([s.meeting for s in moved]), **lists, "dropped": dropped})
+    meeting = _meeting([s.meeting for s in moved])
+    # A place or date one chunk could not ground is no news where another chunk grounded it.
+    grounded = {f for f in ("location", "date") if _spanned(getattr(meeting, f"{f}_evidence"))}
+    dropped = [d for d in dropped if d.field != "meeting" or not set(d.item) & grounded]
+    return head.model_copy(update={"meeting": meeting, **lists, "dropped": dropped})
 
 
 def _name(item: BaseModel) -> str:
@@ -165,9 +169,14 @@ def _rank(item: BaseModel) -> int:
 
 def _meeting(meetings: list[Meeting]) -> Meeting:
     status = next((m.status for m in meetings if m.status is not MeetingStatus.unclear), MeetingStatus.unclear)
-    # Each value with its own evidence: the chunk that names the place is the one whose span points at it.
-    dated = next((m for m in meetings if m.date), None)
-    placed = next((m for m in meetings if m.location), None)
+    # Each value with its own evidence: the chunk that names the place is the one whose span points at it. A
+    # value grounded in its chunk comes before one kept ungrounded (--keep-ungrounded) from an earlier chunk.
+    dated = next((m for m in meetings if m.date and _spanned(m.date_evidence)), None) or next(
+        (m for m in meetings if m.date), None
+    )
+    placed = next((m for m in meetings if m.location and _spanned(m.location_evidence)), None) or next(
+        (m for m in meetings if m.location), None
+    )
     return Meeting(
         status=status,
         date=dated.date if dated else None,
@@ -175,3 +184,7 @@ def _meeting(meetings: list[Meeting]) -> Meeting:
         location=placed.location if placed else None,
         location_evidence=placed.location_evidence if placed else None,
     )
+
+
+def _spanned(evidence: Evidence | None) -> bool:
+    return evidence is not None and evidence.span is not None

@@ -375,15 +375,19 @@ def _content_words(text: str) -> set[str]:
 
 
 def mediator_kinds(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
-    """Each mediator's kind from its name where code can tell (a country, a body, a person's name).
+    """Each mediator's kind from its name where the name settles it: a country's name is a state, and a name
+    with a group word ("command", "ministry") is not a person.
 
-    A small model types ministers and envoys "state", commands "person" and the EU "state"; the name says
-    which it is. A one-word name that is no country ("al-Busaidi", "Velmora") keeps the model's kind.
+    A small model types commands "person" and countries "person". The weaker rule for a new mediator (two
+    or more words read as a person's name) does not overrule the model: "Arab League", "Egypt and Qatar".
     """
-    mediators = [
-        m if (kind := mediator_kind(m.name)) in (None, m.kind) else m.model_copy(update={"kind": kind})
-        for m in summary.mediators
-    ]
+    mediators = []
+    for mediator in summary.mediators:
+        kind = mediator_kind(mediator.name)
+        settled = kind is MediatorKind.state or (
+            kind is MediatorKind.organization and mediator.kind is MediatorKind.person
+        )
+        mediators.append(mediator.model_copy(update={"kind": kind}) if settled else mediator)
     return summary.model_copy(update={"mediators": mediators})
 
 
@@ -391,7 +395,7 @@ def mediator_kind(name: str) -> MediatorKind | None:
     """A state if the name is a country's (CLDR's English names of ISO territories); a body if its words name
     a group ("command", "ministry"); a person if it is two or more words otherwise; None for one word that
     is no country, which code cannot tell."""
-    if name in _country_names():
+    if name in _country_names() or name.removeprefix("the ") in _country_names():
         return MediatorKind.state
     words = name.split()
     if _LEXICON.names_a_group(name) or set(words) & _LEXICON.not_person_words:
