@@ -474,3 +474,13 @@ def test_keep_ungrounded_keeps_a_place_the_article_does_not_state_and_flags_it()
     assert evidence is not None
     assert evidence.problem is DropReason.quote_not_found
     assert evidence.span is None
+
+
+def test_a_summary_whose_every_sentence_names_someone_else_becomes_the_articles_lede():
+    article = "Talks end in Harbourtown\n\nNorland and Estmark met in Harbourtown on Monday. They discussed fish."
+    summary = ArticleSummary.model_validate(
+        summary_dict(summary="Norway and Estonia met in Harbourtown.", parties=[], participants=[], mediators=[])
+    )
+    settled = Grounding(summary.model_copy(update={"topics": [], "disputed_claims": []}), article).settle()
+    assert settled.summary == "Norland and Estmark met in Harbourtown on Monday."
+    assert [d.field for d in settled.dropped] == ["summary", "meeting"]  # and the date, "Wednesday"

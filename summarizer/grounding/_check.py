@@ -262,8 +262,9 @@ class Grounding:
     def settle(self, *, keep_ungrounded: bool = False) -> ArticleSummary:
         """The summary without its ungrounded items, each listed in ``dropped``; or kept and flagged.
 
-        The free-text summary loses each sentence naming someone the article does not
-        (all of it, if every sentence does); ``keep_ungrounded`` keeps it whole.
+        The free-text summary loses each sentence naming someone the article does not; if every
+        sentence does, the article's lede (its first sentence after a headline) takes its place.
+        ``keep_ungrounded`` keeps it whole.
         """
         failed = {(u.field, u.index): u for u in self.ungrounded}
         updates: dict[str, Any] = {}
@@ -281,6 +282,10 @@ class Grounding:
                     )
                 )
             updates["summary"] = " ".join(text.split()) if text != self.summary.summary else text
+            if not updates["summary"] and self.summary.summary.strip():
+                # Every sentence named someone the article does not (a small model's "Norway" for the
+                # article's "Norland"): the article's own lede says what happened, in its words.
+                updates["summary"] = self.article.lede()
         updates["meeting"] = self._settled_meeting(dropped, keep_ungrounded=keep_ungrounded)
         for field in ITEM_FIELDS:
             kept = []

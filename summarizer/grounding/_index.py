@@ -15,7 +15,15 @@ from rapidfuzz import fuzz
 
 from .._schema import MatchKind
 from ..reading import english
-from ..text import contains_words, letters_with_origin, normalize, sentence_spans, sentences, written_without_spaces
+from ..text import (
+    contains_words,
+    letters_with_origin,
+    normalize,
+    opens_with_title,
+    sentence_spans,
+    sentences,
+    written_without_spaces,
+)
 
 __all__ = ["ArticleIndex", "Location", "quotable_phrases"]
 
@@ -154,6 +162,12 @@ class ArticleIndex:
                 start, end = self._whole_words(start, end, needle)
                 return Location(start, end, MatchKind.fuzzy)
         return None
+
+    def lede(self) -> str:
+        """The article's first sentence of running text (after a headline line), on one line; "" if none."""
+        skip = 1 if opens_with_title(self.text) else 0
+        spans = self._sentences[skip : skip + 1]
+        return " ".join(self.text[spans[0][0] : spans[0][1]].split()) if spans else ""
 
     def locate_words(self, words: str) -> Location | None:
         """Where the article holds ``words`` as whole words, as written or normalised, never by fuzzy
