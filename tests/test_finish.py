@@ -101,3 +101,12 @@ def test_an_echoed_detail_that_the_article_lists_mid_sentence_becomes_the_whole_
     assert summary.topics[0].detail == (
         "They discussed a schedule for repairing the rail line and hoped trains could run again by the autumn."
     )
+
+
+def test_a_headline_copied_as_a_topic_gets_the_lede_as_its_detail():
+    article = "Ports deal agreed\n\nNorthland and Southland agreed a ports deal on Monday after long talks."
+    summary = finish_text(
+        ArticleSummary.model_validate(summary_dict(topics=[_topic("Ports deal agreed", "Ports deal agreed")])),
+        read(article),
+    )
+    assert summary.topics[0].detail == "Northland and Southland agreed a ports deal on Monday after long talks."

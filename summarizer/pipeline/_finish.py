@@ -94,9 +94,16 @@ def _completed(text: str, index: ArticleIndex) -> str:
 
 
 def _sentence_naming(words: str, index: ArticleIndex) -> str | None:
-    """The article's sentence that first names ``words``, on one line; None if the article does not."""
+    """The article's sentence that first names ``words``, on one line; None if the article does not.
+
+    Where that sentence is the words alone (a headline copied as a topic), the sentence after it, which in
+    a news story says the same in full (the lede)."""
     found = index.locate_words(words)
     if found is None:
         return None
-    sentence = " ".join(index.sentence_around(found.start, found.end).split())
-    return sentence if not echoes(words, sentence) else None
+    start, end = index.sentence_bounds(found.start, found.end)
+    sentence = " ".join(index.text[start:end].split())
+    if echoes(words, sentence):
+        after = end + len(index.text[end:]) - len(index.text[end:].lstrip())
+        sentence = " ".join(index.sentence_around(after, after + 1).split()) if after < len(index.text) else ""
+    return sentence if sentence and not echoes(words, sentence) else None
