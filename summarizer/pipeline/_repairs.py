@@ -375,10 +375,10 @@ def _content_words(text: str) -> set[str]:
 
 
 def mediator_kinds(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
-    """Each mediator's kind from its name where the name settles it: a country's name is a state, and a name
-    with a group word ("command", "ministry") is not a person.
+    """Each mediator's kind from its name, where the name settles it.
 
-    A small model types commands "person" and countries "person". The weaker rule for a new mediator (two
+    A country's name is a state, and a name with a group word ("command", "ministry") is not a person. A
+    small model types commands "person" and countries "person". The weaker rule for a new mediator (two
     or more words read as a person's name) does not overrule the model: "Arab League", "Egypt and Qatar".
     """
     mediators = []
