@@ -110,3 +110,16 @@ def test_a_headline_copied_as_a_topic_gets_the_lede_as_its_detail():
         read(article),
     )
     assert summary.topics[0].detail == "Northland and Southland agreed a ports deal on Monday after long talks."
+
+
+def test_a_cut_paraphrase_the_article_cannot_complete_ends_at_a_clause_or_becomes_the_articles_sentence():
+    summary = finished(
+        summary="The sides met in Harbourtown on Monday for their first talks in two years, and then about…",
+        topics=[_topic("fishing quotas", "Quotas were the sides' first subject, with the ministers…")],
+        disputed_claims=[],
+    )
+    assert summary.summary == "The sides met in Harbourtown on Monday for their first talks in two years."
+    assert summary.topics[0].detail == "Fishing quotas in the shared sea were raised too."
+    # A clause under half the text would lose what it says: the mark stays.
+    short = finished(summary="They met, and then talked for hours about the quotas for the shared sea and…")
+    assert short.summary.endswith(CUT_MARK)

@@ -9,8 +9,10 @@ words, never invented:
 
 - a cut text whose last words the article holds is completed with the article's
   words up to the end of that sentence (so is a text the model itself ended
-  inside a sentence it was copying); else it keeps its whole sentences; a text
-  of one cut sentence keeps its "…", on a whole word;
+  inside a sentence it was copying); else it keeps its whole sentences; a topic
+  detail still cut becomes the article's sentence naming the topic, any other
+  text still cut ends at its last clause past its middle, and only a text with
+  no such clause keeps its "…", on a whole word;
 - a detail that adds no word to its label becomes the article's sentence that
   names the label (or the detail).
 """
@@ -29,6 +31,8 @@ __all__ = ["echoes", "finish_text"]
 
 # The last words of a cut text looked for in the article, longest first: enough to be one place.
 _TAIL_WORDS = (6, 5, 4)
+# Where a clause ends, in a text written with spaces and in one without (Chinese and Japanese commas).
+_CLAUSE_MARKS = (", ", "; ", " – ", " — ", "，", "、", "；")
 # A completion longer than this many characters is another sentence's worth, not the end of this one.
 _MAX_COMPLETION = 240
 
@@ -44,16 +48,17 @@ def finish_text(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
         # An echo first: completed, the label's phrase would read as the tail of a sentence ("supply line,
         # uninterrupted gas supply, as well as ..."); the whole sentence says what was said about it.
         detail = topic.detail if echoes(topic.label, topic.detail) else _completed(topic.detail, index)
-        if echoes(topic.label, detail):
-            detail = _sentence_naming(topic.label, index) or _sentence_naming(detail, index) or detail
+        if echoes(topic.label, detail) or detail.endswith(CUT_MARK):
+            # Still cut: a paraphrase the article cannot complete; the article's sentence naming the subject
+            # says it whole.
+            detail = _sentence_naming(topic.label, index) or _sentence_naming(detail, index) or _clause(detail)
         topics.append(topic if detail == topic.detail else topic.model_copy(update={"detail": detail}))
     claims = [
-        c if (text := _completed(c.claim, index)) == c.claim else c.model_copy(update={"claim": text})
+        c if (text := _clause(_completed(c.claim, index))) == c.claim else c.model_copy(update={"claim": text})
         for c in summary.disputed_claims
     ]
-    return summary.model_copy(
-        update={"summary": _completed(summary.summary, index), "topics": topics, "disputed_claims": claims}
-    )
+    text = _clause(_completed(summary.summary, index))
+    return summary.model_copy(update={"summary": text, "topics": topics, "disputed_claims": claims})
 
 
 def echoes(label: str, detail: str) -> bool:
@@ -91,6 +96,18 @@ def _completed(text: str, index: ArticleIndex) -> str:
     spans = sentence_spans(kept)
     whole = kept[: spans[-2][1]].rstrip() if len(spans) > 1 else ""
     return whole if any(char.isalnum() for char in whole) else text
+
+
+def _clause(text: str) -> str:
+    """A text still cut, ended at its last whole clause: "They met in Oslo, and agreed to…" reads "They met
+    in Oslo." Left cut where that clause would be less than half of it, which would lose what it says."""
+    if not text.endswith(CUT_MARK):
+        return text
+    kept = text[: -len(CUT_MARK)]
+    at = max(kept.rfind(mark) for mark in _CLAUSE_MARKS)
+    if at < len(kept) // 2:
+        return text
+    return kept[:at].rstrip() + "."
 
 
 def _sentence_naming(words: str, index: ArticleIndex) -> str | None:
