@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ._drafts import CUT_MARK
-from ._schema import ArticleSummary, Evidence, Meeting, MeetingStatus
+from ._schema import MEETING_FIELDS, ArticleSummary, Evidence, Meeting, MeetingStatus
 from .pipeline._finish import echoes
 
 __all__ = ["brief_problems", "meeting_line"]
@@ -70,7 +70,7 @@ def brief_problems(summary: ArticleSummary, markdown: str) -> list[str]:
     problems += [
         f"echo: topic {t.label!r} has the detail {t.detail!r}" for t in summary.topics if echoes(t.label, t.detail)
     ]
-    for field in ("location", "date"):
+    for field in MEETING_FIELDS:
         value, evidence = getattr(summary.meeting, field), getattr(summary.meeting, f"{field}_evidence")
         if value is not None and (evidence is None or evidence.span is None):
             problems.append(f"ungrounded: meeting {field} {value!r} is not the article's")

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ._brief import meeting_line
-from ._schema import ITEM_FIELDS, ArticleSummary, DroppedItem, Evidence
+from ._schema import ITEM_FIELDS, MEETING_FIELDS, ArticleSummary, DroppedItem, Evidence
 
 __all__ = ["render_html"]
 
@@ -136,7 +136,7 @@ def _headline(field: str, item: BaseModel) -> str:
 
 def _highlights(summary: ArticleSummary, length: int) -> Iterable[_Highlight]:
     meeting = summary.meeting
-    for field in ("location", "date"):
+    for field in MEETING_FIELDS:
         evidence: Evidence | None = getattr(meeting, f"{field}_evidence")
         if evidence is not None and evidence.span is not None and 0 <= evidence.span[0] < evidence.span[1] <= length:
             yield _Highlight(

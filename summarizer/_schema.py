@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "GROUNDING_REASONS",
     "ITEM_FIELDS",
+    "MEETING_FIELDS",
     "NAME_FIELDS",
     "SCHEMA_VERSION",
     "ArticleSummary",
@@ -115,6 +116,10 @@ _STATUS_DESCRIPTION = (
     "cancelled, refused (a side would not take part), denied (a side says they never happened "
     "or are not happening) or unclear."
 )
+
+
+#: The meeting's fields that code grounds, each with its evidence in ``<field>_evidence``.
+MEETING_FIELDS = ("location", "date")
 
 
 class Meeting(_Strict):

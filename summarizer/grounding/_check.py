@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from .._names import name_matches
 from .._schema import (
     ITEM_FIELDS,
+    MEETING_FIELDS,
     NAME_FIELDS,
     ArticleSummary,
     DisputedClaim,
@@ -46,8 +47,6 @@ _NAME_RUN = regex.compile(rf"{_WORD}(?:\s+{_WORD})*")
 # Languages whose capitals mark every noun, not names: a summary sentence there is not checked.
 _NOUNS_CAPITALISED = frozenset({"de", "lb"})
 _OPENING = regex.compile(r"^[\s\"'“‘«„(\[]*$")
-# The meeting's fields that code grounds, each against the words the article uses for it.
-MEETING_FIELDS = ("location", "date")
 # The shortest leading run of a place written without spaces ("ミレト市") that may stand for the whole; only
 # in Chinese and Japanese, whose characters stand alone (a Thai prefix may end before a combining vowel).
 _MIN_UNSPACED_PLACE = 2

@@ -25,6 +25,7 @@ from .._schema import (
     ITEM_FIELDS,
     MAX_ITEMS,
     MAX_PEOPLE,
+    MEETING_FIELDS,
     ArticleSummary,
     DisputedClaim,
     DroppedItem,
@@ -73,7 +74,7 @@ def merge_summaries(parts: Sequence[tuple[int, ArticleSummary]]) -> ArticleSumma
         lists[field] = items[:limit]
     meeting = _meeting([s.meeting for s in moved])
     # A place or date one chunk could not ground is no news where another chunk grounded it.
-    grounded = {f for f in ("location", "date") if _spanned(getattr(meeting, f"{f}_evidence"))}
+    grounded = {f for f in MEETING_FIELDS if _spanned(getattr(meeting, f"{f}_evidence"))}
     dropped = [d for d in dropped if d.field != "meeting" or not set(d.item) & grounded]
     return head.model_copy(update={"meeting": meeting, **lists, "dropped": dropped})
 
@@ -102,22 +103,21 @@ def _moved(summary: ArticleSummary, offset: int) -> ArticleSummary:
         items = []
         for item in summary.items(field):
             evidence: Evidence | None = getattr(item, "evidence", None)
-            if evidence is not None and evidence.span is not None:
-                start, end = evidence.span
-                item = item.model_copy(
-                    update={"evidence": evidence.model_copy(update={"span": (start + offset, end + offset)})}
-                )
-            items.append(item)
+            items.append(item.model_copy(update={"evidence": _shifted(evidence, offset)}) if evidence else item)
         updates[field] = items
     meeting = summary.meeting
     updates["meeting"] = meeting.model_copy(
-        update={
-            name: evidence.model_copy(update={"span": (evidence.span[0] + offset, evidence.span[1] + offset)})
-            for name in ("location_evidence", "date_evidence")
-            if (evidence := getattr(meeting, name)) is not None and evidence.span is not None
-        }
+        update={f"{f}_evidence": _shifted(getattr(meeting, f"{f}_evidence"), offset) for f in MEETING_FIELDS}
     )
     return summary.model_copy(update=updates)
+
+
+def _shifted(evidence: Evidence | None, offset: int) -> Evidence | None:
+    """``evidence`` with its span moved by ``offset`` (a chunk's start in the article); unlocated stays so."""
+    if evidence is None or evidence.span is None:
+        return evidence
+    start, end = evidence.span
+    return evidence.model_copy(update={"span": (start + offset, end + offset)})
 
 
 def _once(items: list[T], key: Callable[[T], str], same: Callable[[str, str], bool]) -> list[T]:
