@@ -7,7 +7,7 @@ from summarizer._drafts import roles_model
 from summarizer._schema import ArticleSummary, DropReason, MediatorKind
 from summarizer.pipeline import ModelRequest
 from summarizer.pipeline._checks import add_subjects, ask_mediators, ask_subjects, confirm_mediators
-from summarizer.pipeline._repairs import mediator_kind, mediator_kinds
+from summarizer.pipeline._repairs import mediator_kind, mediator_kinds, place_not_a_side
 from summarizer.reading import read
 from summarizer.testing import Answer, TaskBackend, answer_from_summary
 from tests.conftest import ARTICLE, summary_dict
@@ -262,3 +262,58 @@ def test_every_mediators_kind_is_decided_from_its_name_where_code_can_tell():
     )
     kinds = [m.kind.value for m in mediator_kinds(others, read(WORDING, "en")).mediators]
     assert kinds == ["state", "organization", "state"]
+
+
+def _placed(place: str, parties: list[str]) -> ArticleSummary:
+    meeting = {"status": "held", "date": None, "location": place, "location_evidence": None, "date_evidence": None}
+    return _summary(meeting=meeting, parties=[{"name": name, "evidence": None} for name in parties])
+
+
+@pytest.mark.parametrize(
+    ("place", "parties"),
+    [
+        ("Cameroon", ["Cameroon", "Anglophone separatists"]),  # a side's own name
+        ("Akron", ["Akron Education Association teachers union", "Akron Public Schools"]),  # a place word of it
+        ("Brighton and Hove City Council", ["Brighton and Hove City Council", "Acorn"]),  # an institution side
+    ],
+)
+def test_a_meeting_place_that_names_a_side_is_dropped_with_its_reason(place: str, parties: list[str]):
+    settled = place_not_a_side(_placed(place, parties), read(WORDING, "en"))
+    assert settled.meeting.location is None
+    assert settled.meeting.location_evidence is None
+    [entry] = [d for d in settled.dropped if d.field == "meeting"]
+    assert entry.item == {"location": place}
+    assert entry.reason is DropReason.mediator_or_side
+    assert settled.parties == _placed(place, parties).parties  # the sides stay as they were
+
+
+@pytest.mark.parametrize(
+    ("place", "parties"),
+    [
+        ("Port Alba", ["Ostrand", "Karsvik"]),  # a venue that is no side
+        ("the headquarters of the Akron teachers union", ["Akron teachers union"]),  # a venue a side defines
+        ("Geneva", []),  # no sides to compare with
+    ],
+)
+def test_a_meeting_place_that_is_no_sides_name_stays(place: str, parties: list[str]):
+    summary = _placed(place, parties)
+    assert place_not_a_side(summary, read(WORDING, "en")) == summary
+
+
+def test_meeting_place_is_a_finishing_step_that_can_be_switched_off():
+    document = summary_dict(
+        meeting={
+            "status": "held",
+            "date": None,
+            "location": "Northland",
+            "location_evidence": None,
+            "date_evidence": None,
+        }
+    )
+    article = ARTICLE.replace("Wednesday", "Wednesday in Northland")
+    places = []
+    for without in (frozenset(), frozenset({"meeting-place"})):
+        backend = TaskBackend(answer_from_summary(document))
+        with Summarizer(backend, settings=Settings(without=without)) as summarizer:
+            places.append(summarizer.summarize(article).meeting.location)
+    assert places == [None, "Northland"]

@@ -44,6 +44,7 @@ from ._repairs import (
     dedupe,
     mediator_kinds,
     people_only,
+    place_not_a_side,
     two_sided_claims,
 )
 from ._steps import Check, ModelRequest, Pass, Repair
@@ -161,7 +162,11 @@ FOCUSED = Strategy(
         Check("subjects", ask_subjects, add_subjects, variables=("sides",)),
         Check("mediators", ask_mediators, confirm_mediators, variables=("candidates",)),
     ),
-    finishing=(Repair("finish-text", finish_text), Repair("mediator-kinds", mediator_kinds)),
+    finishing=(
+        Repair("finish-text", finish_text),
+        Repair("mediator-kinds", mediator_kinds),
+        Repair("meeting-place", place_not_a_side),
+    ),
 )
 
 SINGLE = Strategy(
