@@ -273,8 +273,9 @@ def _placed(place: str, parties: list[str]) -> ArticleSummary:
     ("place", "parties"),
     [
         ("Cameroon", ["Cameroon", "Anglophone separatists"]),  # a side's own name
-        ("Akron", ["Akron Education Association teachers union", "Akron Public Schools"]),  # a place word of it
-        ("Brighton and Hove City Council", ["Brighton and Hove City Council", "Acorn"]),  # an institution side
+        ("Akron", ["Akron Education Association teachers union", "Akron Public Schools"]),  # the words opening it
+        ("brighton and hove city council", ["Brighton and Hove City Council", "Acorn"]),  # written otherwise
+        ("ミレト州", ["カルナ島政府", "ミレト州"]),  # a script without spaces: the whole name
     ],
 )
 def test_a_meeting_place_that_names_a_side_is_dropped_with_its_reason(place: str, parties: list[str]):
@@ -291,7 +292,12 @@ def test_a_meeting_place_that_names_a_side_is_dropped_with_its_reason(place: str
     ("place", "parties"),
     [
         ("Port Alba", ["Ostrand", "Karsvik"]),  # a venue that is no side
+        ("10 Downing Street", ["Downing Street", "Brussels"]),  # close, but not the side's name
+        ("Foreign Ministry HQ", ["Foreign Ministry"]),  # fuzzy matching would drop it
         ("the headquarters of the Akron teachers union", ["Akron teachers union"]),  # a venue a side defines
+        ("Valdeluz", ["Sindicato de Estibadores del Puerto de Valdeluz"]),  # a place that ends a side's name
+        ("South Sudan", ["Sudan"]),  # longer than the side
+        ("東京", ["東京電力"]),  # no words to open a name in a script without spaces
         ("Geneva", []),  # no sides to compare with
     ],
 )
