@@ -411,17 +411,14 @@ def place_not_a_side(summary: ArticleSummary, reading: Reading) -> ArticleSummar
     place = normalize(summary.meeting.location or "")
     if not place or not any(_names_side(normalize(party.name), place) for party in summary.parties):
         return summary
-    removals = Removals()
-    removals.dropped.append(
-        DroppedItem(
-            field="meeting",
-            item={"location": summary.meeting.location},
-            reason=DropReason.mediator_or_side,
-            detail=f"{summary.meeting.location!r} names one of the sides, not where the talks were held",
-        )
+    dropped = DroppedItem(
+        field="meeting",
+        item={"location": summary.meeting.location},
+        reason=DropReason.mediator_or_side,
+        detail=f"{summary.meeting.location!r} names one of the sides, not where the talks were held",
     )
     meeting = summary.meeting.model_copy(update={"location": None, "location_evidence": None})
-    return removals.applied(summary, meeting=meeting)
+    return summary.model_copy(update={"meeting": meeting, "dropped": [*summary.dropped, dropped]})
 
 
 def _names_side(side: str, place: str) -> bool:
