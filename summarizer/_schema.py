@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 # Bump when a change to the models changes what a consumer reads.
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 
 MAX_PEOPLE = 12
 MAX_ITEMS = 8
@@ -71,6 +71,8 @@ class DropReason(StrEnum):
     not_a_mediator = "not_a_mediator"
     incomplete_claim = "incomplete_claim"
     over_limit = "over_limit"
+    #: The model's calibrated probability for the value is below the threshold fit on the dev set.
+    low_confidence = "low_confidence"
 
 
 #: The reasons that mean an item is not supported by the article's words.

@@ -18,6 +18,7 @@ from tenacity import AsyncRetrying, Retrying, retry_if_exception_type, stop_afte
 from ._article import check_article_text
 from ._backend import Backend
 from ._exceptions import ArticleError, ArticleTooLongError, ExtractionError, SummarizerError
+from ._probabilities import choice_probabilities, probability_params
 from ._prompts import PromptSet, load_prompts
 from ._resources import code_digest, library_versions
 from ._schema import SCHEMA_VERSION, ArticleSummary
@@ -309,12 +310,16 @@ class Summarizer:
 
     def _drive(self, job: _Job) -> SummaryResult:
         self._prime(job)
-        create = instructor.patch(create=self._sender(job), mode=job.backend.instructor_mode)
+        send = self._sender(job)
+        create = instructor.patch(create=send, mode=job.backend.instructor_mode)
         answer: BaseModel | None = None
         with closing(job.steps):  # a failed call leaves no plan suspended
             while (request := job.next(answer)) is not None:
                 with self._asking(job, request) as kwargs:
-                    answer = create(**kwargs, **self._reasks(Retrying))
+                    if request.choices:  # a probability question: one free token, read from its log-probs
+                        answer = choice_probabilities(send(**probability_params(kwargs)), request.choices)
+                    else:
+                        answer = create(**kwargs, **self._reasks(Retrying))
         return job.result(self.settings.keep_ungrounded)
 
     async def arun(self, text: str) -> SummaryResult:
@@ -328,12 +333,16 @@ class Summarizer:
 
     async def _adrive(self, job: _Job) -> SummaryResult:
         await asyncio.to_thread(self._prime, job)
-        create = instructor.patch(create=self._async_sender(job), mode=job.backend.instructor_mode)
+        send = self._async_sender(job)
+        create = instructor.patch(create=send, mode=job.backend.instructor_mode)
         answer: BaseModel | None = None
         with closing(job.steps):
             while (request := job.next(answer)) is not None:
                 with self._asking(job, request) as kwargs:
-                    answer = await create(**kwargs, **self._reasks(AsyncRetrying))
+                    if request.choices:
+                        answer = choice_probabilities(await send(**probability_params(kwargs)), request.choices)
+                    else:
+                        answer = await create(**kwargs, **self._reasks(AsyncRetrying))
         return job.result(self.settings.keep_ungrounded)
 
     def _prime(self, job: _Job) -> None:

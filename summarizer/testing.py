@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -28,10 +29,12 @@ from ._backend import Backend, allow_model_calls, register_backend
 from ._drafts import MAX_SUBJECTS, MeetingDraft
 from ._llama import LlamaServer
 from ._names import same_name
+from ._probabilities import CONTENT_FREE
 from ._schema import Meeting
 from .pipeline import ModelRequest, current_request
 
 __all__ = [
+    "FirstToken",
     "FunctionBackend",
     "ScriptedBackend",
     "SummaryBackendFactory",
@@ -44,11 +47,29 @@ __all__ = [
     "model_answers",
 ]
 
-Answer = str | dict[str, Any]
+
+@dataclass(frozen=True)
+class FirstToken:
+    """A fake's answer to a probability question: the probability of each word as the one token it writes,
+    ``FirstToken({"yes": 0.9, "no": 0.1})``; the most probable is written, all are given as log-probs."""
+
+    probabilities: dict[str, float]
 
 
-def completion(content: str, *, model: str = "mock", finish_reason: str = "stop") -> ChatCompletion:
-    """Wrap ``content`` in a ChatCompletion, with rough token counts."""
+Answer = str | dict[str, Any] | FirstToken
+
+
+def completion(
+    content: str, *, model: str = "mock", finish_reason: str = "stop", top: dict[str, float] | None = None
+) -> ChatCompletion:
+    """Wrap ``content`` in a ChatCompletion, with rough token counts; with ``top`` (token: probability), the
+    first token's log-probs as a server gives them for ``logprobs`` and ``top_logprobs``."""
+    logprobs = None
+    if top is not None:
+        alternatives = [
+            {"token": token, "logprob": math.log(p) if p > 0 else -100.0, "bytes": None} for token, p in top.items()
+        ]
+        logprobs = {"content": [{**alternatives[0], "token": content, "top_logprobs": alternatives}]}
     return ChatCompletion.model_validate(
         {
             "id": "chatcmpl-mock",
@@ -60,6 +81,7 @@ def completion(content: str, *, model: str = "mock", finish_reason: str = "stop"
                     "index": 0,
                     "finish_reason": finish_reason,
                     "message": {"role": "assistant", "content": content},
+                    "logprobs": logprobs,
                 }
             ],
             "usage": {
@@ -104,6 +126,9 @@ class FunctionBackend(Backend):
     def chat(self, *, messages: list[dict[str, Any]], **params: Any) -> ChatCompletion:
         self.requests.append({"messages": [dict(m) for m in messages], **params})
         answer = self.function(messages, params)
+        if isinstance(answer, FirstToken):
+            ranked = dict(sorted(answer.probabilities.items(), key=lambda pair: -pair[1]))
+            return completion(next(iter(ranked)), model=self._model_id, top=ranked)
         content = answer if isinstance(answer, str) else json.dumps(answer)
         return completion(content, model=self._model_id)
 
@@ -216,11 +241,14 @@ def answer_from_summary(document: dict[str, Any]) -> Callable[[ModelRequest], An
     Asked for quotes or corrections, it stands by its answer: it gives the
     quotes, or the items again, of the items the request is about. An item the
     answer never gave (one a repair step added, such as a person the article's
-    wording puts in the meeting) is quoted by its own name.
+    wording puts in the meeting) is quoted by its own name. Asked a probability
+    question, it stands by its summary too (``_sure``).
     """
     parts = model_answers(document)
 
     def answer(request: ModelRequest) -> Answer:
+        if request.choices:
+            return _sure(request.choices, content_free=request.article == CONTENT_FREE)
         if request.pass_name in ("evidence", "reground"):
             given = dict(parts["ArticleSummaryDraft"])
             if _asks_for_findings(request.response_model):
@@ -288,6 +316,9 @@ def chat_answer_from_summary(document: dict[str, Any]) -> Callable[[list[dict[st
     parts = model_answers(document)
 
     def answer(messages: list[dict[str, Any]], params: dict[str, Any]) -> Answer:
+        if params.get("logprobs") and "response_format" not in params:
+            content_free = f"<article>\n{CONTENT_FREE}\n</article>" in str(messages[-1]["content"])
+            return _sure(("yes", "no"), content_free=content_free)
         response_format = params["response_format"]["json_schema"]
         name, schema = response_format["name"], response_format["schema"]
         if name == "ThirdPartyRoles":
@@ -307,6 +338,14 @@ def chat_answer_from_summary(document: dict[str, Any]) -> Callable[[list[dict[st
         return answers
 
     return answer
+
+
+def _sure(choices: tuple[str, ...], *, content_free: bool) -> FirstToken:
+    """A fake's probabilities: sure of the first choice over an article (the summary's "yes, the talks were
+    there"), even odds with no article, so a calibrated verification keeps what the summary says."""
+    if content_free:
+        return FirstToken(dict.fromkeys(choices, 1 / len(choices)))
+    return FirstToken({choice: 0.99 if n == 0 else 0.01 / max(1, len(choices) - 1) for n, choice in enumerate(choices)})
 
 
 def _asks_for_findings(model: type[BaseModel]) -> bool:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from summarizer.testing import FirstToken, completion
+
 
 @dataclass
 class Reply:
@@ -37,7 +39,10 @@ def completion_body(content: str, *, finish_reason: str = "stop") -> dict[str, A
     }
 
 
-def ok(content: str | dict[str, Any]) -> Reply:
+def ok(content: str | dict[str, Any] | FirstToken) -> Reply:
+    if isinstance(content, FirstToken):  # a probability question: the first token and its log-probs
+        ranked = dict(sorted(content.probabilities.items(), key=lambda pair: -pair[1]))
+        return Reply(body=completion(next(iter(ranked)), model="fake-model", top=ranked).model_dump(mode="json"))
     return Reply(body=completion_body(content if isinstance(content, str) else json.dumps(content)))
 
 

@@ -70,6 +70,7 @@ def test_every_repair_step_can_be_switched_off_by_name():
         "finish-text",
         "mediator-kinds",
         "meeting-place",
+        "venue",
     )
 
 

@@ -15,7 +15,9 @@ from summarizer.reading import read
 @pytest.mark.parametrize("strategy", list(STRATEGIES.values()), ids=list(STRATEGIES))
 def test_every_strategy_has_its_prompt_files(strategy):
     prompts = load_prompts(strategy.prompt_version)
-    assert set(prompts.passes) == {step.name for step in (*strategy.passes, *strategy.checks)} | {
+    assert set(prompts.passes) == {
+        step.name for step in (*strategy.passes, *strategy.checks, *strategy.verifications)
+    } | {
         "evidence",
         "reground",
     }
@@ -99,7 +101,7 @@ def test_each_prompt_set_uses_exactly_the_variables_its_strategy_fills(strategy)
 def test_a_template_variable_nobody_fills_is_refused_when_loaded():
     prompts = load_prompts(STRATEGIES["focused"].prompt_version)
     broken = dataclasses.replace(prompts, passes={**prompts.passes, "meeting": Template("$article $candidates")})
-    with pytest.raises(ConfigurationError, match=r"focused-v9.meeting.txt uses \$candidates"):
+    with pytest.raises(ConfigurationError, match=r"focused-v10.meeting.txt uses \$candidates"):
         broken.check(STRATEGIES["focused"].variables)
 
 

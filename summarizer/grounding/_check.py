@@ -232,6 +232,15 @@ class Grounding:
             updates[field] = items
         self.summary, self.ungrounded = self._check(self.summary.model_copy(update=updates))
 
+    def reject_meeting(self, field: str, reason: DropReason, detail: str) -> None:
+        """Withdraw the meeting's ``field`` ("location" or "date") that grounding kept: ``settle`` removes it and
+        lists it in ``dropped`` under the field ``meeting`` (flags its evidence with ``--keep-ungrounded``), as it
+        does a place or date the article does not state. Nothing to withdraw (null, or failed already): no-op."""
+        value = getattr(self.summary.meeting, field)
+        if value is None or any(failed == field for failed, *_ in self.meeting_failures):
+            return
+        self.meeting_failures.append((field, value, reason, detail))
+
     def unknown_names(self, text: str) -> list[tuple[str, str]]:
         """Each sentence of ``text`` that names someone the article does not, with the first such name.
 
@@ -314,7 +323,9 @@ class Grounding:
         updates: dict[str, Any] = {}
         for field, value, reason, detail in self.meeting_failures:
             if keep_ungrounded:
-                updates[f"{field}_evidence"] = Evidence(quote=value, problem=reason)
+                # A withdrawn value the article does state keeps its located words, flagged.
+                located = getattr(meeting, f"{field}_evidence") or Evidence(quote=value)
+                updates[f"{field}_evidence"] = located.model_copy(update={"problem": reason})
             else:
                 updates |= {field: None, f"{field}_evidence": None}
                 dropped.append(DroppedItem(field="meeting", item={field: value}, reason=reason, detail=detail))

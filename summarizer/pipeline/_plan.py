@@ -12,10 +12,13 @@ The chain, in order, for every strategy:
 5. ``evidence``: one pass asking for a quote of every item that still has none;
 6. grounding: code locates every quote and name in the article, and the meeting's location and date
    (``meeting-grounding``: a place or date the article does not state becomes null);
-7. ``reground``: one re-ask for the items that failed, unless switched off.
+7. ``reground``: one re-ask for the items that failed, unless switched off;
+8. the strategy's verifications, each unless switched off: probability questions about what grounding
+   kept (``venue``: were the talks held at the place?), asked last because their content-free half
+   leaves the article out of the server's prompt cache.
 
 An article too long for the model's context is read in chunks (``plan_chunks``):
-each chunk goes through steps 1-7 on its own, and the chunks' settled
+each chunk goes through steps 1-8 on its own, and the chunks' settled
 summaries are merged (``merge_summaries``: one entity, topic or claim once,
 spans as offsets into the whole article).
 
@@ -78,7 +81,8 @@ def plan_chunks(
         try:
             request = next(steps)
             while True:
-                answer = yield dataclasses.replace(request, article=reading.article)
+                # A content-free question keeps its stand-in; every other one reads its chunk.
+                answer = yield dataclasses.replace(request, article=request.article or reading.article)
                 request = steps.send(answer)
         except StopIteration as done:
             parts.append((offset, done.value))
@@ -120,6 +124,9 @@ def plan(
     )
     if grounding.ungrounded and "reground" not in without:
         grounding.replace(_corrected_items((yield _reground_request(strategy, grounding))))
+    for verification in strategy.verifications:
+        if verification.name not in without:
+            yield from verification.run(grounding, reading)
     return grounding
 
 
@@ -148,6 +155,7 @@ def describe_steps(strategy_name: str) -> list[tuple[str, str, str, bool]]:
         )
     )
     rows.append(("pass", "reground", "re-asks once for the items that failed grounding", True))
+    rows.extend(("check", v.name, first_line(v.run), True) for v in strategy.verifications)
     return rows
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
 from .._schema import ArticleSummary
+from ..grounding import Grounding
 from ..reading import Reading
 
-__all__ = ["Check", "ModelRequest", "Pass", "Repair", "current_request"]
+__all__ = ["Check", "ModelRequest", "Pass", "Repair", "Verification", "current_request"]
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,13 @@ class ModelRequest:
     (evidence: the items to quote; reground: the items that failed
     grounding), by summary field, in the order the answer must follow.
     ``article`` is the text the question is asked over when that is one
-    chunk of a long article; None for the whole article.
+    chunk of a long article, or a content-free stand-in; None for the whole
+    article.
+
+    With ``choices``, the request is a probability question, not a
+    structured one: the model writes one free token, and the answer is a
+    ``ChoiceProbabilities`` of each choice as that token (read from the
+    server's log-probabilities; empty when it gives none).
     """
 
     pass_name: str
@@ -31,6 +38,7 @@ class ModelRequest:
     values: Mapping[str, str] = field(default_factory=dict)
     items: Mapping[str, tuple[BaseModel, ...]] = field(default_factory=dict)
     article: str | None = None
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,20 @@ class Check:
     name: str
     ask: Callable[[ArticleSummary, Reading], ModelRequest | None]
     apply: Callable[[ArticleSummary, Reading, ModelRequest, BaseModel], ArticleSummary]
+    variables: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verification:
+    """A step after grounding that asks the model about what grounding kept, and may withdraw it.
+
+    ``run`` is a generator: it yields its requests, receives each answer,
+    and changes the ``Grounding`` in place (``Grounding.reject_meeting``).
+    ``variables`` are the values its template fills.
+    """
+
+    name: str
+    run: Callable[[Grounding, Reading], Generator[ModelRequest, BaseModel, None]]
     variables: tuple[str, ...] = ()
 
 

@@ -10,7 +10,8 @@ passages name; when the reader reads the article's language and finds no
 cue, the pass is not asked; when no reader reads it, the pass reads the
 article's sentences (the first 40). Repair steps then take the reader's evidence over the model's
 answer. Both strategies end with the evidence and grounding re-ask passes
-(``_plan``).
+(``_plan``); ``focused`` then asks whether the talks were held at the grounded
+place (``_verify``).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ from ._repairs import (
     place_not_a_side,
     two_sided_claims,
 )
-from ._steps import Check, ModelRequest, Pass, Repair
+from ._steps import Check, ModelRequest, Pass, Repair, Verification
+from ._verify import venue_check
 
 __all__ = ["DEFAULT_STRATEGY", "STRATEGIES", "Strategy", "get_strategy"]
 
@@ -75,6 +77,8 @@ class Strategy:
     checks: tuple[Check, ...] = ()
     #: Steps after the checks, on what a reader sees (``_finish``): the checks add topics too.
     finishing: tuple[Repair, ...] = ()
+    #: Questions about what grounding kept, asked last (``_verify``).
+    verifications: tuple[Verification, ...] = ()
 
     @property
     def variables(self) -> dict[str, tuple[str, ...]]:
@@ -82,6 +86,7 @@ class Strategy:
         return {
             **{p.name: p.variables for p in self.passes},
             **{c.name: c.variables for c in self.checks},
+            **{v.name: v.variables for v in self.verifications},
             "evidence": ("items",),
             "reground": ("failures",),
         }
@@ -89,7 +94,7 @@ class Strategy:
     @property
     def switches(self) -> tuple[str, ...]:
         """The steps ``--without`` can switch off: optional passes, quotes chosen by code, the grounding re-ask,
-        each repair and each check."""
+        each repair, each check, each finishing step and each verification."""
         return (
             *(p.name for p in self.passes if p.optional),
             "code-quotes",
@@ -98,6 +103,7 @@ class Strategy:
             *(r.name for r in self.repairs),
             *(c.name for c in self.checks),
             *(f.name for f in self.finishing),
+            *(v.name for v in self.verifications),
         )
 
     def check_without(self, without: frozenset[str]) -> None:
@@ -142,7 +148,7 @@ FOCUSED = Strategy(
     name="focused",
     # The version names what shapes the answer, prompts and the code that completes them alike: a result
     # cache keyed on it must not serve answers from before the wording cues.
-    prompt_version="focused-v9",
+    prompt_version="focused-v10",
     passes=(
         Pass("meeting", MeetingFacts),
         Pass("disputes", DisputeFindings, variables=("candidates",), ask=_ask_disputes, optional=True),
@@ -167,6 +173,7 @@ FOCUSED = Strategy(
         Repair("mediator-kinds", mediator_kinds),
         Repair("meeting-place", place_not_a_side),
     ),
+    verifications=(Verification("venue", venue_check, variables=("place", "sides")),),
 )
 
 SINGLE = Strategy(

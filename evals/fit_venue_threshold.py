@@ -1,0 +1,143 @@
+"""Fit the venue verification's threshold on dev half A, and show what it does on every subset.
+
+    .venv/bin/python evals/fit_venue_threshold.py PREDICTIONS_DIR [--cases DIR ...] [--out rows.json]
+    .venv/bin/python evals/fit_venue_threshold.py --rows rows.json
+
+``PREDICTIONS_DIR`` is a ``summarize eval --out`` directory written with ``--without venue`` (one
+summary JSON per case). For every case whose summary names a meeting place, the script asks the
+pipeline's own venue questions (``summarizer.pipeline._verify.venue_questions``: the same template,
+over the article and over the content-free stand-in) through the configured backend, and scores the
+place with ``venue_score``, the calibrated log-odds of "yes". Each place is labelled by the eval's own
+rule: right when it matches one of the case's gold locations.
+
+It then picks, on half A only (``--fit-on``), the threshold that gives the highest location accuracy
+there (withdrawing a place makes it null, right only where the gold has none), the lowest such
+threshold; and prints the accuracy at that threshold on every subset of ``evals/dev_split.py``, with
+the curve of thresholds around it. The figure goes into ``VENUE_THRESHOLD`` by hand, with the run it
+came from. It needs an engine that returns ``top_logprobs`` (the embedded model, llama.cpp, vLLM, OpenAI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from summarizer import ArticleSummary, Settings
+from summarizer._cases import load_cases
+from summarizer._names import name_matches
+from summarizer._probabilities import choice_probabilities, probability_params
+from summarizer._prompts import load_prompts
+from summarizer.grounding import Grounding
+from summarizer.pipeline import get_strategy
+from summarizer.pipeline._verify import VENUE_THRESHOLD, venue_questions, venue_score
+from summarizer.reading import read
+from summarizer.text import clean
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dev_split import subsets
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CASES = [ROOT / "evals" / "cases", ROOT / "evals" / "edge-cases", ROOT.parent / "shared" / "evals-dev"]
+SUBSETS = ("half A", "half B", "diplomacy", "other genres", "project", "all")
+
+
+def probe(predictions: Path, case_dirs: list[Path]) -> list[dict[str, Any]]:
+    """One row per case: its gold locations, the predicted place, and the place's venue score (None: no place,
+    or no log-probabilities)."""
+    settings = Settings()
+    prompts = load_prompts(get_strategy(settings.strategy).prompt_version)
+    backend = settings.create_backend()
+    rows = []
+    try:
+        for loaded in load_cases(case_dirs):
+            case = loaded.case
+            path = predictions / f"{case.id}.json"
+            if not path.is_file() or case.meeting is None:
+                print(f"fit_venue_threshold: no prediction or no meeting block for {case.id}", file=sys.stderr)
+                continue
+            data = json.loads(path.read_text(encoding="utf-8"))
+            data.pop("meta", None)
+            reading = read(clean(loaded.article).text)
+            grounding = Grounding(ArticleSummary.model_validate(data), reading.article, language=reading.language)
+            questions = venue_questions(grounding)
+            score = None
+            if questions is not None:
+                answers = []
+                for request in questions:
+                    article = request.article if request.article is not None else reading.article
+                    messages = prompts.messages(
+                        request.pass_name, article, request.response_model, request.values, language=reading.language
+                    )
+                    response = backend.chat(**probability_params({"messages": messages, "seed": settings.seed}))
+                    answers.append(choice_probabilities(response, request.choices))
+                score = venue_score(*answers)
+            rows.append(
+                {
+                    "case": case.id,
+                    "gold": list(case.meeting.location),
+                    "place": grounding.summary.meeting.location,
+                    "score": score,
+                }
+            )
+            print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr)
+    finally:
+        backend.close()
+    return rows
+
+
+def right(row: dict[str, Any], threshold: float) -> bool:
+    """Whether the case's location is right once places scoring under ``threshold`` are withdrawn."""
+    place = row["place"]
+    if place is not None and row["score"] is not None and row["score"] < threshold:
+        place = None
+    return not row["gold"] if place is None else bool(row["gold"]) and name_matches(place, row["gold"])
+
+
+def report(rows: list[dict[str, Any]], fit_on: str = "half A") -> float:
+    """Print the fit and the per-subset accuracies; return the fitted threshold."""
+    members = subsets([row["case"] for row in rows])
+
+    def correct(subset: str, threshold: float) -> int:
+        return sum(right(row, threshold) for row in rows if row["case"] in members[subset])
+
+    scores: list[float] = sorted({float(row["score"]) for row in rows if row["score"] is not None})
+    # Each candidate sits just above one score, so that place is withdrawn; -inf withdraws none.
+    candidates = [float("-inf"), *(round(score + 0.001, 3) for score in scores)]
+    best = max(correct(fit_on, t) for t in candidates)
+    fitted = min(t for t in candidates if correct(fit_on, t) == best)
+    print(f"threshold fit on {fit_on}: {fitted} (in the code: {VENUE_THRESHOLD})")
+    print("| threshold | " + " | ".join(SUBSETS) + " |")
+    print("|---" * (len(SUBSETS) + 1) + "|")
+    for t in sorted({float("-inf"), fitted, VENUE_THRESHOLD}):
+        cells = [f"{correct(s, t)}/{len(members[s])} ({correct(s, t) / max(1, len(members[s])):.3f})" for s in SUBSETS]
+        print(f"| {'none withdrawn' if t == float('-inf') else t} | " + " | ".join(cells) + " |")
+    print("\ncurve (cases right per subset):")
+    for t in candidates[1:]:
+        print(f"  {t:7.3f} " + " ".join(f"{s}={correct(s, t)}" for s in SUBSETS))
+    return fitted
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("predictions", type=Path, nargs="?", help="a summarize eval --out directory (--without venue)")
+    parser.add_argument("--cases", type=Path, action="append", default=None)
+    parser.add_argument("--out", type=Path, help="also write the rows as JSON")
+    parser.add_argument("--rows", type=Path, help="report on rows written before by --out; no model call")
+    parser.add_argument("--fit-on", default="half A", choices=SUBSETS[:-1])
+    args = parser.parse_args()
+    if args.rows is not None:
+        rows = json.loads(args.rows.read_text(encoding="utf-8"))
+    elif args.predictions is not None:
+        rows = probe(args.predictions, args.cases or DEFAULT_CASES)
+        if args.out is not None:
+            args.out.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    else:
+        parser.error("give PREDICTIONS_DIR or --rows")
+    report(rows, args.fit_on)
+
+
+if __name__ == "__main__":
+    main()

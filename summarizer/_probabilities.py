@@ -1,0 +1,83 @@
+"""Probability questions: the model's own distribution over a few answer words, read from its log-probabilities.
+
+A small model's greedy pick under a grammar is often an option it gives
+little weight to; a question answered with one free word ("yes", "no") and
+read from the server's ``top_logprobs`` shows how sure it is. What a model
+says with no article at all (a content-free input, Zhao et al., "Calibrate
+Before Use", ICML 2021) is its bias for that question; dividing it out
+(``calibrated_log_odds``) leaves what the article adds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from openai.types.chat import ChatCompletion
+from pydantic import BaseModel, Field
+
+__all__ = ["CONTENT_FREE", "ChoiceProbabilities", "calibrated_log_odds", "choice_probabilities", "probability_params"]
+
+#: The stand-in article of a content-free question.
+CONTENT_FREE = "N/A"
+
+#: How many of the first token's alternatives to ask the server for: enough that every answer word shows.
+_TOP_LOGPROBS = 20
+#: Probabilities are clipped to this distance from 0 and 1 before taking log-odds.
+_EPSILON = 1e-6
+
+
+class ChoiceProbabilities(BaseModel):
+    """The answer to a probability question: each choice's probability as the model's first token, normalised
+    over the choices (they sum to 1), case and surrounding spaces ignored.
+
+    ``probabilities`` is empty when the server returned no log-probabilities, or none of the choices was among
+    its top tokens: the question has no answer, and a step that asked it changes nothing.
+    """
+
+    probabilities: dict[str, float] = Field(default_factory=dict)
+
+    def of(self, choice: str) -> float | None:
+        """The probability of ``choice``, in [0, 1]; None when the question has no answer."""
+        return self.probabilities.get(choice) if self.probabilities else None
+
+
+def probability_params(request: dict[str, Any]) -> dict[str, Any]:
+    """A chat request's parameters for a probability question: one free token and its alternatives' log-probs,
+    no response format and no re-asks."""
+    kept: dict[str, Any] = {key: request[key] for key in ("messages", "seed") if key in request}
+    return {**kept, "max_tokens": 1, "temperature": 0.0, "logprobs": True, "top_logprobs": _TOP_LOGPROBS}
+
+
+def choice_probabilities(response: ChatCompletion, choices: Sequence[str]) -> ChoiceProbabilities:
+    """Each of ``choices`` as the first token of ``response``, from its ``top_logprobs``: a choice's mass sums
+    the tokens that spell it ("yes", " Yes"), and the masses are normalised over the choices."""
+    logprobs = response.choices[0].logprobs if response.choices else None
+    content = logprobs.content if logprobs is not None else None
+    if not content:
+        return ChoiceProbabilities()
+    wanted = {choice.casefold(): choice for choice in choices}
+    mass = dict.fromkeys(choices, 0.0)
+    for top in content[0].top_logprobs:
+        choice = wanted.get(top.token.strip().casefold())
+        if choice is not None:
+            mass[choice] += math.exp(top.logprob)
+    total = sum(mass.values())
+    if total <= 0:
+        return ChoiceProbabilities()
+    return ChoiceProbabilities(probabilities={choice: value / total for choice, value in mass.items()})
+
+
+def calibrated_log_odds(asked: ChoiceProbabilities, prior: ChoiceProbabilities, choice: str) -> float | None:
+    """The log-odds of ``choice`` given the article less its log-odds given a content-free input: above 0, the
+    article makes the model surer of ``choice`` than its bias alone does. None when either has no answer."""
+    p, q = asked.of(choice), prior.of(choice)
+    if p is None or q is None:
+        return None
+    return _log_odds(p) - _log_odds(q)
+
+
+def _log_odds(p: float) -> float:
+    p = min(max(p, _EPSILON), 1 - _EPSILON)
+    return math.log(p / (1 - p))
