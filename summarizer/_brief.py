@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ._drafts import CUT_MARK
-from ._schema import MEETING_FIELDS, ArticleSummary, Evidence, Meeting, MeetingStatus
+from ._schema import MEETING_FIELDS, ArticleSummary, DropReason, Evidence, Meeting, MeetingStatus
 from .pipeline._finish import echoes
 
 __all__ = ["brief_problems", "meeting_line"]
@@ -50,8 +50,13 @@ def meeting_line(meeting: Meeting) -> list[tuple[str, str | None]]:
 
 
 def _unfound(evidence: Evidence | None) -> list[tuple[str, str | None]]:
-    """A value kept by ``--keep-ungrounded`` that the article does not state says so, as an item's flag does."""
-    return [(" (not found in the article)", None)] if evidence is not None and evidence.problem else []
+    """A value kept by ``--keep-ungrounded`` says why it was flagged: the article does not state it, as an
+    item's flag says, or (``low_confidence``) the model does not hold it to be where the talks were."""
+    if evidence is None or evidence.problem is None:
+        return []
+    if evidence.problem is DropReason.low_confidence:
+        return [(" (may not be where the talks were)", None)]
+    return [(" (not found in the article)", None)]
 
 
 def brief_problems(summary: ArticleSummary, markdown: str) -> list[str]:

@@ -52,20 +52,28 @@ def probability_params(request: dict[str, Any]) -> dict[str, Any]:
 
 def choice_probabilities(response: ChatCompletion, choices: Sequence[str]) -> ChoiceProbabilities:
     """Each of ``choices`` as the first token of ``response``, from its ``top_logprobs``: a choice's mass sums
-    the tokens that spell it ("yes", " Yes"), and the masses are normalised over the choices."""
+    the tokens that spell it ("yes", " Yes"), and the masses are normalised over the choices.
+
+    A choice missing from the list is less likely than every token listed: it gets the least listed
+    probability, an upper bound. A list of fewer than two tokens (a server that returns only the one it
+    wrote) or one holding none of the choices is no answer.
+    """
     logprobs = response.choices[0].logprobs if response.choices else None
     content = logprobs.content if logprobs is not None else None
-    if not content:
+    tops = content[0].top_logprobs if content else []
+    if len(tops) < 2:
         return ChoiceProbabilities()
     wanted = {choice.casefold(): choice for choice in choices}
-    mass = dict.fromkeys(choices, 0.0)
-    for top in content[0].top_logprobs:
+    mass: dict[str, float] = {}
+    for top in tops:
         choice = wanted.get(top.token.strip().casefold())
         if choice is not None:
-            mass[choice] += math.exp(top.logprob)
-    total = sum(mass.values())
-    if total <= 0:
+            mass[choice] = mass.get(choice, 0.0) + math.exp(top.logprob)
+    if not mass:
         return ChoiceProbabilities()
+    bound = math.exp(min(top.logprob for top in tops))
+    mass = {choice: mass.get(choice, bound) for choice in choices}
+    total = sum(mass.values())
     return ChoiceProbabilities(probabilities={choice: value / total for choice, value in mass.items()})
 
 

@@ -17,8 +17,15 @@ from tenacity import AsyncRetrying, Retrying, retry_if_exception_type, stop_afte
 
 from ._article import check_article_text
 from ._backend import Backend
-from ._exceptions import ArticleError, ArticleTooLongError, ExtractionError, SummarizerError
-from ._probabilities import choice_probabilities, probability_params
+from ._exceptions import (
+    ArticleError,
+    ArticleTooLongError,
+    BackendError,
+    ExtractionError,
+    ModelCallsBlockedError,
+    SummarizerError,
+)
+from ._probabilities import ChoiceProbabilities, choice_probabilities, probability_params
 from ._prompts import PromptSet, load_prompts
 from ._resources import code_digest, library_versions
 from ._schema import SCHEMA_VERSION, ArticleSummary
@@ -317,7 +324,9 @@ class Summarizer:
             while (request := job.next(answer)) is not None:
                 with self._asking(job, request) as kwargs:
                     if request.choices:  # a probability question: one free token, read from its log-probs
-                        answer = choice_probabilities(send(**probability_params(kwargs)), request.choices)
+                        with _unanswered_if_refused() as refused:
+                            answer = choice_probabilities(send(**probability_params(kwargs)), request.choices)
+                        answer = ChoiceProbabilities() if refused else answer
                     else:
                         answer = create(**kwargs, **self._reasks(Retrying))
         return job.result(self.settings.keep_ungrounded)
@@ -340,7 +349,9 @@ class Summarizer:
             while (request := job.next(answer)) is not None:
                 with self._asking(job, request) as kwargs:
                     if request.choices:
-                        answer = choice_probabilities(await send(**probability_params(kwargs)), request.choices)
+                        with _unanswered_if_refused() as refused:
+                            answer = choice_probabilities(await send(**probability_params(kwargs)), request.choices)
+                        answer = ChoiceProbabilities() if refused else answer
                     else:
                         answer = await create(**kwargs, **self._reasks(AsyncRetrying))
         return job.result(self.settings.keep_ungrounded)
@@ -577,6 +588,20 @@ class Summarizer:
                 f"no valid summary after {log.attempts} attempt(s): {_first_line(exc)}",
                 attempts=log.attempts,
             ) from exc
+
+
+@contextmanager
+def _unanswered_if_refused() -> Iterator[list[BackendError]]:
+    """A server that refuses a probability question (no ``logprobs``, or fewer ``top_logprobs``) leaves it
+    unanswered, and the step that asked it changes nothing: the article's other answers are not lost. The
+    refusal is collected into the yielded list. A transport failure (transient) still ends the article."""
+    refused: list[BackendError] = []
+    try:
+        yield refused
+    except BackendError as exc:
+        if exc.transient or isinstance(exc, ModelCallsBlockedError):
+            raise
+        refused.append(exc)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -55,6 +55,10 @@ class FirstToken:
 
     probabilities: dict[str, float]
 
+    def __post_init__(self) -> None:
+        if not self.probabilities:
+            raise ValueError("FirstToken needs at least one word and its probability")
+
 
 Answer = str | dict[str, Any] | FirstToken
 

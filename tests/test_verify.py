@@ -150,7 +150,7 @@ def test_no_place_no_question_and_the_step_can_be_switched_off():
     summary = Summarizer(backend, settings=Settings(without=frozenset({"venue"}))).summarize(PLACED)
     assert summary.meeting.location == "Harbourtown"
     assert not [t for t in backend.tasks if t.choices]
-    assert ("check", "venue") in [(kind, name) for kind, name, *_ in describe_steps("focused")]
+    assert ("verify", "venue") in [(kind, name) for kind, name, *_ in describe_steps("focused")]
 
 
 def test_a_server_that_gives_no_log_probabilities_leaves_the_place():
@@ -170,3 +170,80 @@ def test_a_chat_level_fake_answers_the_venue_question_by_standing_by_its_summary
     summary = Summarizer(backend, settings=Settings()).summarize(PLACED)
     assert summary.meeting.location == "Harbourtown"
     assert sum(1 for r in backend.requests if r.get("logprobs")) == 2
+
+
+def test_a_choice_missing_from_the_top_tokens_gets_the_least_listed_probability():
+    answer = choice_probabilities(completion("Yes", top={"Yes": 0.6, "Sure": 0.3, "Maybe": 0.1}), ("yes", "no"))
+    assert answer.of("yes") == pytest.approx(0.6 / 0.7)
+    assert answer.of("no") == pytest.approx(0.1 / 0.7)
+    # A server that lists only the token it wrote: nothing to compare it with, so no answer.
+    assert choice_probabilities(completion("yes", top={"yes": 0.9}), ("yes", "no")).probabilities == {}
+
+
+def test_a_server_that_refuses_log_probabilities_leaves_the_place_and_the_article_is_not_lost():
+    from summarizer._openai import OpenAIBackend, StructuredMode
+    from summarizer._retry import RetryPolicy
+    from summarizer.testing import chat_answer_from_summary
+    from tests.fake_server import Reply, ok, serve
+
+    answer = chat_answer_from_summary(_placed_summary())
+
+    def handler(request: dict[str, Any]) -> Reply:
+        if request.get("logprobs"):
+            return Reply(status=400, body={"error": {"code": 400, "message": "logprobs is not supported"}})
+        return ok(answer(request["messages"], request))
+
+    with serve(handler) as server:
+        retry = RetryPolicy(max_attempts=2, initial_wait=0.01, max_wait=0.01)
+        backend = OpenAIBackend("fake-model", base_url=server.base_url, mode=StructuredMode.json_schema, retry=retry)
+        result = Summarizer(backend, settings=Settings()).run(PLACED)
+        assert sum(1 for r in server.requests if r.get("logprobs")) == 2
+    assert result.summary.meeting.location == "Harbourtown"
+    assert [p.name for p in result.summary.parties] == ["Northland", "Southland"]
+
+
+def test_a_server_that_gives_log_probabilities_over_http_decides_as_the_embedded_engine_does():
+    from summarizer._openai import OpenAIBackend, StructuredMode
+    from summarizer.testing import chat_answer_from_summary
+    from tests.fake_server import Reply, ok, serve
+
+    chat = chat_answer_from_summary(_placed_summary())
+
+    def handler(request: dict[str, Any]) -> Reply:
+        if request.get("logprobs"):  # yes 0.8 over the article, 0.5 over nothing: log-odds 1.39
+            content_free = f"<article>\n{CONTENT_FREE}\n</article>" in request["messages"][-1]["content"]
+            return ok(FirstToken({"yes": 0.5, "no": 0.5} if content_free else {"yes": 0.8, "no": 0.2}))
+        return ok(chat(request["messages"], request))
+
+    with serve(handler) as server:
+        backend = OpenAIBackend("fake-model", base_url=server.base_url, mode=StructuredMode.json_schema)
+        result = Summarizer(backend, settings=Settings()).run(PLACED)
+        asked = [r for r in server.requests if r.get("logprobs")]
+    assert [(r["max_tokens"], r["top_logprobs"], "response_format" in r) for r in asked] == [(1, 20, False)] * 2
+    assert result.summary.meeting.location is None
+    assert [d.reason for d in result.summary.dropped if d.field == "meeting"] == [DropReason.low_confidence]
+
+
+def test_a_flagged_place_from_one_chunk_never_beats_a_grounded_one_from_another():
+    from summarizer._schema import ArticleSummary
+    from summarizer.pipeline import merge_summaries
+
+    def chunk(place: str, problem: DropReason | None) -> ArticleSummary:
+        start = PLACED.index(place) if place in PLACED else 0
+        evidence = {"quote": place, "span": [start, start + len(place)], "match": "exact", "problem": problem}
+        meeting = {"status": "held", "date": None, "location": place, "location_evidence": evidence}
+        return ArticleSummary.model_validate(summary_dict(meeting={**meeting, "date_evidence": None}))
+
+    flagged = chunk("Harbourtown", DropReason.low_confidence)
+    grounded = chunk("Northland", None)
+    merged = merge_summaries([(0, flagged), (0, grounded)])
+    assert merged.meeting.location == "Northland"
+
+
+def test_the_brief_says_why_a_kept_place_is_flagged():
+    from summarizer._render import OutputFormat, render
+
+    summary = Summarizer(_backend(0.8, 0.5), settings=Settings(keep_ungrounded=True)).summarize(PLACED)
+    markdown = render(summary, OutputFormat.markdown)
+    assert "Harbourtown (may not be where the talks were)" in markdown
+    assert "not found in the article" not in markdown

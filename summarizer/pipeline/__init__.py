@@ -2,12 +2,13 @@
 
 from ._merge import merge_summaries
 from ._plan import ChunkedGrounding, Plan, Settles, describe, describe_steps, plan, plan_chunks
-from ._steps import ModelRequest, Pass, Repair, current_request
+from ._steps import Check, ModelRequest, Pass, Repair, Verification, current_request
 from ._strategies import DEFAULT_STRATEGY, STRATEGIES, Strategy, get_strategy
 
 __all__ = [
     "DEFAULT_STRATEGY",
     "STRATEGIES",
+    "Check",
     "ChunkedGrounding",
     "ModelRequest",
     "Pass",
@@ -15,6 +16,7 @@ __all__ = [
     "Repair",
     "Settles",
     "Strategy",
+    "Verification",
     "current_request",
     "describe",
     "describe_steps",

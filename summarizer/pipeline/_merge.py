@@ -187,4 +187,5 @@ def _meeting(meetings: list[Meeting]) -> Meeting:
 
 
 def _spanned(evidence: Evidence | None) -> bool:
-    return evidence is not None and evidence.span is not None
+    """Grounded and kept: located words, not flagged (a place the venue check withdrew keeps its span)."""
+    return evidence is not None and evidence.span is not None and evidence.problem is None

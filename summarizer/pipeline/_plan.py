@@ -131,7 +131,8 @@ def plan(
 
 
 def describe_steps(strategy_name: str) -> list[tuple[str, str, str, bool]]:
-    """The chain ``plan`` runs for a strategy, in order: (kind, name, what it does, can be switched off)."""
+    """The chain ``plan`` runs for a strategy, in order: (kind, name, what it does, can be switched off); kinds
+    are pass, combine, repair, check, finish, step and verify."""
     strategy = get_strategy(strategy_name)
 
     def first_line(function: Callable[..., object]) -> str:
@@ -155,7 +156,7 @@ def describe_steps(strategy_name: str) -> list[tuple[str, str, str, bool]]:
         )
     )
     rows.append(("pass", "reground", "re-asks once for the items that failed grounding", True))
-    rows.extend(("check", v.name, first_line(v.run), True) for v in strategy.verifications)
+    rows.extend(("verify", v.name, first_line(v.run), True) for v in strategy.verifications)
     return rows
 
 

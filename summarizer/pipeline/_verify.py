@@ -17,7 +17,7 @@ from ..grounding import Grounding
 from ..reading import Reading
 from ._steps import ModelRequest
 
-__all__ = ["VENUE_THRESHOLD", "venue_check", "venue_score"]
+__all__ = ["VENUE_THRESHOLD", "venue_check", "venue_questions", "venue_score"]
 
 #: The calibrated log-odds of "yes" below which a meeting place is withdrawn. Fit on dev half A by
 #: ``evals/fit_venue_threshold.py`` (the highest location accuracy there, the lowest such threshold), for
