@@ -324,9 +324,10 @@ class Summarizer:
             while (request := job.next(answer)) is not None:
                 with self._asking(job, request) as kwargs:
                     if request.choices:  # a probability question: one free token, read from its log-probs
-                        with _unanswered_if_refused() as refused:
+                        try:
                             answer = choice_probabilities(send(**probability_params(kwargs)), request.choices)
-                        answer = ChoiceProbabilities() if refused else answer
+                        except BackendError as exc:
+                            answer = _unanswered(exc)
                     else:
                         answer = create(**kwargs, **self._reasks(Retrying))
         return job.result(self.settings.keep_ungrounded)
@@ -349,9 +350,10 @@ class Summarizer:
             while (request := job.next(answer)) is not None:
                 with self._asking(job, request) as kwargs:
                     if request.choices:
-                        with _unanswered_if_refused() as refused:
+                        try:
                             answer = choice_probabilities(await send(**probability_params(kwargs)), request.choices)
-                        answer = ChoiceProbabilities() if refused else answer
+                        except BackendError as exc:
+                            answer = _unanswered(exc)
                     else:
                         answer = await create(**kwargs, **self._reasks(AsyncRetrying))
         return job.result(self.settings.keep_ungrounded)
@@ -590,18 +592,13 @@ class Summarizer:
             ) from exc
 
 
-@contextmanager
-def _unanswered_if_refused() -> Iterator[list[BackendError]]:
-    """A server that refuses a probability question (no ``logprobs``, or fewer ``top_logprobs``) leaves it
-    unanswered, and the step that asked it changes nothing: the article's other answers are not lost. The
-    refusal is collected into the yielded list. A transport failure (transient) still ends the article."""
-    refused: list[BackendError] = []
-    try:
-        yield refused
-    except BackendError as exc:
-        if exc.transient or isinstance(exc, ModelCallsBlockedError):
-            raise
-        refused.append(exc)
+def _unanswered(exc: BackendError) -> ChoiceProbabilities:
+    """A server that refused a probability question (no ``logprobs``, or fewer ``top_logprobs``) leaves it
+    unanswered, and the step that asked it changes nothing: the article's other answers are not lost. A
+    transport failure (transient) or blocked model calls re-raise ``exc``, and end the article as ever."""
+    if exc.transient or isinstance(exc, ModelCallsBlockedError):
+        raise exc
+    return ChoiceProbabilities()
 
 
 def _first_line(exc: BaseException) -> str:

@@ -247,3 +247,24 @@ def test_the_brief_says_why_a_kept_place_is_flagged():
     markdown = render(summary, OutputFormat.markdown)
     assert "Harbourtown (may not be where the talks were)" in markdown
     assert "not found in the article" not in markdown
+
+
+def test_a_transport_failure_on_the_venue_question_still_fails_the_article():
+    from summarizer import BackendError
+    from summarizer._openai import OpenAIBackend, StructuredMode
+    from summarizer._retry import RetryPolicy
+    from summarizer.testing import chat_answer_from_summary
+    from tests.fake_server import Reply, ok, serve
+
+    answer = chat_answer_from_summary(_placed_summary())
+
+    def handler(request: dict[str, Any]) -> Reply:
+        if request.get("logprobs"):
+            return Reply(status=503, body={"error": {"code": 503, "message": "overloaded"}})
+        return ok(answer(request["messages"], request))
+
+    with serve(handler) as server:
+        retry = RetryPolicy(max_attempts=2, initial_wait=0.01, max_wait=0.01)
+        backend = OpenAIBackend("fake-model", base_url=server.base_url, mode=StructuredMode.json_schema, retry=retry)
+        with pytest.raises(BackendError, match="transport failed"):
+            Summarizer(backend, settings=Settings()).run(PLACED)
