@@ -9,6 +9,7 @@ import pytest
 from openai.types.chat import ChatCompletion
 
 from summarizer import Backend, EmbeddedBackend, Summarizer
+from summarizer._probabilities import CONTENT_FREE
 from summarizer._schema import ITEM_FIELDS
 from summarizer.reading import read
 from tests.conftest import SEED
@@ -82,12 +83,13 @@ def test_pasted_control_characters_give_a_normal_grounded_summary(real_summarize
 
 
 class RecordingBackend(Backend):
-    """Passes every call to ``inner`` and keeps each answer's usage."""
+    """Passes every call to ``inner`` and keeps each answer's usage, and each call's messages."""
 
     def __init__(self, inner: Backend) -> None:
         self.inner = inner
         self.name = inner.name
         self.usages: list[Any] = []
+        self.messages: list[list[dict[str, Any]]] = []
 
     @property
     def model_id(self) -> str:
@@ -110,6 +112,7 @@ class RecordingBackend(Backend):
     def chat(self, *, messages: list[dict[str, Any]], **params: Any) -> ChatCompletion:
         response = self.inner.chat(messages=messages, **params)
         self.usages.append(response.usage)
+        self.messages.append(messages)
         return response
 
 
@@ -120,11 +123,20 @@ def test_passes_after_the_first_read_only_their_own_instruction(real_summarizer)
     Summarizer(recorder, settings=real_summarizer.settings).run(article)
     article_tokens = real_summarizer.backend.count_tokens([{"role": "user", "content": article}]) or 0
     assert len(recorder.usages) >= 2
-    for usage in recorder.usages[1:]:
+    content_free = f"<article>\n{CONTENT_FREE}\n</article>"
+    for usage, messages in zip(recorder.usages[1:], recorder.messages[1:], strict=True):
         cached = usage.prompt_tokens_details.cached_tokens
         evaluated = usage.prompt_tokens - cached
+        if content_free in messages[-1]["content"]:
+            # The venue check's content-free half, asked last: the system prompt from the cache, no article.
+            assert evaluated < article_tokens, (evaluated, article_tokens)
+            assert cached > 0
+            continue
         assert cached >= article_tokens, (cached, article_tokens)
         assert evaluated < usage.prompt_tokens - article_tokens, (evaluated, usage.prompt_tokens)
+    # Only the last request leaves the article: nothing after it needs the article read again.
+    assert content_free in recorder.messages[-1][-1]["content"]
+    assert all(content_free not in m[-1]["content"] for m in recorder.messages[:-1])
 
 
 def _read_and_cached(response: ChatCompletion | None) -> tuple[int, int]:
