@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from summarizer import Settings, Summarizer
+from summarizer import BackendError, Settings, Summarizer
 from summarizer._probabilities import (
     CONTENT_FREE,
     ChoiceProbabilities,
@@ -17,6 +17,7 @@ from summarizer._probabilities import (
     probability_params,
 )
 from summarizer._schema import DropReason
+from summarizer._summarizer import SummaryResult
 from summarizer.pipeline import ModelRequest, describe_steps
 from summarizer.pipeline._verify import VENUE_THRESHOLD
 from summarizer.testing import Answer, FirstToken, FunctionBackend, TaskBackend, answer_from_summary, completion
@@ -180,7 +181,9 @@ def test_a_choice_missing_from_the_top_tokens_gets_the_least_listed_probability(
     assert choice_probabilities(completion("yes", top={"yes": 0.9}), ("yes", "no")).probabilities == {}
 
 
-def test_a_server_that_refuses_log_probabilities_leaves_the_place_and_the_article_is_not_lost():
+def _over_http(status: int, message: str) -> tuple[SummaryResult | BackendError, int]:
+    """The placed summary from a real HTTP server fake that answers every venue question with ``status``:
+    the result (or the error that ended the article) and how many venue questions it was asked."""
     from summarizer._openai import OpenAIBackend, StructuredMode
     from summarizer._retry import RetryPolicy
     from summarizer.testing import chat_answer_from_summary
@@ -190,14 +193,23 @@ def test_a_server_that_refuses_log_probabilities_leaves_the_place_and_the_articl
 
     def handler(request: dict[str, Any]) -> Reply:
         if request.get("logprobs"):
-            return Reply(status=400, body={"error": {"code": 400, "message": "logprobs is not supported"}})
+            return Reply(status=status, body={"error": {"code": status, "message": message}})
         return ok(answer(request["messages"], request))
 
     with serve(handler) as server:
         retry = RetryPolicy(max_attempts=2, initial_wait=0.01, max_wait=0.01)
         backend = OpenAIBackend("fake-model", base_url=server.base_url, mode=StructuredMode.json_schema, retry=retry)
-        result = Summarizer(backend, settings=Settings()).run(PLACED)
-        assert sum(1 for r in server.requests if r.get("logprobs")) == 2
+        try:
+            outcome: SummaryResult | BackendError = Summarizer(backend, settings=Settings()).run(PLACED)
+        except BackendError as exc:
+            outcome = exc
+        return outcome, sum(1 for r in server.requests if r.get("logprobs"))
+
+
+def test_a_server_that_refuses_log_probabilities_leaves_the_place_and_the_article_is_not_lost():
+    result, asked = _over_http(400, "logprobs is not supported")
+    assert asked == 2
+    assert isinstance(result, SummaryResult)
     assert result.summary.meeting.location == "Harbourtown"
     assert [p.name for p in result.summary.parties] == ["Northland", "Southland"]
 
@@ -250,21 +262,7 @@ def test_the_brief_says_why_a_kept_place_is_flagged():
 
 
 def test_a_transport_failure_on_the_venue_question_still_fails_the_article():
-    from summarizer import BackendError
-    from summarizer._openai import OpenAIBackend, StructuredMode
-    from summarizer._retry import RetryPolicy
-    from summarizer.testing import chat_answer_from_summary
-    from tests.fake_server import Reply, ok, serve
-
-    answer = chat_answer_from_summary(_placed_summary())
-
-    def handler(request: dict[str, Any]) -> Reply:
-        if request.get("logprobs"):
-            return Reply(status=503, body={"error": {"code": 503, "message": "overloaded"}})
-        return ok(answer(request["messages"], request))
-
-    with serve(handler) as server:
-        retry = RetryPolicy(max_attempts=2, initial_wait=0.01, max_wait=0.01)
-        backend = OpenAIBackend("fake-model", base_url=server.base_url, mode=StructuredMode.json_schema, retry=retry)
-        with pytest.raises(BackendError, match="transport failed"):
-            Summarizer(backend, settings=Settings()).run(PLACED)
+    error, _ = _over_http(503, "overloaded")
+    assert isinstance(error, BackendError)
+    assert error.transient
+    assert "transport failed" in str(error)
