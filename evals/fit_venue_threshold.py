@@ -8,7 +8,7 @@ summary JSON per case). For every case whose summary names a meeting place, the 
 pipeline's own venue questions (``summarizer.pipeline._verify.venue_questions``: the same template,
 over the article and over the content-free stand-in) through the configured backend, and scores the
 place with ``venue_score``, the calibrated log-odds of "yes". Each place is labelled by the eval's own
-rule: right when it matches one of the case's gold locations.
+rule (``score_meeting``), once as predicted and once withdrawn.
 
 It then picks, on half A only (``--fit-on``), the threshold that gives the highest location accuracy
 there (withdrawing a place makes it null, right only where the gold has none), the lowest such
@@ -27,9 +27,9 @@ from typing import Any
 
 from summarizer import ArticleSummary, Settings
 from summarizer._cases import load_cases
-from summarizer._names import name_matches
 from summarizer._probabilities import choice_probabilities, probability_params
 from summarizer._prompts import load_prompts
+from summarizer._scoring import score_meeting
 from summarizer.grounding import Grounding
 from summarizer.pipeline import get_strategy
 from summarizer.pipeline._verify import VENUE_THRESHOLD, venue_questions, venue_score
@@ -74,12 +74,16 @@ def probe(predictions: Path, case_dirs: list[Path]) -> list[dict[str, Any]]:
                     response = backend.chat(**probability_params({"messages": messages, "seed": settings.seed}))
                     answers.append(choice_probabilities(response, request.choices))
                 score = venue_score(*answers)
+            meeting = grounding.summary.meeting
+            withdrawn = meeting.model_copy(update={"location": None})
             rows.append(
                 {
                     "case": case.id,
-                    "gold": list(case.meeting.location),
-                    "place": grounding.summary.meeting.location,
+                    "place": meeting.location,
                     "score": score,
+                    # The eval's own rule (``score_meeting``), with the place kept and with it withdrawn.
+                    "right_kept": score_meeting(meeting, case.meeting)["meeting_location"],
+                    "right_withdrawn": score_meeting(withdrawn, case.meeting)["meeting_location"],
                 }
             )
             print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr)
@@ -90,10 +94,8 @@ def probe(predictions: Path, case_dirs: list[Path]) -> list[dict[str, Any]]:
 
 def right(row: dict[str, Any], threshold: float) -> bool:
     """Whether the case's location is right once places scoring under ``threshold`` are withdrawn."""
-    place = row["place"]
-    if place is not None and row["score"] is not None and row["score"] < threshold:
-        place = None
-    return not row["gold"] if place is None else bool(row["gold"]) and name_matches(place, row["gold"])
+    withdrawn = row["place"] is not None and row["score"] is not None and row["score"] < threshold
+    return bool(row["right_withdrawn"] if withdrawn else row["right_kept"])
 
 
 def report(rows: list[dict[str, Any]], fit_on: str = "half A") -> float:

@@ -232,14 +232,18 @@ class Grounding:
             updates[field] = items
         self.summary, self.ungrounded = self._check(self.summary.model_copy(update=updates))
 
+    def kept_meeting(self, field: str) -> str | None:
+        """The meeting's ``field`` ("location" or "date") as grounding kept it; None when it is null or failed."""
+        value: str | None = getattr(self.summary.meeting, field)
+        return None if any(failed == field for failed, *_ in self.meeting_failures) else value
+
     def reject_meeting(self, field: str, reason: DropReason, detail: str) -> None:
         """Withdraw the meeting's ``field`` ("location" or "date") that grounding kept: ``settle`` removes it and
         lists it in ``dropped`` under the field ``meeting`` (flags its evidence with ``--keep-ungrounded``), as it
         does a place or date the article does not state. Nothing to withdraw (null, or failed already): no-op."""
-        value = getattr(self.summary.meeting, field)
-        if value is None or any(failed == field for failed, *_ in self.meeting_failures):
-            return
-        self.meeting_failures.append((field, value, reason, detail))
+        value = self.kept_meeting(field)
+        if value is not None:
+            self.meeting_failures.append((field, value, reason, detail))
 
     def unknown_names(self, text: str) -> list[tuple[str, str]]:
         """Each sentence of ``text`` that names someone the article does not, with the first such name.

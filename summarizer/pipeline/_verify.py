@@ -30,11 +30,11 @@ _CHOICES = ("yes", "no")
 def venue_questions(grounding: Grounding) -> tuple[ModelRequest, ModelRequest] | None:
     """The venue question about the grounded meeting place, over the article and over a content-free input;
     None when there is no place to ask about."""
-    meeting = grounding.summary.meeting
-    if meeting.location is None or any(field == "location" for field, *_ in grounding.meeting_failures):
+    place = grounding.kept_meeting("location")
+    if place is None:
         return None
     sides = [party.name for party in grounding.summary.parties]
-    values = {"place": meeting.location, "sides": " and ".join(sides) if sides else "the sides"}
+    values = {"place": place, "sides": " and ".join(sides) if sides else "the sides"}
     asked = ModelRequest("venue", ChoiceProbabilities, values, choices=_CHOICES)
     return asked, ModelRequest("venue", ChoiceProbabilities, values, article=CONTENT_FREE, choices=_CHOICES)
 
@@ -67,7 +67,7 @@ def venue_check(grounding: Grounding, reading: Reading) -> Generator[ModelReques
     prior = yield questions[1]
     score = venue_score(asked, prior)
     if score is not None and score < VENUE_THRESHOLD:
-        place = grounding.summary.meeting.location
+        place = grounding.kept_meeting("location")
         grounding.reject_meeting(
             "location",
             DropReason.low_confidence,
