@@ -58,7 +58,7 @@ class RetryPolicy:
         hinted = retry_after_seconds(outcome.exception()) if outcome is not None else None
         if hinted is not None:
             return min(hinted, self.max_wait)
-        backoff = wait_exponential_jitter(initial=self.initial_wait, max=self.max_wait, jitter=self.initial_wait)
+        backoff = wait_exponential_jitter(multiplier=self.initial_wait, max=self.max_wait, jitter=self.initial_wait)
         return float(backoff(state))
 
     def _options(self) -> dict[str, Any]:
