@@ -13,8 +13,11 @@ rule (``score_meeting``), once as predicted and once withdrawn.
 It then picks, on half A only (``--fit-on``), the threshold that gives the highest location accuracy
 there (withdrawing a place makes it null, right only where the gold has none), the lowest such
 threshold; and prints the accuracy at that threshold on every subset of ``evals/dev_split.py``, with
-the curve of thresholds around it. The figure goes into ``VENUE_THRESHOLD`` by hand, with the run it
-came from. It needs an engine that returns ``top_logprobs`` (the embedded model, llama.cpp, vLLM, OpenAI).
+the curve of thresholds around it. It also fits, on the same half, the logistic curve from score to
+"the place is right" (Platt scaling, maximum likelihood with scipy) and prints its Brier score on
+every subset beside the base rate's (half A's share of right places, the best constant). The figures
+go into ``VENUE_THRESHOLD`` and ``VENUE_CALIBRATION`` by hand, with the run they came from. It needs
+an engine that returns ``top_logprobs`` (the embedded model, llama.cpp, vLLM, OpenAI).
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import expit, log_expit
+
 from summarizer import ArticleSummary, Settings
 from summarizer._cases import load_cases
 from summarizer._probabilities import choice_probabilities, probability_params
@@ -32,7 +39,7 @@ from summarizer._prompts import load_prompts
 from summarizer._scoring import score_meeting
 from summarizer.grounding import Grounding
 from summarizer.pipeline import get_strategy
-from summarizer.pipeline._verify import VENUE_THRESHOLD, venue_questions, venue_score
+from summarizer.pipeline._verify import VENUE_CALIBRATION, VENUE_THRESHOLD, venue_questions, venue_score
 from summarizer.reading import read
 from summarizer.text import clean
 
@@ -122,6 +129,42 @@ def report(rows: list[dict[str, Any]], fit_on: str = "half A") -> float:
     return fitted
 
 
+def calibrate(rows: list[dict[str, Any]], fit_on: str = "half A") -> tuple[float, float]:
+    """Print the logistic fit of "the place is right" on the score, on ``fit_on``, with the Brier score per
+    subset; return ``(slope, intercept)``."""
+    members = subsets([row["case"] for row in rows])
+    rated = [row for row in rows if row["place"] is not None and row["score"] is not None]
+
+    def arrays(subset: str) -> tuple[Any, Any]:
+        chosen = [row for row in rated if row["case"] in members[subset]]
+        return np.array([row["score"] for row in chosen]), np.array([float(row["right_kept"]) for row in chosen])
+
+    scores, right_ = arrays(fit_on)
+
+    def loss(params: Any) -> float:
+        logits = params[0] * scores + params[1]
+        return -float(np.sum(right_ * log_expit(logits) + (1 - right_) * log_expit(-logits)))
+
+    slope, intercept = (float(v) for v in minimize(loss, np.array([1.0, 0.0]), method="BFGS").x)
+    base = float(right_.mean())
+    print(
+        f"\ncalibration fit on {fit_on}: slope {slope:.3f}, intercept {intercept:.3f} "
+        f"(in the code: {VENUE_CALIBRATION});"
+    )
+    print(
+        f"probability 0.5 at score {-intercept / slope:.3f}; at the threshold {VENUE_THRESHOLD}: "
+        f"{expit(slope * VENUE_THRESHOLD + intercept):.3f}"
+    )
+    print("| subset | places | right | Brier, calibrated | Brier, base rate |")
+    print("|---|---|---|---|---|")
+    for subset in SUBSETS:
+        x, y = arrays(subset)
+        if len(x):
+            brier = float(np.mean((expit(slope * x + intercept) - y) ** 2))
+            print(f"| {subset} | {len(x)} | {int(y.sum())} | {brier:.3f} | {float(np.mean((base - y) ** 2)):.3f} |")
+    return slope, intercept
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("predictions", type=Path, nargs="?", help="a summarize eval --out directory (--without venue)")
@@ -139,6 +182,7 @@ def main() -> None:
     else:
         parser.error("give PREDICTIONS_DIR or --rows")
     report(rows, args.fit_on)
+    calibrate(rows, args.fit_on)
 
 
 if __name__ == "__main__":

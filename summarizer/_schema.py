@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 # Bump when a change to the models changes what a consumer reads.
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 
 MAX_PEOPLE = 12
 MAX_ITEMS = 8
@@ -93,6 +93,14 @@ class Evidence(_Strict):
     )
     problem: DropReason | None = Field(
         default=None, description="Why the item failed grounding; set only on items kept with --keep-ungrounded."
+    )
+    confidence: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="The probability, 0 to 1, that the item is right, from the model's own calibrated answer to a "
+        "verification question about it (today only the meeting location: were the talks held there?), mapped to "
+        "a probability on dev half A; null where no verification asked.",
     )
 
 

@@ -12,7 +12,7 @@ from summarizer._probabilities import choice_probabilities, probability_params
 from summarizer._render import OutputFormat, render
 from summarizer._schema import ITEM_FIELDS
 from summarizer.grounding import Grounding
-from summarizer.pipeline._verify import VENUE_THRESHOLD, venue_questions, venue_score
+from summarizer.pipeline._verify import VENUE_THRESHOLD, venue_confidence, venue_questions, venue_score
 from summarizer.reading import read
 from summarizer.reading._english import actor_mentions, dispute_passages
 from summarizer.text import fold
@@ -139,6 +139,16 @@ def test_the_venue_question_is_answered_from_the_real_engines_log_probabilities(
     assert asked.completion_tokens <= 1
     assert prior.completion_tokens <= 1
     assert prior.prompt_tokens < asked.prompt_tokens
+    # The seed's place, kept or withdrawn, carries the real engine's answer as a probability.
+    meeting = seed_result.summary.meeting
+    withdrawn = [d for d in seed_result.summary.dropped if d.field == "meeting" and d.reason == "low_confidence"]
+    if meeting.location is not None:
+        assert meeting.location_evidence is not None
+        assert meeting.location_evidence.confidence is not None
+        assert meeting.location_evidence.confidence >= venue_confidence(VENUE_THRESHOLD)
+    else:
+        assert withdrawn
+        assert "confidence 0." in withdrawn[0].detail
     article = (
         "Northland and Southland held border talks in Lunden on Friday, their first in a year. "
         "Northland's minister Ada Brook, who had opened a school in Harbourtown on Thursday, led her side."

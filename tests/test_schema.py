@@ -44,7 +44,7 @@ def test_contract_field_names():
     assert set(defs["Mediator"]["properties"]) == {"name", "kind", "evidence"}
     assert set(defs["Topic"]["properties"]) == {"label", "detail", "evidence"}
     assert set(defs["DisputedClaim"]["properties"]) == {"claim", "claimed_by", "disputed_by", "stance", "evidence"}
-    assert set(defs["Evidence"]["properties"]) == {"quote", "span", "match", "problem"}
+    assert set(defs["Evidence"]["properties"]) == {"quote", "span", "match", "problem", "confidence"}
     assert set(defs["DroppedItem"]["properties"]) == {"field", "item", "reason", "detail"}
 
 

@@ -19,7 +19,7 @@ from summarizer._probabilities import (
 from summarizer._schema import DropReason
 from summarizer._summarizer import SummaryResult
 from summarizer.pipeline import ModelRequest, describe_steps
-from summarizer.pipeline._verify import VENUE_THRESHOLD
+from summarizer.pipeline._verify import VENUE_CALIBRATION, VENUE_THRESHOLD, venue_confidence
 from summarizer.testing import Answer, FirstToken, FunctionBackend, TaskBackend, answer_from_summary, completion
 from tests.conftest import ARTICLE, summary_dict
 
@@ -99,6 +99,7 @@ def test_a_place_the_article_does_not_make_the_model_surer_of_is_withdrawn_and_l
     assert dropped.item == {"location": "Harbourtown"}
     assert dropped.reason is DropReason.low_confidence
     assert f"1.39 < {VENUE_THRESHOLD}" in dropped.detail
+    assert f"confidence {venue_confidence(_log_odds(0.8)):.2f}" in dropped.detail
 
 
 def test_a_place_the_article_makes_the_model_sure_of_stays():
@@ -110,6 +111,22 @@ def test_a_place_the_article_makes_the_model_sure_of_stays():
     assert evidence.span is not None
     assert PLACED[slice(*evidence.span)] == "Harbourtown"
     assert not [d for d in summary.dropped if d.field == "meeting"]
+    score = _log_odds(0.99) - _log_odds(0.3)
+    assert evidence.confidence is not None
+    assert evidence.confidence == pytest.approx(venue_confidence(score))
+    assert evidence.confidence > 0.9
+
+
+def test_confidence_is_the_fitted_logistic_curve_of_the_score():
+    slope, intercept = VENUE_CALIBRATION
+    assert slope > 0  # a higher score, a likelier venue
+    assert venue_confidence(-intercept / slope) == pytest.approx(0.5)
+    scores = [-2.0, 0.0, VENUE_THRESHOLD, 3.0, 6.0]
+    confidences = [venue_confidence(score) for score in scores]
+    assert confidences == sorted(confidences)
+    assert all(0 < c < 1 for c in confidences)
+    assert venue_confidence(1000.0) == pytest.approx(1.0)
+    assert venue_confidence(-1000.0) == pytest.approx(0.0, abs=1e-12)
 
 
 def test_the_question_is_asked_last_over_the_article_then_over_a_content_free_input():
@@ -139,6 +156,7 @@ def test_keep_ungrounded_keeps_a_withdrawn_place_with_its_words_flagged():
     evidence = summary.meeting.location_evidence
     assert evidence is not None
     assert evidence.problem is DropReason.low_confidence
+    assert evidence.confidence == pytest.approx(venue_confidence(_log_odds(0.8)))
     assert evidence.span is not None
     assert PLACED[slice(*evidence.span)] == "Harbourtown"
 
@@ -162,6 +180,8 @@ def test_a_server_that_gives_no_log_probabilities_leaves_the_place():
 
     summary = Summarizer(TaskBackend(plain), settings=Settings()).summarize(PLACED)
     assert summary.meeting.location == "Harbourtown"
+    assert summary.meeting.location_evidence is not None
+    assert summary.meeting.location_evidence.confidence is None  # nothing rated it
 
 
 def test_a_chat_level_fake_answers_the_venue_question_by_standing_by_its_summary():

@@ -99,6 +99,8 @@ class Grounding:
         self.language = language
         #: The meeting's location and date the article does not state, as ``(field, value, reason, detail)``.
         self.meeting_failures: list[tuple[str, str, DropReason, str]] = []
+        #: A verification's probability that the meeting's location or date is right, by field (``rate_meeting``).
+        self.meeting_confidence: dict[str, float] = {}
         if ground_meeting:
             meeting, self.meeting_failures = self._check_meeting(summary.meeting)
             summary = summary.model_copy(update={"meeting": meeting})
@@ -245,6 +247,13 @@ class Grounding:
         if value is not None:
             self.meeting_failures.append((field, value, reason, detail))
 
+    def rate_meeting(self, field: str, confidence: float) -> None:
+        """Record a verification's probability (0 to 1) that the meeting's ``field`` ("location" or "date") is
+        right: ``settle`` puts it on the field's evidence as ``confidence``, kept or (``--keep-ungrounded``)
+        flagged. Nothing kept to rate (null, or failed grounding): no-op."""
+        if self.kept_meeting(field) is not None:
+            self.meeting_confidence[field] = confidence
+
     def unknown_names(self, text: str) -> list[tuple[str, str]]:
         """Each sentence of ``text`` that names someone the article does not, with the first such name.
 
@@ -322,13 +331,22 @@ class Grounding:
 
     def _settled_meeting(self, dropped: list[DroppedItem], *, keep_ungrounded: bool) -> Meeting:
         """The meeting without the location and date the article does not state (each listed in ``dropped``
-        under the field ``meeting``), or with them kept and their evidence flagged."""
+        under the field ``meeting``), or with them kept and their evidence flagged; each evidence with the
+        confidence a verification gave it (``rate_meeting``)."""
         meeting = self.summary.meeting
+        rated = {
+            f"{field}_evidence": evidence.model_copy(update={"confidence": confidence})
+            for field, confidence in self.meeting_confidence.items()
+            if (evidence := getattr(meeting, f"{field}_evidence")) is not None
+        }
+        meeting = meeting.model_copy(update=rated)
         updates: dict[str, Any] = {}
         for field, value, reason, detail in self.meeting_failures:
             if keep_ungrounded:
                 # A withdrawn value the article does state keeps its located words, flagged.
-                located = getattr(meeting, f"{field}_evidence") or Evidence(quote=value)
+                located = getattr(meeting, f"{field}_evidence") or Evidence(
+                    quote=value, confidence=self.meeting_confidence.get(field)
+                )
                 updates[f"{field}_evidence"] = located.model_copy(update={"problem": reason})
             else:
                 updates |= {field: None, f"{field}_evidence": None}
