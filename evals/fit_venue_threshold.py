@@ -52,7 +52,7 @@ SUBSETS = ("half A", "half B", "diplomacy", "other genres", "project", "all")
 
 
 def probe(predictions: Path, case_dirs: list[Path]) -> list[dict[str, Any]]:
-    """One row per case: its gold locations, the predicted place, and the place's venue score (None: no place,
+    """One row per case: its gold location aliases, the predicted place, and the place's venue score (None: no place,
     or no log-probabilities)."""
     settings = Settings()
     prompts = load_prompts(get_strategy(settings.strategy).prompt_version)
@@ -86,6 +86,7 @@ def probe(predictions: Path, case_dirs: list[Path]) -> list[dict[str, Any]]:
             rows.append(
                 {
                     "case": case.id,
+                    "gold": case.meeting.location,
                     "place": meeting.location,
                     "score": score,
                     # The eval's own rule (``score_meeting``), with the place kept and with it withdrawn.
@@ -139,14 +140,22 @@ def calibrate(rows: list[dict[str, Any]], fit_on: str = "half A") -> tuple[float
         chosen = [row for row in rated if row["case"] in members[subset]]
         return np.array([row["score"] for row in chosen]), np.array([float(row["right_kept"]) for row in chosen])
 
-    scores, right_ = arrays(fit_on)
+    scores, labels = arrays(fit_on)
 
     def loss(params: Any) -> float:
         logits = params[0] * scores + params[1]
-        return -float(np.sum(right_ * log_expit(logits) + (1 - right_) * log_expit(-logits)))
+        return -float(np.sum(labels * log_expit(logits) + (1 - labels) * log_expit(-logits)))
 
-    slope, intercept = (float(v) for v in minimize(loss, np.array([1.0, 0.0]), method="BFGS").x)
-    base = float(right_.mean())
+    fit = minimize(loss, np.array([1.0, 0.0]), method="BFGS")
+    right, wrong = scores[labels == 1], scores[labels == 0]
+    if not len(right) or not len(wrong) or wrong.max() < right.min():
+        # Perfectly separated labels (a small subset) have no maximum: the slope grows as far as the optimiser
+        # walks before it stops, and the curve is a step, not a probability.
+        print(f"calibration: {fit_on} separates right from wrong places perfectly; do not use the fit", file=sys.stderr)
+    elif not fit.success:
+        print(f"calibration: the fit did not converge ({fit.message}); do not use it", file=sys.stderr)
+    slope, intercept = (float(v) for v in fit.x)
+    base = float(labels.mean())
     print(
         f"\ncalibration fit on {fit_on}: slope {slope:.3f}, intercept {intercept:.3f} "
         f"(in the code: {VENUE_CALIBRATION});"

@@ -17,7 +17,14 @@ from typing import Any
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, Field
 
-__all__ = ["CONTENT_FREE", "ChoiceProbabilities", "calibrated_log_odds", "choice_probabilities", "probability_params"]
+__all__ = [
+    "CONTENT_FREE",
+    "ChoiceProbabilities",
+    "calibrated_log_odds",
+    "choice_probabilities",
+    "logistic",
+    "probability_params",
+]
 
 #: The stand-in article of a content-free question.
 CONTENT_FREE = "N/A"
@@ -56,12 +63,13 @@ def choice_probabilities(response: ChatCompletion, choices: Sequence[str]) -> Ch
 
     A choice missing from the list is less likely than every token listed: it gets the least listed
     probability, an upper bound. A list of fewer than two tokens (a server that returns only the one it
-    wrote) or one holding none of the choices is no answer.
+    wrote), one holding none of the choices, or one with a log-probability that is not a finite number or
+    zero or below (NaN, infinity: nothing to normalise) is no answer.
     """
     logprobs = response.choices[0].logprobs if response.choices else None
     content = logprobs.content if logprobs is not None else None
     tops = content[0].top_logprobs if content else []
-    if len(tops) < 2:
+    if len(tops) < 2 or not all(math.isfinite(top.logprob) and top.logprob <= 0 for top in tops):
         return ChoiceProbabilities()
     wanted = {choice.casefold(): choice for choice in choices}
     mass: dict[str, float] = {}
@@ -89,3 +97,11 @@ def calibrated_log_odds(asked: ChoiceProbabilities, prior: ChoiceProbabilities, 
 def _log_odds(p: float) -> float:
     p = min(max(p, _EPSILON), 1 - _EPSILON)
     return math.log(p / (1 - p))
+
+
+def logistic(logit: float) -> float:
+    """The probability, in [0, 1], whose log-odds are ``logit`` (the inverse of log-odds); written so that
+    neither branch's exp can overflow."""
+    if logit >= 0:
+        return 1 / (1 + math.exp(-logit))
+    return math.exp(logit) / (1 + math.exp(logit))

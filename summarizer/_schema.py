@@ -71,7 +71,7 @@ class DropReason(StrEnum):
     not_a_mediator = "not_a_mediator"
     incomplete_claim = "incomplete_claim"
     over_limit = "over_limit"
-    #: The model's calibrated probability for the value is below the threshold fit on the dev set.
+    #: The model's calibrated log-odds for the value are below the threshold fit on the dev set.
     low_confidence = "low_confidence"
 
 
@@ -100,7 +100,8 @@ class Evidence(_Strict):
         le=1,
         description="The probability, 0 to 1, that the item is right, from the model's own calibrated answer to a "
         "verification question about it (today only the meeting location: were the talks held there?), mapped to "
-        "a probability on dev half A; null where no verification asked.",
+        "a probability on dev half A for the embedded model; null where no verification asked or the server "
+        "gave no log-probabilities.",
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 from typing import Any
 
@@ -99,7 +100,7 @@ def test_a_place_the_article_does_not_make_the_model_surer_of_is_withdrawn_and_l
     assert dropped.item == {"location": "Harbourtown"}
     assert dropped.reason is DropReason.low_confidence
     assert f"1.39 < {VENUE_THRESHOLD}" in dropped.detail
-    assert f"confidence {venue_confidence(_log_odds(0.8)):.2f}" in dropped.detail
+    assert f"confidence {venue_confidence(_log_odds(0.8) - _log_odds(0.5)):.2f}" in dropped.detail
 
 
 def test_a_place_the_article_makes_the_model_sure_of_stays():
@@ -117,7 +118,7 @@ def test_a_place_the_article_makes_the_model_sure_of_stays():
     assert evidence.confidence > 0.9
 
 
-def test_confidence_is_the_fitted_logistic_curve_of_the_score():
+def test_confidence_rises_with_the_score_through_one_half_and_stays_a_probability():
     slope, intercept = VENUE_CALIBRATION
     assert slope > 0  # a higher score, a likelier venue
     assert venue_confidence(-intercept / slope) == pytest.approx(0.5)
@@ -156,7 +157,7 @@ def test_keep_ungrounded_keeps_a_withdrawn_place_with_its_words_flagged():
     evidence = summary.meeting.location_evidence
     assert evidence is not None
     assert evidence.problem is DropReason.low_confidence
-    assert evidence.confidence == pytest.approx(venue_confidence(_log_odds(0.8)))
+    assert evidence.confidence == pytest.approx(venue_confidence(_log_odds(0.8) - _log_odds(0.5)))
     assert evidence.span is not None
     assert PLACED[slice(*evidence.span)] == "Harbourtown"
 
@@ -260,16 +261,24 @@ def test_a_flagged_place_from_one_chunk_never_beats_a_grounded_one_from_another(
     from summarizer._schema import ArticleSummary
     from summarizer.pipeline import merge_summaries
 
-    def chunk(place: str, problem: DropReason | None) -> ArticleSummary:
+    def chunk(place: str, problem: DropReason | None, confidence: float) -> ArticleSummary:
         start = PLACED.index(place) if place in PLACED else 0
-        evidence = {"quote": place, "span": [start, start + len(place)], "match": "exact", "problem": problem}
+        evidence = {
+            "quote": place,
+            "span": [start, start + len(place)],
+            "match": "exact",
+            "problem": problem,
+            "confidence": confidence,
+        }
         meeting = {"status": "held", "date": None, "location": place, "location_evidence": evidence}
         return ArticleSummary.model_validate(summary_dict(meeting={**meeting, "date_evidence": None}))
 
-    flagged = chunk("Harbourtown", DropReason.low_confidence)
-    grounded = chunk("Northland", None)
+    flagged = chunk("Harbourtown", DropReason.low_confidence, 0.2)
+    grounded = chunk("Northland", None, 0.9)
     merged = merge_summaries([(0, flagged), (0, grounded)])
     assert merged.meeting.location == "Northland"
+    assert merged.meeting.location_evidence is not None
+    assert merged.meeting.location_evidence.confidence == 0.9  # the place's own rating travels with it
 
 
 def test_the_brief_says_why_a_kept_place_is_flagged():
@@ -286,3 +295,56 @@ def test_a_transport_failure_on_the_venue_question_still_fails_the_article():
     assert isinstance(error, BackendError)
     assert error.transient
     assert "transport failed" in str(error)
+
+
+def test_a_place_kept_without_meeting_grounding_is_still_rated():
+    settings = Settings(without=frozenset({"meeting-grounding"}))
+    summary = Summarizer(_backend(0.99, 0.3), settings=settings).summarize(PLACED)
+    assert summary.meeting.location == "Harbourtown"
+    evidence = summary.meeting.location_evidence
+    assert evidence is not None
+    assert evidence.span is None  # nothing located it
+    assert evidence.confidence == pytest.approx(venue_confidence(_log_odds(0.99) - _log_odds(0.3)))
+
+
+def test_rating_needs_a_kept_value():
+    from summarizer._schema import ArticleSummary
+    from summarizer.grounding import Grounding
+
+    unplaced = Grounding(ArticleSummary.model_validate(summary_dict()), ARTICLE)
+    unplaced.rate_meeting("location", 0.7)
+    assert unplaced.settle().meeting.location_evidence is None
+    placed = Grounding(ArticleSummary.model_validate(_placed_summary()), PLACED)
+    placed.rate_meeting("location", 0.7)
+    placed.rate_meeting("date", 0.7)  # no date: nothing to rate
+    settled = placed.settle()
+    assert settled.meeting.location_evidence is not None
+    assert settled.meeting.location_evidence.confidence == 0.7
+    assert settled.meeting.date_evidence is None
+    placed.reject_meeting("location", DropReason.low_confidence, "withdrawn")
+    assert placed.settle().meeting.location_evidence is None  # the rating goes with the place
+
+
+def test_confidence_is_a_probability_and_never_asked_of_the_model():
+    from pydantic import ValidationError
+
+    from summarizer._schema import Evidence
+
+    for outside in (1.5, -0.1):
+        with pytest.raises(ValidationError):
+            Evidence(quote="x", confidence=outside)
+    backend = _backend(0.8, 0.5)
+    Summarizer(backend, settings=Settings(keep_ungrounded=True)).summarize(PLACED)
+    formats = [json.dumps(r["response_format"]) for r in backend.requests if "response_format" in r]
+    assert formats  # the structured passes were asked
+    assert not [f for f in formats if "confidence" in f]
+
+
+def test_log_probabilities_that_are_not_numbers_give_no_answer():
+    for broken in (float("nan"), float("inf")):
+        response = completion("yes", top={"yes": 0.6, "no": 0.4})
+        assert response.choices[0].logprobs is not None
+        [token] = response.choices[0].logprobs.content or []
+        assert token.top_logprobs is not None
+        token.top_logprobs[0].logprob = broken
+        assert choice_probabilities(response, ("yes", "no")).probabilities == {}

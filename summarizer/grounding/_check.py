@@ -334,19 +334,19 @@ class Grounding:
         under the field ``meeting``), or with them kept and their evidence flagged; each evidence with the
         confidence a verification gave it (``rate_meeting``)."""
         meeting = self.summary.meeting
+        # Without meeting grounding a kept value has no located words: its evidence is its own text, unlocated.
         rated = {
-            f"{field}_evidence": evidence.model_copy(update={"confidence": confidence})
+            f"{field}_evidence": (
+                getattr(meeting, f"{field}_evidence") or Evidence(quote=getattr(meeting, field))
+            ).model_copy(update={"confidence": confidence})
             for field, confidence in self.meeting_confidence.items()
-            if (evidence := getattr(meeting, f"{field}_evidence")) is not None
         }
         meeting = meeting.model_copy(update=rated)
         updates: dict[str, Any] = {}
         for field, value, reason, detail in self.meeting_failures:
             if keep_ungrounded:
                 # A withdrawn value the article does state keeps its located words, flagged.
-                located = getattr(meeting, f"{field}_evidence") or Evidence(
-                    quote=value, confidence=self.meeting_confidence.get(field)
-                )
+                located = getattr(meeting, f"{field}_evidence") or Evidence(quote=value)
                 updates[f"{field}_evidence"] = located.model_copy(update={"problem": reason})
             else:
                 updates |= {field: None, f"{field}_evidence": None}

@@ -7,12 +7,11 @@ server's prompt cache at no cost to a later step.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Generator
 
 from pydantic import BaseModel
 
-from .._probabilities import CONTENT_FREE, ChoiceProbabilities, calibrated_log_odds
+from .._probabilities import CONTENT_FREE, ChoiceProbabilities, calibrated_log_odds, logistic
 from .._schema import DropReason
 from ..grounding import Grounding
 from ..reading import Reading
@@ -59,11 +58,7 @@ def venue_confidence(score: float) -> float:
     """The probability, in [0, 1], that a place with this venue score is where the talks were
     (``VENUE_CALIBRATION``)."""
     slope, intercept = VENUE_CALIBRATION
-    logit = slope * score + intercept
-    # The logistic function written so that neither branch's exp can overflow.
-    if logit >= 0:
-        return 1 / (1 + math.exp(-logit))
-    return math.exp(logit) / (1 + math.exp(logit))
+    return logistic(slope * score + intercept)
 
 
 def venue_check(grounding: Grounding, reading: Reading) -> Generator[ModelRequest, BaseModel, None]:
