@@ -297,14 +297,14 @@ def test_a_transport_failure_on_the_venue_question_still_fails_the_article():
     assert "transport failed" in str(error)
 
 
-def test_a_place_kept_without_meeting_grounding_is_still_rated():
+def test_without_meeting_grounding_a_place_has_no_evidence_to_carry_a_confidence_but_is_still_decided():
     settings = Settings(without=frozenset({"meeting-grounding"}))
-    summary = Summarizer(_backend(0.99, 0.3), settings=settings).summarize(PLACED)
-    assert summary.meeting.location == "Harbourtown"
-    evidence = summary.meeting.location_evidence
-    assert evidence is not None
-    assert evidence.span is None  # nothing located it
-    assert evidence.confidence == pytest.approx(venue_confidence(_log_odds(0.99) - _log_odds(0.3)))
+    kept = Summarizer(_backend(0.99, 0.3), settings=settings).summarize(PLACED)
+    assert (kept.meeting.location, kept.meeting.location_evidence) == ("Harbourtown", None)
+    withdrawn = Summarizer(_backend(0.8, 0.5), settings=settings).summarize(PLACED)
+    assert withdrawn.meeting.location is None
+    [dropped] = [d for d in withdrawn.dropped if d.field == "meeting"]
+    assert "confidence" in dropped.detail
 
 
 def test_rating_needs_a_kept_value():

@@ -334,12 +334,12 @@ class Grounding:
         under the field ``meeting``), or with them kept and their evidence flagged; each evidence with the
         confidence a verification gave it (``rate_meeting``)."""
         meeting = self.summary.meeting
-        # Without meeting grounding a kept value has no located words: its evidence is its own text, unlocated.
+        # A value with no evidence (meeting grounding switched off) has nowhere to carry its rating: evidence
+        # is the article's words for the value, and inventing one would claim words nobody located.
         rated = {
-            f"{field}_evidence": (
-                getattr(meeting, f"{field}_evidence") or Evidence(quote=getattr(meeting, field))
-            ).model_copy(update={"confidence": confidence})
+            f"{field}_evidence": evidence.model_copy(update={"confidence": confidence})
             for field, confidence in self.meeting_confidence.items()
+            if (evidence := getattr(meeting, f"{field}_evidence")) is not None
         }
         meeting = meeting.model_copy(update=rated)
         updates: dict[str, Any] = {}
