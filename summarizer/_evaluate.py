@@ -81,6 +81,9 @@ class EvalReport(BaseModel):
     mean_seconds_per_article: float | None = None
     #: Brief problems over every case; the gate allows no more than its baseline's.
     brief_problems: int = 0
+    #: What was scored: each summary without what a verification rated below this probability
+    #: (``ArticleSummary.at_confidence``); null when scored as given.
+    min_confidence: float | None = None
 
 
 Predict = Callable[[LoadedCase], tuple[ArticleSummary, RunMeta | None]]
@@ -88,8 +91,16 @@ Predict = Callable[[LoadedCase], tuple[ArticleSummary, RunMeta | None]]
 Progress = Callable[[int, int, str], None]
 
 
-def evaluate_predictions(cases: list[LoadedCase], predict: Predict, progress: Progress | None = None) -> EvalReport:
-    """Score what ``predict`` gives for each case; a ``SummarizerError`` scores as an empty answer."""
+def evaluate_predictions(
+    cases: list[LoadedCase],
+    predict: Predict,
+    progress: Progress | None = None,
+    *,
+    min_confidence: float | None = None,
+) -> EvalReport:
+    """Score what ``predict`` gives for each case; a ``SummarizerError`` scores as an empty answer. With
+    ``min_confidence``, each summary is scored without what a verification rated below it (a user's filter,
+    ``ArticleSummary.at_confidence``)."""
     totals = {name: Counts() for name in FIELDS}
     grounded_total = GroundingCounts()
     reports: list[CaseReport] = []
@@ -108,6 +119,8 @@ def evaluate_predictions(cases: list[LoadedCase], predict: Predict, progress: Pr
             error = str(exc)
             summary = _empty_summary()
         elapsed = round(time.perf_counter() - started, 3)
+        if min_confidence is not None:
+            summary = summary.at_confidence(min_confidence)
         counts = score_case(summary, case)
         for name, c in counts.items():
             totals[name] += c
@@ -153,6 +166,7 @@ def evaluate_predictions(cases: list[LoadedCase], predict: Predict, progress: Pr
         hallucinated_entity_rate=grounded_total.hallucinated_entity_rate,
         grounding=grounded_total,
         brief_problems=sum(len(r.brief_problems) for r in reports),
+        min_confidence=min_confidence,
     )
 
 
@@ -171,9 +185,15 @@ def _empty_summary() -> ArticleSummary:
 
 
 def evaluate_live(
-    cases: list[LoadedCase], summarizer: Summarizer, out_dir: Path, progress: Progress | None = None
+    cases: list[LoadedCase],
+    summarizer: Summarizer,
+    out_dir: Path,
+    progress: Progress | None = None,
+    *,
+    min_confidence: float | None = None,
 ) -> EvalReport:
-    """Summarize every case's article, save each prediction as ``out_dir/<id>.json``, and score."""
+    """Summarize every case's article, save each prediction as ``out_dir/<id>.json`` (as the model gave it,
+    whatever ``min_confidence``, so a replay can score it at another), and score."""
     out_dir.mkdir(parents=True, exist_ok=True)
 
     def predict(loaded: LoadedCase) -> tuple[ArticleSummary, RunMeta | None]:
@@ -181,12 +201,18 @@ def evaluate_live(
         _write_json(out_dir / f"{loaded.case.id}.json", result.summary.model_dump(mode="json"))
         return result.summary, result.meta
 
-    report = evaluate_predictions(cases, predict, progress)
+    report = evaluate_predictions(cases, predict, progress, min_confidence=min_confidence)
     write_report(report, out_dir)
     return report
 
 
-def evaluate_replay(cases: list[LoadedCase], predictions_dir: Path, progress: Progress | None = None) -> EvalReport:
+def evaluate_replay(
+    cases: list[LoadedCase],
+    predictions_dir: Path,
+    progress: Progress | None = None,
+    *,
+    min_confidence: float | None = None,
+) -> EvalReport:
     """Re-score predictions saved by an earlier run, without any model."""
     if not predictions_dir.is_dir():
         raise CaseError(f"{predictions_dir}: no such predictions directory")
@@ -200,7 +226,7 @@ def evaluate_replay(cases: list[LoadedCase], predictions_dir: Path, progress: Pr
         except ValidationError as exc:
             raise CaseError(f"{path}: not a valid summary ({exc.error_count()} errors)") from None
 
-    return evaluate_predictions(cases, predict, progress)
+    return evaluate_predictions(cases, predict, progress, min_confidence=min_confidence)
 
 
 def write_report(report: EvalReport, out_dir: Path) -> Path:
@@ -226,6 +252,8 @@ def markdown_table(report: EvalReport) -> str:
         for name, a in scored.items():
             lines.append(f"| {_ACCURACY_LABELS[name]} | {a.accuracy:.2f} | {a.correct} | {a.total} |")
     tail = [f"{len(report.cases)} cases, {report.errors} errors"]
+    if report.min_confidence is not None:
+        tail.append(f"scored without what was rated below confidence {report.min_confidence}")
     if report.mean_seconds_per_article is not None:
         tail.append(f"{report.mean_seconds_per_article:.1f} s per article, {report.total_seconds:.0f} s in all")
     g = report.grounding

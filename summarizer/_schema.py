@@ -270,6 +270,53 @@ class ArticleSummary(_Strict):
         items: list[BaseModel] = getattr(self, field)
         return items
 
+    def at_confidence(self, minimum: float) -> ArticleSummary:
+        """A copy without what a verification rated below ``minimum`` (a probability, 0 to 1): each such item,
+        and the meeting's location or date (made null), listed in ``dropped`` with the reason
+        ``low_confidence``. What no verification rated (``evidence.confidence`` null) stays: unrated is not
+        doubtful. Raises ``ValueError`` for a ``minimum`` outside [0, 1]."""
+        if not 0 <= minimum <= 1:
+            raise ValueError(f"a minimum confidence is a probability from 0 to 1, not {minimum}")
+
+        def below(evidence: Evidence | None) -> str | None:
+            """Why the evidence's item goes; None when it stays."""
+            confidence = evidence.confidence if evidence is not None else None
+            if confidence is None or confidence >= minimum:
+                return None
+            return f"confidence {confidence:.2f} < {minimum}"
+
+        dropped = list(self.dropped)
+        updates: dict[str, Any] = {}
+        meeting_updates: dict[str, Any] = {}
+        for name in ("location", "date"):
+            evidence = getattr(self.meeting, f"{name}_evidence")
+            value = getattr(self.meeting, name)
+            why = below(evidence)
+            if value is not None and why is not None:
+                meeting_updates |= {name: None, f"{name}_evidence": None}
+                dropped.append(
+                    DroppedItem(field="meeting", item={name: value}, reason=DropReason.low_confidence, detail=why)
+                )
+        if meeting_updates:
+            updates["meeting"] = self.meeting.model_copy(update=meeting_updates)
+        for field in ITEM_FIELDS:
+            kept = []
+            for item in self.items(field):
+                why = below(getattr(item, "evidence", None))
+                if why is None:
+                    kept.append(item)
+                else:
+                    dropped.append(
+                        DroppedItem(
+                            field=field, item=item.model_dump(mode="json"), reason=DropReason.low_confidence, detail=why
+                        )
+                    )
+            if len(kept) != len(self.items(field)):
+                updates[field] = kept
+        if not updates:
+            return self
+        return self.model_copy(update={**updates, "dropped": dropped})
+
 
 def schema_documents() -> dict[str, dict[str, Any]]:
     """The JSON Schema documents this package exports, by file name."""

@@ -190,3 +190,32 @@ def test_bad_case_file_is_a_one_line_error(tmp_path):
     result = CliRunner().invoke(app, ["eval", "--cases", str(bad)])
     assert result.exit_code == 2
     assert "field source" in result.stderr
+
+
+def test_min_confidence_scores_without_what_was_rated_below_it_and_keeps_the_saved_predictions(case_dir, tmp_path):
+    # The talks case's gold names no place: a place rated 0.3 is wrong as given, right once filtered out.
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    evidence = {"quote": "Northland", "span": None, "match": None, "problem": None, "confidence": 0.3}
+    meeting = {"status": "held", "date": "Wednesday", "location": "Harbourtown", "location_evidence": evidence}
+    (saved / "talks.json").write_text(json.dumps(summary_dict(meeting=meeting)))
+    (saved / "quiet.json").write_text(
+        json.dumps(summary_dict(parties=[], participants=[], mediators=[], topics=[], disputed_claims=[]))
+    )
+    replay = ["eval", "--cases", str(case_dir), "--replay", str(saved)]
+
+    def location(*extra: str) -> dict[str, object]:
+        out = tmp_path / f"out{len(extra)}{'-'.join(extra)}"
+        result = CliRunner().invoke(app, [*replay, "--out", str(out), *extra])
+        assert result.exit_code == 0, result.output
+        report = json.loads((out / "report.json").read_text())
+        assert report["min_confidence"] == (float(extra[1]) if extra else None)
+        return {"talks": next(c for c in report["cases"] if c["id"] == "talks")["meeting"]["meeting_location"]}
+
+    assert location() == {"talks": False}
+    assert location("--min-confidence", "0.5") == {"talks": True}
+    assert location("--min-confidence", "0.2") == {"talks": False}  # 0.3 is not below 0.2
+    assert json.loads((saved / "talks.json").read_text())["meeting"]["location"] == "Harbourtown"
+    result = CliRunner().invoke(app, [*replay, "--out", str(tmp_path / "bad"), "--min-confidence", "1.5"])
+    assert result.exit_code == 2
+    assert "--min-confidence" in result.output

@@ -150,3 +150,34 @@ def test_a_split_word_at_the_bound_goes_after_any_kind_of_space():
     text = head + "x" * (_CLAIM_BOUND - len(head))  # a word the bound split, after a no-break space
     assert len(text) == _CLAIM_BOUND
     assert _finding(text) == head[:-1] + "…"
+
+
+def test_at_confidence_drops_what_was_rated_below_the_minimum_and_keeps_what_nobody_rated():
+    from summarizer._schema import ArticleSummary, DropReason
+    from tests.conftest import summary_dict
+
+    def rated(confidence: float | None) -> dict[str, object]:
+        return {"quote": "q", "span": None, "match": None, "problem": None, "confidence": confidence}
+
+    document = summary_dict(
+        meeting={"status": "held", "date": None, "location": "Lunden", "location_evidence": rated(0.4)},
+    )
+    document["parties"][0]["evidence"] = rated(0.9)
+    document["parties"][1]["evidence"] = rated(0.2)
+    summary = ArticleSummary.model_validate(document)
+    filtered = summary.at_confidence(0.5)
+    assert filtered.meeting.location is None
+    assert [p.name for p in filtered.parties] == [summary.parties[0].name]
+    assert filtered.participants == summary.participants  # unrated: kept
+    new = filtered.dropped[len(summary.dropped) :]
+    assert [(d.field, d.reason) for d in new] == [
+        ("meeting", DropReason.low_confidence),
+        ("parties", DropReason.low_confidence),
+    ]
+    assert new[0].item == {"location": "Lunden"}
+    assert new[0].detail == "confidence 0.40 < 0.5"
+    assert summary.at_confidence(0.1) is summary  # nothing below: the same summary
+    assert summary.meeting.location == "Lunden"  # the original is untouched
+    for outside in (-0.1, 1.1):
+        with pytest.raises(ValueError, match="from 0 to 1"):
+            summary.at_confidence(outside)

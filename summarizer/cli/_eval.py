@@ -46,6 +46,16 @@ def eval_command(
     tolerance: Annotated[
         float, typer.Option(help="Allowed drop below the baseline's macro-F1 and claims-strict F1.")
     ] = 0.02,
+    min_confidence: Annotated[
+        float | None,
+        typer.Option(
+            "--min-confidence",
+            min=0.0,
+            max=1.0,
+            help="Score each summary without what a verification rated below this probability (0-1), as a user "
+            "filtering on evidence.confidence would; saved predictions stay whole.",
+        ),
+    ] = None,
     model: ModelOption = None,
     model_path: ModelPathOption = None,
     strategy: StrategyOption = None,
@@ -67,7 +77,7 @@ def eval_command(
         loaded = load_cases(cases or [Path("evals/cases")])
         with _case_progress(progress_flag) as progress:
             if replay is not None:
-                report = evaluate_replay(loaded, replay, progress)
+                report = evaluate_replay(loaded, replay, progress, min_confidence=min_confidence)
                 out.mkdir(parents=True, exist_ok=True)
                 write_report(report, out)
             else:
@@ -83,7 +93,7 @@ def eval_command(
                     timeout=timeout,
                 )
                 with Summarizer(settings=settings, progress=_status) as summarizer:
-                    report = evaluate_live(loaded, summarizer, out, progress)
+                    report = evaluate_live(loaded, summarizer, out, progress, min_confidence=min_confidence)
         sys.stdout.write(markdown_table(report))
         problems = baseline_problems(report, baseline, tolerance) if baseline else []
         if report.errors and not problems:
