@@ -63,13 +63,13 @@ def choice_probabilities(response: ChatCompletion, choices: Sequence[str]) -> Ch
 
     A choice missing from the list is less likely than every token listed: it gets the least listed
     probability, an upper bound. A list of fewer than two tokens (a server that returns only the one it
-    wrote), one holding none of the choices, or one with a log-probability that is not a finite number or
-    zero or below (NaN, infinity: nothing to normalise) is no answer.
+    wrote), one holding none of the choices, or one with a log-probability that is not a finite number (NaN,
+    infinity: nothing to normalise) is no answer.
     """
     logprobs = response.choices[0].logprobs if response.choices else None
     content = logprobs.content if logprobs is not None else None
     tops = content[0].top_logprobs if content else []
-    if len(tops) < 2 or not all(math.isfinite(top.logprob) and top.logprob <= 0 for top in tops):
+    if len(tops) < 2 or not all(math.isfinite(top.logprob) for top in tops):
         return ChoiceProbabilities()
     wanted = {choice.casefold(): choice for choice in choices}
     mass: dict[str, float] = {}

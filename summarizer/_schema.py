@@ -71,7 +71,8 @@ class DropReason(StrEnum):
     not_a_mediator = "not_a_mediator"
     incomplete_claim = "incomplete_claim"
     over_limit = "over_limit"
-    #: The model's calibrated log-odds for the value are below the threshold fit on the dev set.
+    #: The model's calibrated confidence in the value is too low: its log-odds below a verification's threshold
+    #: fit on the dev set, or its probability below a user's minimum (``ArticleSummary.at_confidence``).
     low_confidence = "low_confidence"
 
 
