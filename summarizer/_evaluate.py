@@ -14,7 +14,7 @@ from ._cases import LoadedCase
 from ._exceptions import CaseError, SummarizerError
 from ._files import write_text_atomically
 from ._render import OutputFormat, render
-from ._schema import ArticleSummary
+from ._schema import ITEM_FIELDS, ArticleSummary
 from ._scoring import (
     ACCURACIES,
     FIELDS,
@@ -84,6 +84,10 @@ class EvalReport(BaseModel):
     #: What was scored: each summary without what a verification rated below this probability
     #: (``ArticleSummary.at_confidence``); null when scored as given.
     min_confidence: float | None = None
+    #: Over every case: the values a verification rated (places, items), and of them those removed as below
+    #: ``min_confidence`` (0 when it is null).
+    rated: int = 0
+    removed_below_confidence: int = 0
 
 
 Predict = Callable[[LoadedCase], tuple[ArticleSummary, RunMeta | None]]
@@ -105,6 +109,7 @@ def evaluate_predictions(
     grounded_total = GroundingCounts()
     reports: list[CaseReport] = []
     metas: list[RunMeta] = []
+    rated = removed = 0
     for index, loaded in enumerate(cases, start=1):
         case = loaded.case
         error: str | None = None
@@ -119,8 +124,11 @@ def evaluate_predictions(
             error = str(exc)
             summary = _empty_summary()
         elapsed = round(time.perf_counter() - started, 3)
+        rated += _rated(summary)
         if min_confidence is not None:
-            summary = summary.at_confidence(min_confidence)
+            filtered = summary.at_confidence(min_confidence)
+            removed += len(filtered.dropped) - len(summary.dropped)
+            summary = filtered
         counts = score_case(summary, case)
         for name, c in counts.items():
             totals[name] += c
@@ -167,7 +175,16 @@ def evaluate_predictions(
         grounding=grounded_total,
         brief_problems=sum(len(r.brief_problems) for r in reports),
         min_confidence=min_confidence,
+        rated=rated,
+        removed_below_confidence=removed,
     )
+
+
+def _rated(summary: ArticleSummary) -> int:
+    """How many of the summary's values (the meeting's place and date, every item) carry a confidence."""
+    evidences = [summary.meeting.location_evidence, summary.meeting.date_evidence]
+    evidences += [getattr(item, "evidence", None) for field in ITEM_FIELDS for item in summary.items(field)]
+    return sum(1 for evidence in evidences if evidence is not None and evidence.confidence is not None)
 
 
 def _empty_summary() -> ArticleSummary:
@@ -253,7 +270,11 @@ def markdown_table(report: EvalReport) -> str:
             lines.append(f"| {_ACCURACY_LABELS[name]} | {a.accuracy:.2f} | {a.correct} | {a.total} |")
     tail = [f"{len(report.cases)} cases, {report.errors} errors"]
     if report.min_confidence is not None:
-        tail.append(f"scored without what was rated below confidence {report.min_confidence}")
+        tail.append(
+            f"scored without the {report.removed_below_confidence} of {report.rated} rated values below "
+            f"confidence {report.min_confidence:g}"
+            + ("" if report.rated else " (nothing was rated: a run without the venue step or log-probabilities)")
+        )
     if report.mean_seconds_per_article is not None:
         tail.append(f"{report.mean_seconds_per_article:.1f} s per article, {report.total_seconds:.0f} s in all")
     g = report.grounding
@@ -269,7 +290,11 @@ def markdown_table(report: EvalReport) -> str:
     return "\n".join(lines) + "\n\n" + "; ".join(tail) + "\n"
 
 
-_ACCURACY_LABELS = {"meeting_status": "meeting status", "meeting_location": "location"}
+_ACCURACY_LABELS = {
+    "meeting_status": "meeting status",
+    "meeting_location": "location",
+    "place_precision": "location, where a place is given",
+}
 
 # Fields with a target of their own besides the macro-F1: who claims and who denies is the hardest part.
 _GUARDED_FIELDS = ("claims_strict",)

@@ -101,8 +101,8 @@ class Evidence(_Strict):
         le=1,
         description="The probability, 0 to 1, that the item is right, from the model's own calibrated answer to a "
         "verification question about it (today only the meeting location: were the talks held there?), mapped to "
-        "a probability on dev half A for the embedded model; null where no verification asked or the server "
-        "gave no log-probabilities.",
+        "a probability on dev half A for the embedded model; null where no verification asked, where the value "
+        "has no evidence (meeting grounding switched off), or where the server gave no log-probabilities.",
     )
 
 
@@ -275,7 +275,10 @@ class ArticleSummary(_Strict):
         """A copy without what a verification rated below ``minimum`` (a probability, 0 to 1): each such item,
         and the meeting's location or date (made null), listed in ``dropped`` with the reason
         ``low_confidence``. What no verification rated (``evidence.confidence`` null) stays: unrated is not
-        doubtful. Raises ``ValueError`` for a ``minimum`` outside [0, 1]."""
+        doubtful. Raises ``TypeError`` for a ``minimum`` that is not a number, ``ValueError`` for one outside
+        [0, 1] (NaN included)."""
+        if isinstance(minimum, bool) or not isinstance(minimum, int | float):
+            raise TypeError(f"a minimum confidence is a number from 0 to 1, not {minimum!r}")
         if not 0 <= minimum <= 1:
             raise ValueError(f"a minimum confidence is a probability from 0 to 1, not {minimum}")
 
@@ -284,7 +287,8 @@ class ArticleSummary(_Strict):
             confidence = evidence.confidence if evidence is not None else None
             if confidence is None or confidence >= minimum:
                 return None
-            return f"confidence {confidence:.2f} < {minimum}"
+            # Unrounded (as "g" writes it): 0.4979 rounded to 0.50 would read as not below 0.5.
+            return f"rated {confidence:g}, below the minimum confidence {minimum:g} asked for"
 
         dropped = list(self.dropped)
         updates: dict[str, Any] = {}

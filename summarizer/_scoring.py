@@ -42,8 +42,9 @@ __all__ = [
 
 FIELDS = ("participants", "parties", "mediators", "topics", "claims", "claims_strict")
 MACRO_FIELDS = ("participants", "parties", "mediators", "topics", "claims")
-#: Right-or-wrong scores of one case's meeting block, pooled over cases as accuracies.
-ACCURACIES = ("meeting_status", "meeting_location")
+#: Right-or-wrong scores of one case's meeting block, pooled over cases as accuracies. ``place_precision`` is
+#: the location scored only where the summary names a place: what a user who trusts the places given sees.
+ACCURACIES = ("meeting_status", "meeting_location", "place_precision")
 
 P = TypeVar("P")
 G = TypeVar("G")
@@ -171,11 +172,13 @@ def score_meeting(meeting: Meeting, gold: GoldMeeting) -> dict[str, bool | None]
     The status is scored only where the article reports talks (gold status not ``none``) and must
     equal the gold status. The location is right when it names one of the gold aliases (the name
     rules above, so "Tripoli, Libya" names "Tripoli" and a whole clause names nothing), or when it
-    is null where the article names no place for the talks.
+    is null where the article names no place for the talks. ``place_precision`` is the location's
+    score where the summary names a place, and null where it names none.
     """
     status = None if gold.status == "none" else meeting.status == gold.status
-    if meeting.location is None or not meeting.location.strip():
+    given = meeting.location is not None and bool(meeting.location.strip())
+    if not given:
         location = not gold.location
     else:
-        location = bool(gold.location) and name_matches(meeting.location, gold.location)
-    return {"meeting_status": status, "meeting_location": location}
+        location = bool(gold.location) and name_matches(meeting.location or "", gold.location)
+    return {"meeting_status": status, "meeting_location": location, "place_precision": location if given else None}

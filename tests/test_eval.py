@@ -76,8 +76,9 @@ def test_live_eval_writes_predictions_and_report(case_dir, fake_model, tmp_path)
     assert report["accuracies"] == {
         "meeting_status": {"correct": 1, "total": 1, "accuracy": 1.0},
         "meeting_location": {"correct": 2, "total": 2, "accuracy": 1.0},
+        "place_precision": {"correct": 0, "total": 0, "accuracy": None},  # no place given
     }
-    assert by_id["quiet"]["meeting"] == {"meeting_status": None, "meeting_location": True}
+    assert by_id["quiet"]["meeting"] == {"meeting_status": None, "meeting_location": True, "place_precision": None}
     assert "| meeting status | 1.00 | 1 | 1 |" in result.stdout
     assert "| location | 1.00 | 2 | 2 |" in result.stdout
     # Meeting, disputes and the topics and mediator checks for the talks (code quotes every item); the storm
@@ -214,8 +215,21 @@ def test_min_confidence_scores_without_what_was_rated_below_it_and_keeps_the_sav
 
     assert location() == {"talks": False}
     assert location("--min-confidence", "0.5") == {"talks": True}
+    said = CliRunner().invoke(app, [*replay, "--out", str(tmp_path / "said"), "--min-confidence", "0.5"]).stdout
+    assert "scored without the 1 of 1 rated values below confidence 0.5" in said
     assert location("--min-confidence", "0.2") == {"talks": False}  # 0.3 is not below 0.2
     assert json.loads((saved / "talks.json").read_text())["meeting"]["location"] == "Harbourtown"
     result = CliRunner().invoke(app, [*replay, "--out", str(tmp_path / "bad"), "--min-confidence", "1.5"])
     assert result.exit_code == 2
     assert "--min-confidence" in result.output
+
+
+def test_min_confidence_says_so_when_nothing_was_rated(case_dir, tmp_path):
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    for case in ("talks", "quiet"):
+        (saved / f"{case}.json").write_text(json.dumps(summary_dict()))
+    args = ["eval", "--cases", str(case_dir), "--replay", str(saved), "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(app, [*args, "--min-confidence", "0.9"])
+    assert result.exit_code == 0, result.output
+    assert "0 of 0 rated values below confidence 0.9 (nothing was rated" in result.stdout

@@ -175,9 +175,18 @@ def test_at_confidence_drops_what_was_rated_below_the_minimum_and_keeps_what_nob
         ("parties", DropReason.low_confidence),
     ]
     assert new[0].item == {"location": "Lunden"}
-    assert new[0].detail == "confidence 0.40 < 0.5"
+    assert new[0].detail == "rated 0.4, below the minimum confidence 0.5 asked for"
+    document["meeting"]["location_evidence"] = rated(0.4979)
+    # Unrounded: "0.50" would read as not below 0.5.
+    [why] = [
+        d.detail for d in ArticleSummary.model_validate(document).at_confidence(0.5).dropped if d.field == "meeting"
+    ]
+    assert why.startswith("rated 0.4979,")
     assert summary.at_confidence(0.1) is summary  # nothing below: the same summary
     assert summary.meeting.location == "Lunden"  # the original is untouched
-    for outside in (-0.1, 1.1):
+    for outside in (-0.1, 1.1, float("nan")):
         with pytest.raises(ValueError, match="from 0 to 1"):
             summary.at_confidence(outside)
+    for not_a_number in ("0.5", None, True):
+        with pytest.raises(TypeError, match="a number from 0 to 1"):
+            summary.at_confidence(not_a_number)  # type: ignore[arg-type]

@@ -212,9 +212,12 @@ def _gold(status="held", location=()):
 def test_location_is_right_when_it_names_an_alias_or_is_null_where_none_is_named(
     predicted_location, gold_location, right
 ):
+    given = predicted_location is not None and bool(predicted_location.strip())
     assert score_meeting(_meeting(location=predicted_location), _gold(location=gold_location)) == {
         "meeting_status": True,
         "meeting_location": right,
+        # Scored only where a place is given: a null place is neither a right nor a wrong one.
+        "place_precision": right if given else None,
     }
 
 
@@ -222,7 +225,7 @@ def test_status_must_equal_gold_and_is_not_scored_without_talks():
     assert score_meeting(_meeting("denied"), _gold("held"))["meeting_status"] is False
     assert score_meeting(_meeting("postponed"), _gold("postponed"))["meeting_status"] is True
     quiet = score_meeting(_meeting("held"), _gold("none"))
-    assert quiet == {"meeting_status": None, "meeting_location": True}
+    assert quiet == {"meeting_status": None, "meeting_location": True, "place_precision": None}
 
 
 def test_accuracy_leaves_unscored_cases_out():
