@@ -147,8 +147,8 @@ def calibrate(rows: list[dict[str, Any]], fit_on: str = "half A") -> tuple[float
         return -float(np.sum(labels * log_expit(logits) + (1 - labels) * log_expit(-logits)))
 
     fit = minimize(loss, np.array([1.0, 0.0]), method="BFGS")
-    right, wrong = scores[labels == 1], scores[labels == 0]
-    if not len(right) or not len(wrong) or wrong.max() < right.min():
+    right_scores, wrong_scores = scores[labels == 1], scores[labels == 0]
+    if not len(right_scores) or not len(wrong_scores) or wrong_scores.max() < right_scores.min():
         # Perfectly separated labels (a small subset) have no maximum: the slope grows as far as the optimiser
         # walks before it stops, and the curve is a step, not a probability.
         print(f"calibration: {fit_on} separates right from wrong places perfectly; do not use the fit", file=sys.stderr)
