@@ -156,6 +156,39 @@ def test_bad_settings_are_one_line(tmp_path):
         assert stderr.count("\n") == 1, stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "message", "command"),
+    [
+        (["eval", "--tolerance", "abc"], "Invalid value for '--tolerance'", "summarize eval"),
+        (["eval", "--min-confidence", "1.5"], "Invalid value for '--min-confidence'", "summarize eval"),
+        (["run", "--bogus"], "No such option: --bogus", "summarize run"),
+        (["run"], "Missing argument", "summarize run"),
+        (["run", "x.txt", "--format", "yaml"], "Invalid value for '--format'", "summarize run"),
+    ],
+)
+def test_parse_errors_are_one_line_naming_the_help(args, message, command):
+    """A mistyped option or a missing argument reads like every other error: one line, exit 2, no usage block."""
+    proc = run_cli(*args)
+    stderr = proc.stderr.decode()
+    assert proc.returncode == 2, stderr
+    assert stderr.count("\n") == 1, stderr
+    assert stderr.startswith(f"summarize: error: {message}"), stderr
+    assert stderr.rstrip().endswith(f"see '{command.replace('summarize', 'python -m summarizer')} --help'"), stderr
+    assert "Usage:" not in stderr
+    assert proc.stdout == b""
+    # The same line through the app object, as a library user embedding the CLI (or CliRunner) calls it.
+    result = CliRunner().invoke(app, args, prog_name="summarize")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"summarize: error: {message}")
+    assert result.stderr.rstrip().endswith(f"see '{command} --help'")
+
+
+def test_help_and_command_exit_codes_survive_the_one_line_errors(tmp_path):
+    assert run_cli("--help").returncode == 0
+    assert run_cli("eval", "--help").returncode == 0
+    assert run_cli(str(tmp_path / "missing.txt")).returncode == 2  # a command's own typer.Exit code
+
+
 def test_empty_stdin():
     proc = run_cli("-", stdin=b"")
     assert proc.returncode == 2

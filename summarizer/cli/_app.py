@@ -8,10 +8,15 @@ and exit non-zero: 2 for bad input or settings, 1 when the model fails.
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
+
+# typer vendors its own click: its exceptions have no public name but this one.
+from typer._click.exceptions import ClickException, UsageError
 from typer.core import TyperGroup
 
 from .._display import printable
@@ -31,6 +36,32 @@ class _DefaultCommandGroup(TyperGroup):
         if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
             args = [_DEFAULT_COMMAND, *args]
         return super().parse_args(ctx, args)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Parse errors (an unknown option, a value of the wrong type, a missing argument) print one line,
+        ``summarize: error: …``, like every other error a user can fix, not click's usage block."""
+        passed = {"args": args, "prog_name": prog_name, "complete_var": complete_var, **extra}
+        passed |= {"windows_expand_args": windows_expand_args}
+        if not standalone_mode:
+            return super().main(**passed, standalone_mode=False)
+        try:
+            code = super().main(**passed, standalone_mode=False)
+        except ClickException as exc:
+            _usage_error(exc)
+        except typer.Abort:
+            typer.echo("summarize: aborted", err=True)
+            sys.exit(1)
+        # Without standalone mode click returns a command's typer.Exit code, or the command's own value
+        # (None from every command here): exit with the code, as standalone mode would.
+        sys.exit(code if isinstance(code, int) else 0)
 
     def list_commands(self, ctx: Any) -> list[str]:
         """Help lists the commands in the order a user meets them, whatever order their modules load in."""
@@ -53,6 +84,13 @@ app = typer.Typer(
 def _status(message: str) -> None:
     # Ids, file names, server errors and model names reach this line: none may drive the terminal.
     typer.echo(printable(message), err=True)
+
+
+def _usage_error(exc: ClickException) -> NoReturn:
+    message = printable(exc.format_message(), multiline=False).rstrip(".")
+    command = exc.ctx.command_path if isinstance(exc, UsageError) and exc.ctx is not None else "summarize"
+    typer.echo(f"summarize: error: {message}; see '{printable(command, multiline=False)} --help'", err=True)
+    sys.exit(exc.exit_code)
 
 
 def _fail(exc: SummarizerError) -> typer.Exit:
