@@ -6,8 +6,10 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer import Settings
+from summarizer._probabilities import CONTENT_FREE
 from summarizer.cli import app
-from summarizer.testing import ScriptedBackend, TaskBackend, answer_from_summary
+from summarizer.pipeline import ModelRequest
+from summarizer.testing import FirstToken, ScriptedBackend, TaskBackend, answer_from_summary
 from tests.conftest import ARTICLE, summary_dict, without_quotes
 
 
@@ -208,3 +210,35 @@ def test_schema_command_prints_the_exported_schema():
     proc = run_cli("schema")
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["title"] == "ArticleSummary"
+
+
+def test_min_confidence_leaves_out_a_place_rated_below_it(monkeypatch, tmp_path):
+    """`run --min-confidence` shows what a user filtering on evidence.confidence keeps, for one article and many."""
+    placed = ARTICLE.replace("on Wednesday", "in Harbourtown on Wednesday")
+    meeting = {"status": "held", "date": None, "location": "Harbourtown"}
+    answers = answer_from_summary(summary_dict(meeting={**meeting, "location_evidence": None, "date_evidence": None}))
+
+    def answer(request: ModelRequest):
+        if request.choices:  # the venue question: log-odds ln(11.5) = 2.44 over nothing, above the 2.35 threshold
+            p = 0.5 if request.article == CONTENT_FREE else 0.92
+            return FirstToken({"yes": p, "no": 1 - p})
+        return answers(request)
+
+    monkeypatch.setattr(Settings, "create_backend", lambda self, progress=None: TaskBackend(answer))
+    article = tmp_path / "a.txt"
+    article.write_text(placed, encoding="utf-8")
+
+    def location(*args: str) -> tuple[str | None, list[str]]:
+        result = CliRunner().invoke(app, [str(article), "-q", *args])
+        assert result.exit_code == 0, result.output
+        summary = json.loads(result.stdout)
+        return summary["meeting"]["location"], [d["reason"] for d in summary["dropped"] if d["field"] == "meeting"]
+
+    rated = location()
+    assert rated == ("Harbourtown", [])  # kept by the verification, rated about 0.46
+    assert location("--min-confidence", "0.4") == rated
+    assert location("--min-confidence", "0.5") == (None, ["low_confidence"])
+    many = CliRunner().invoke(app, [str(article), str(article), "-q", "--min-confidence", "0.5"])
+    assert many.exit_code == 0, many.output
+    records = [json.loads(line) for line in many.stdout.splitlines()]
+    assert [r["summary"]["meeting"]["location"] for r in records] == [None, None]

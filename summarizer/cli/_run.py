@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from .._display import html_comment_text, markdown_text
 from .._exceptions import ArticleError, ConfigurationError, SummarizerError
 from .._files import write_text_atomically
 from .._render import OutputFormat, render
+from .._schema import ArticleSummary
 from .._settings import Settings
 from .._summarizer import Summarizer, SummaryFailure, SummaryResult
 from ._app import _DEFAULT_COMMAND, _check_writable, _fail, _status, app
@@ -78,6 +80,16 @@ def run(
     ] = None,
     meta: Annotated[bool, typer.Option("--meta", help="Add how the summary was made (model, tokens, time).")] = False,
     keep_ungrounded: KeepUngroundedOption = False,
+    min_confidence: Annotated[
+        float | None,
+        typer.Option(
+            "--min-confidence",
+            min=0.0,
+            max=1.0,
+            help="Leave out what a verification rated below this probability (0-1; evidence.confidence), each "
+            "listed in dropped as low_confidence. Unrated values stay.",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No status messages on stderr.")] = False,
 ) -> None:
     """Summarize articles. One article prints one JSON document; several print JSON Lines, one per article."""
@@ -106,9 +118,9 @@ def run(
         if out is not None:
             _check_writable(out)
         if len(articles) == 1:
-            rendered, failed = _run_one(articles[0], settings, fmt, meta, progress)
+            rendered, failed = _run_one(articles[0], settings, fmt, meta, progress, min_confidence)
         else:
-            rendered, failed = _run_many(articles, settings, fmt, meta, progress)
+            rendered, failed = _run_many(articles, settings, fmt, meta, progress, min_confidence)
         if out is None:
             sys.stdout.write(rendered)
         else:
@@ -127,26 +139,42 @@ def run(
         raise typer.Exit(1)
 
 
+def _at_confidence(summary: ArticleSummary, minimum: float | None) -> ArticleSummary:
+    """The summary as the user's ``--min-confidence`` keeps it (whole without one)."""
+    return summary if minimum is None else summary.at_confidence(minimum)
+
+
 def _run_one(
-    article: str, settings: Settings, fmt: OutputFormat, meta: bool, progress: Callable[[str], None] | None
+    article: str,
+    settings: Settings,
+    fmt: OutputFormat,
+    meta: bool,
+    progress: Callable[[str], None] | None,
+    min_confidence: float | None = None,
 ) -> tuple[str, int]:
     text = read_article(article)
     with Summarizer(settings=settings, progress=progress) as summarizer:
         if progress:
             progress(f"summarizing {article} with {settings.model_label} ...")
         result = summarizer.run(text)
+    summary = _at_confidence(result.summary, min_confidence)
     if progress:
-        dropped = len(result.summary.dropped)
+        dropped = len(summary.dropped)
         progress(
             f"done in {result.meta.seconds:.1f} s ({result.meta.completion_tokens} output tokens"
             + (f"; {dropped} item(s) dropped, see 'dropped'" if dropped else "")
             + ")"
         )
-    return render(result.summary, fmt, meta=result.meta.model_dump() if meta else None, article=text), 0
+    return render(summary, fmt, meta=result.meta.model_dump() if meta else None, article=text), 0
 
 
 def _run_many(
-    articles: list[str], settings: Settings, fmt: OutputFormat, meta: bool, progress: Callable[[str], None] | None
+    articles: list[str],
+    settings: Settings,
+    fmt: OutputFormat,
+    meta: bool,
+    progress: Callable[[str], None] | None,
+    min_confidence: float | None = None,
 ) -> tuple[str, int]:
     """Every article gets a record, in input order: its summary or the error that stopped it."""
     texts: dict[int, str] = {}
@@ -160,6 +188,8 @@ def _run_many(
         if progress:
             progress(f"summarizing {len(texts)} articles with {settings.model_label} ...")
         for index, outcome in zip(texts, summarizer.run_many(texts.values()), strict=True):
+            if isinstance(outcome, SummaryResult):
+                outcome = dataclasses.replace(outcome, summary=_at_confidence(outcome.summary, min_confidence))
             outcomes[index] = outcome
     records = [_record(articles[i], outcomes[i], meta) for i in range(len(articles))]
     failed = sum(1 for r in records if "error" in r)
