@@ -14,7 +14,7 @@ from ._cases import LoadedCase
 from ._exceptions import CaseError, SummarizerError
 from ._files import write_text_atomically
 from ._render import OutputFormat, render
-from ._schema import ITEM_FIELDS, ArticleSummary
+from ._schema import ArticleSummary
 from ._scoring import (
     ACCURACIES,
     FIELDS,
@@ -124,7 +124,7 @@ def evaluate_predictions(
             error = str(exc)
             summary = _empty_summary()
         elapsed = round(time.perf_counter() - started, 3)
-        rated += _rated(summary)
+        rated += summary.rated()
         if min_confidence is not None:
             filtered = summary.at_confidence(min_confidence)
             removed += len(filtered.dropped) - len(summary.dropped)
@@ -178,13 +178,6 @@ def evaluate_predictions(
         rated=rated,
         removed_below_confidence=removed,
     )
-
-
-def _rated(summary: ArticleSummary) -> int:
-    """How many of the summary's values (the meeting's place and date, every item) carry a confidence."""
-    evidences = [summary.meeting.location_evidence, summary.meeting.date_evidence]
-    evidences += [getattr(item, "evidence", None) for field in ITEM_FIELDS for item in summary.items(field)]
-    return sum(1 for evidence in evidences if evidence is not None and evidence.confidence is not None)
 
 
 def _empty_summary() -> ArticleSummary:

@@ -271,6 +271,13 @@ class ArticleSummary(_Strict):
         items: list[BaseModel] = getattr(self, field)
         return items
 
+    def rated(self) -> int:
+        """How many of the summary's values (the meeting's place and date, every item) carry a confidence: what
+        ``at_confidence`` can remove. 0 where no verification asked, or the server gave no log-probabilities."""
+        evidences = [self.meeting.location_evidence, self.meeting.date_evidence]
+        evidences += [getattr(item, "evidence", None) for field in ITEM_FIELDS for item in self.items(field)]
+        return sum(1 for evidence in evidences if evidence is not None and evidence.confidence is not None)
+
     def at_confidence(self, minimum: float) -> ArticleSummary:
         """A copy without what a verification rated below ``minimum`` (a probability, 0 to 1): each such item,
         and the meeting's location or date (made null), listed in ``dropped`` with the reason

@@ -185,6 +185,33 @@ def test_parse_errors_are_one_line_naming_the_help(args, message, command):
     assert result.stderr.rstrip().endswith(f"see '{command} --help'")
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "x.txt", "--out"], "Option '--out' requires an argument"),
+        (["run", "x.txt", "--meta=yes"], "Option '--meta' does not take a value"),
+    ],
+)
+def test_a_parse_error_click_gives_no_command_gets_no_help_hint_rather_than_a_wrong_one(args, message):
+    stderr = run_cli(*args).stderr.decode()
+    assert stderr == f"summarize: error: {message}\n"
+
+
+def test_a_typed_ellipsis_and_a_suggestion_read_as_typed():
+    assert "No such option: --foo...; see" in run_cli("run", "x.txt", "--foo...").stderr.decode()
+    assert "Did you mean 'clear'? see 'python -m summarizer cache --help'" in run_cli("cache", "cler").stderr.decode()
+
+
+@pytest.mark.parametrize("args", [[], ["cache"]])
+def test_a_bare_group_shows_its_whole_help_not_an_error_line(args):
+    proc = run_cli(*args)
+    stderr = proc.stderr.decode()
+    assert proc.returncode == 2
+    assert stderr.startswith("Usage: ")
+    assert "summarize: error" not in stderr
+    assert stderr.count("\n") > 5  # the help's own lines, not one flattened line
+
+
 def test_help_and_command_exit_codes_survive_the_one_line_errors(tmp_path):
     assert run_cli("--help").returncode == 0
     assert run_cli("eval", "--help").returncode == 0
@@ -238,6 +265,9 @@ def test_min_confidence_leaves_out_a_place_rated_below_it(monkeypatch, tmp_path)
     assert rated == ("Harbourtown", [])  # kept by the verification, rated about 0.46
     assert location("--min-confidence", "0.4") == rated
     assert location("--min-confidence", "0.5") == (None, ["low_confidence"])
+    unrated = CliRunner().invoke(app, [str(article), "--without", "venue", "--min-confidence", "0.5"])
+    assert json.loads(unrated.stdout)["meeting"]["location"] == "Harbourtown"
+    assert "--min-confidence removed nothing: no value was rated" in unrated.stderr  # said, not silently ignored
     many = CliRunner().invoke(app, [str(article), str(article), "-q", "--min-confidence", "0.5"])
     assert many.exit_code == 0, many.output
     records = [json.loads(line) for line in many.stdout.splitlines()]

@@ -15,8 +15,8 @@ from typing import Any, NoReturn
 
 import typer
 
-# typer vendors its own click: its exceptions have no public name but this one.
-from typer._click.exceptions import ClickException, UsageError
+# typer (0.26 on) vendors its own click and raises that click's exceptions, which typer does not re-export.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
 from .._display import printable
@@ -54,6 +54,9 @@ class _DefaultCommandGroup(TyperGroup):
             return super().main(**passed, standalone_mode=False)
         try:
             code = super().main(**passed, standalone_mode=False)
+        except NoArgsIsHelpError as exc:
+            exc.show()  # bare ``summarize`` (or ``summarize cache``) shows its help, as click would
+            sys.exit(exc.exit_code)
         except ClickException as exc:
             _usage_error(exc)
         except typer.Abort:
@@ -87,9 +90,14 @@ def _status(message: str) -> None:
 
 
 def _usage_error(exc: ClickException) -> NoReturn:
-    message = printable(exc.format_message(), multiline=False).rstrip(".")
-    command = exc.ctx.command_path if isinstance(exc, UsageError) and exc.ctx is not None else "summarize"
-    typer.echo(f"summarize: error: {message}; see '{printable(command, multiline=False)} --help'", err=True)
+    message = printable(exc.format_message(), multiline=False)
+    if message.endswith(".") and not message.endswith(".."):
+        message = message[:-1]  # the hint follows; an ellipsis the user typed stays
+    # Some parse errors carry no context ("Option '--out' requires an argument"): no hint rather than a wrong one.
+    if isinstance(exc, UsageError) and exc.ctx is not None:
+        command = printable(exc.ctx.command_path, multiline=False)
+        message += f"{' ' if message.endswith('?') else '; '}see '{command} --help'"
+    typer.echo(f"summarize: error: {message}", err=True)
     sys.exit(exc.exit_code)
 
 

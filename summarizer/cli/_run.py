@@ -139,6 +139,12 @@ def run(
         raise typer.Exit(1)
 
 
+_NOTHING_RATED = (
+    "--min-confidence removed nothing: no value was rated (a verification switched off with --without, or a "
+    "server without log-probabilities)"
+)
+
+
 def _at_confidence(summary: ArticleSummary, minimum: float | None) -> ArticleSummary:
     """The summary as the user's ``--min-confidence`` keeps it (whole without one)."""
     return summary if minimum is None else summary.at_confidence(minimum)
@@ -158,6 +164,8 @@ def _run_one(
             progress(f"summarizing {article} with {settings.model_label} ...")
         result = summarizer.run(text)
     summary = _at_confidence(result.summary, min_confidence)
+    if progress and min_confidence is not None and not result.summary.rated():
+        progress(_NOTHING_RATED)
     if progress:
         dropped = len(summary.dropped)
         progress(
@@ -189,6 +197,8 @@ def _run_many(
             progress(f"summarizing {len(texts)} articles with {settings.model_label} ...")
         for index, outcome in zip(texts, summarizer.run_many(texts.values()), strict=True):
             if isinstance(outcome, SummaryResult):
+                if progress and min_confidence is not None and not outcome.summary.rated():
+                    progress(f"{articles[index]}: {_NOTHING_RATED}")
                 outcome = dataclasses.replace(outcome, summary=_at_confidence(outcome.summary, min_confidence))
             outcomes[index] = outcome
     records = [_record(articles[i], outcomes[i], meta) for i in range(len(articles))]
