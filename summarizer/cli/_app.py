@@ -48,8 +48,13 @@ class _DefaultCommandGroup(TyperGroup):
     ) -> Any:
         """Parse errors (an unknown option, a value of the wrong type, a missing argument) print one line,
         ``summarize: error: …``, like every other error a user can fix, not click's usage block."""
-        passed = {"args": args, "prog_name": prog_name, "complete_var": complete_var, **extra}
-        passed |= {"windows_expand_args": windows_expand_args}
+        passed = {
+            "args": args,
+            "prog_name": prog_name,
+            "complete_var": complete_var,
+            "windows_expand_args": windows_expand_args,
+            **extra,
+        }
         if not standalone_mode:
             return super().main(**passed, standalone_mode=False)
         try:

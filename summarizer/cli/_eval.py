@@ -18,6 +18,7 @@ from ._options import (
     ApiKeyOption,
     BaseUrlOption,
     LanguageOption,
+    MinConfidenceOption,
     ModelOption,
     ModelPathOption,
     ModeOption,
@@ -46,16 +47,7 @@ def eval_command(
     tolerance: Annotated[
         float, typer.Option(help="Allowed drop below the baseline's macro-F1 and claims-strict F1.")
     ] = 0.02,
-    min_confidence: Annotated[
-        float | None,
-        typer.Option(
-            "--min-confidence",
-            min=0.0,
-            max=1.0,
-            help="Score each summary without what a verification rated below this probability (0-1), as a user "
-            "filtering on evidence.confidence would; saved predictions stay whole.",
-        ),
-    ] = None,
+    min_confidence: MinConfidenceOption = None,
     model: ModelOption = None,
     model_path: ModelPathOption = None,
     strategy: StrategyOption = None,

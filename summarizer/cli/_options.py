@@ -81,3 +81,13 @@ KeepUngroundedOption = Annotated[
         "dropped. [env: SUMMARIZER_KEEP_UNGROUNDED]",
     ),
 ]
+MinConfidenceOption = Annotated[
+    float | None,
+    typer.Option(
+        "--min-confidence",
+        min=0.0,
+        max=1.0,
+        help="Leave out what a verification rated below this probability (0-1; evidence.confidence), each listed "
+        "in dropped as low_confidence; unrated values stay. eval scores summaries so cut and saves them whole.",
+    ),
+]

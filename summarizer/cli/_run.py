@@ -26,6 +26,7 @@ from ._options import (
     ConcurrencyOption,
     KeepUngroundedOption,
     LanguageOption,
+    MinConfidenceOption,
     ModelOption,
     ModelPathOption,
     ModeOption,
@@ -80,16 +81,7 @@ def run(
     ] = None,
     meta: Annotated[bool, typer.Option("--meta", help="Add how the summary was made (model, tokens, time).")] = False,
     keep_ungrounded: KeepUngroundedOption = False,
-    min_confidence: Annotated[
-        float | None,
-        typer.Option(
-            "--min-confidence",
-            min=0.0,
-            max=1.0,
-            help="Leave out what a verification rated below this probability (0-1; evidence.confidence), each "
-            "listed in dropped as low_confidence. Unrated values stay.",
-        ),
-    ] = None,
+    min_confidence: MinConfidenceOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No status messages on stderr.")] = False,
 ) -> None:
     """Summarize articles. One article prints one JSON document; several print JSON Lines, one per article."""
@@ -145,9 +137,16 @@ _NOTHING_RATED = (
 )
 
 
-def _at_confidence(summary: ArticleSummary, minimum: float | None) -> ArticleSummary:
-    """The summary as the user's ``--min-confidence`` keeps it (whole without one)."""
-    return summary if minimum is None else summary.at_confidence(minimum)
+def _at_confidence(
+    summary: ArticleSummary, minimum: float | None, progress: Callable[[str], None] | None, source: str
+) -> ArticleSummary:
+    """The summary as the user's ``--min-confidence`` keeps it (whole without one), saying so when nothing in it
+    was rated and the cut can remove nothing."""
+    if minimum is None:
+        return summary
+    if progress and not summary.rated():
+        progress(f"{source}: {_NOTHING_RATED}")
+    return summary.at_confidence(minimum)
 
 
 def _run_one(
@@ -163,9 +162,7 @@ def _run_one(
         if progress:
             progress(f"summarizing {article} with {settings.model_label} ...")
         result = summarizer.run(text)
-    summary = _at_confidence(result.summary, min_confidence)
-    if progress and min_confidence is not None and not result.summary.rated():
-        progress(_NOTHING_RATED)
+    summary = _at_confidence(result.summary, min_confidence, progress, article)
     if progress:
         dropped = len(summary.dropped)
         progress(
@@ -197,9 +194,8 @@ def _run_many(
             progress(f"summarizing {len(texts)} articles with {settings.model_label} ...")
         for index, outcome in zip(texts, summarizer.run_many(texts.values()), strict=True):
             if isinstance(outcome, SummaryResult):
-                if progress and min_confidence is not None and not outcome.summary.rated():
-                    progress(f"{articles[index]}: {_NOTHING_RATED}")
-                outcome = dataclasses.replace(outcome, summary=_at_confidence(outcome.summary, min_confidence))
+                summary = _at_confidence(outcome.summary, min_confidence, progress, articles[index])
+                outcome = dataclasses.replace(outcome, summary=summary)
             outcomes[index] = outcome
     records = [_record(articles[i], outcomes[i], meta) for i in range(len(articles))]
     failed = sum(1 for r in records if "error" in r)
