@@ -7,7 +7,7 @@ from summarizer._drafts import roles_model
 from summarizer._schema import ArticleSummary, DropReason, MediatorKind
 from summarizer.pipeline import ModelRequest
 from summarizer.pipeline._checks import add_subjects, ask_mediators, ask_subjects, confirm_mediators
-from summarizer.pipeline._repairs import mediator_kind, mediator_kinds, place_not_a_side
+from summarizer.pipeline._repairs import mediator_kind, mediator_kinds, place_name, place_not_a_side
 from summarizer.reading import read
 from summarizer.testing import Answer, TaskBackend, answer_from_summary
 from tests.conftest import ARTICLE, summary_dict
@@ -304,6 +304,72 @@ def test_a_meeting_place_that_names_a_side_is_dropped_with_its_reason(place: str
 def test_a_meeting_place_that_is_no_sides_name_stays(place: str, parties: list[str]):
     summary = _placed(place, parties)
     assert place_not_a_side(summary, read(WORDING, "en")) == summary
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [
+        # a lower-case tail after a comma, with no capital in it
+        (
+            "Lloyd Erskine Sandiford Centre, Two Mile Hill, St Michael, in full glare of the world",
+            "Lloyd Erskine Sandiford Centre, Two Mile Hill, St Michael",
+        ),
+        ("Тернове, недалеко от границы", "Тернове"),  # Cyrillic has letter case too
+        # five or more lower-case words after the last capitalised one
+        (
+            "headquarters of players' union chief Ada Brook in a bid to diffuse the row",
+            "headquarters of players' union chief Ada Brook",
+        ),
+        ("Sharm el-Sheikh resort on the southern tip of the peninsula", "Sharm el-Sheikh"),  # a particle is no clause
+        ("Ada  Brook's\noffice in a bid to end the long row", "Ada  Brook's"),  # cut where written, spaces kept
+    ],
+)
+def test_a_meeting_place_loses_the_clause_copied_on_after_its_name(written: str, name: str):
+    summary = _placed(written, ["Ostrand", "Karsvik"])
+    settled = place_name(summary, read(WORDING, "en"))
+    assert settled.meeting.location == name
+    assert settled.model_copy(update={"meeting": summary.meeting}) == summary  # nothing else changes
+
+
+@pytest.mark.parametrize(
+    "place",
+    [
+        "New York, at the UN headquarters",  # the tail names a place
+        "Genève, palais des Nations",
+        "Gaza City, al-Shifa hospital",
+        "near the border, 20 km from Kharkiv",
+        "Jack Straw's country residence, Chevening, Kent house",
+        "U.S. embassy in the capital",  # four lower-case words: part of a name as often as not
+        "the town hall, where the talks began",  # no capital marks a name
+        "القاهرة, where the talks began",  # a script without letter case
+        "東京, 外務省",
+        'the "Blue House in the north of the city"',  # the cut would leave a quote open
+        "Washington, D.C.",
+        "",
+    ],
+)
+def test_a_meeting_place_without_a_clause_letter_case_marks_stays_whole(place: str):
+    summary = _placed(place, ["Ostrand", "Karsvik"])
+    assert place_name(summary, read(WORDING, "en")) == summary
+
+
+def test_place_name_is_a_finishing_step_that_can_be_switched_off():
+    article = ARTICLE.replace("Wednesday", "Wednesday at the Velmora Hall in a bid to end the long row")
+    places = []
+    for without in (frozenset(), frozenset({"place-name"})):
+        document = summary_dict(
+            meeting={
+                "status": "held",
+                "date": None,
+                "location": "Velmora Hall in a bid to end the long row",
+                "location_evidence": None,
+                "date_evidence": None,
+            }
+        )
+        backend = TaskBackend(answer_from_summary(document))
+        with Summarizer(backend, settings=Settings(without=without)) as summarizer:
+            places.append(summarizer.summarize(article).meeting.location)
+    assert places == ["Velmora Hall", "Velmora Hall in a bid to end the long row"]
 
 
 def test_meeting_place_is_a_finishing_step_that_can_be_switched_off():

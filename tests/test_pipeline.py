@@ -69,6 +69,7 @@ def test_every_repair_step_can_be_switched_off_by_name():
         "mediators",
         "finish-text",
         "mediator-kinds",
+        "place-name",
         "meeting-place",
         "venue",
     )

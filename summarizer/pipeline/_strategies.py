@@ -45,6 +45,7 @@ from ._repairs import (
     dedupe,
     mediator_kinds,
     people_only,
+    place_name,
     place_not_a_side,
     two_sided_claims,
 )
@@ -171,6 +172,7 @@ FOCUSED = Strategy(
     finishing=(
         Repair("finish-text", finish_text),
         Repair("mediator-kinds", mediator_kinds),
+        Repair("place-name", place_name),
         Repair("meeting-place", place_not_a_side),
     ),
     verifications=(Verification("venue", venue_check, variables=("place", "sides")),),
