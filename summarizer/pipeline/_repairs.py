@@ -394,8 +394,8 @@ def mediator_kinds(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
     return summary.model_copy(update={"mediators": mediators})
 
 
-# Words in lower case after a place's last capitalised word that make a clause about the place ("... Gordon
-# Taylor in a bid to end the row"), not part of its name; a few may be part of it ("Kent house", "U.S. embassy
+# Words in lower case after a place's last capitalised word that make a clause about the place ("... Ada
+# Brook in a bid to end the row"), not part of its name; a few may be part of it ("Kent house", "U.S. embassy
 # in the capital"). Among the 51 distinct places the 1.5B named in the dev-set eval runs of 6-7 December 2026,
 # any minimum from 2 to 10 cuts the same two (clauses of 6 and 10 words), and no right place there ends in
 # more than one lower-case word; 5, inside that range, also leaves whole the longer venue descriptions those
@@ -407,8 +407,8 @@ _WORD = regex.compile(r"\S+")
 def place_name(summary: ArticleSummary, reading: Reading) -> ArticleSummary:
     """The meeting's place as a name, without the clause a small model copies on after it.
 
-    Asked for the place, a small model sometimes copies the rest of the sentence ("Lloyd Erskine Sandiford
-    Centre, Two Mile Hill, St Michael, in full glare of the world"), which names no place the eval or a
+    Asked for the place, a small model sometimes copies the rest of the sentence ("Harbour Hall, Pier Road,
+    St Anne, in full view of the press"), which names no place the eval or a
     reader can use. Code cuts (``_clause_start``) what letter case marks as a clause; the value is otherwise
     kept as the model spelled it, and ``meeting-place`` and grounding then judge the cut value.
     """
@@ -425,13 +425,13 @@ def _clause_start(place: str) -> int | None:
 
     A clause is a comma-separated tail that begins in lower case and holds no capital letter ("Nairobi,
     where the talks began"; not "Genève, palais des Nations", whose tail names a place), or
-    ``_CLAUSE_MIN_WORDS`` or more words in lower case after the last word that holds a capital ("... Gordon
-    Taylor in a bid to end the row"; a particle such as "el-" or "al-" counts as part of a capitalised word).
+    ``_CLAUSE_MIN_WORDS`` or more words in lower case after the last word that holds a capital ("... Ada
+    Brook in a bid to end the row"; a particle such as "el-" or "al-" counts as part of a capitalised word).
     Nothing is cut where the name left would open a bracket or quote it does not close, or where there is no
     capital to mark a name: scripts without letter case (Chinese, Arabic, Thai) keep their value whole, and
     so does "the town hall". What the rule cannot tell is where a lower-case head noun ends and the clause
-    begins: "PFA headquarters in a bid to end the row" keeps only "PFA", which ``meeting-place`` then drops
-    as a side's name where the PFA is a side.
+    begins: "Union headquarters in a bid to end the row" keeps only "Union", which ``meeting-place`` then drops
+    as a side's name where that is how a side's name opens.
     """
     words = [(match.start(), match.group()) for match in _WORD.finditer(place)]
     if not any(_has_capital(word) for _, word in words):
